@@ -1,0 +1,49 @@
+"""rnncourse: the library behind the notebook course on recurrent neural networks in Keras 3.
+
+Modules, each named for what it holds:
+
+- `rnncourse.layers`      -- `VanillaRNNCell` and `VanillaRNN`, a drop-in for `keras.layers.SimpleRNN`.
+- `rnncourse.reference`   -- the same maths in plain NumPy: forward pass and backpropagation through time.
+- `rnncourse.datasets`    -- real data that works offline, and synthetic memory tasks.
+- `rnncourse.timeseries`  -- chronological splits, scaling, windowing, dated forecasts.
+- `rnncourse.text`        -- stratified splits and a `TextVectorization` pipeline.
+- `rnncourse.baselines`   -- the forecasts and classifiers an RNN must beat.
+- `rnncourse.metrics`     -- MAE, RMSE, MAPE and accuracy in one place.
+- `rnncourse.diagnostics` -- gradient norms through time, hidden states, saliency, model cost.
+- `rnncourse.plots`       -- matplotlib figures for all of the above.
+- `rnncourse.exercises`   -- the checks behind the graded exercises (`rnncourse grade` runs them).
+
+Submodules are imported on first use, so `import rnncourse` is quick and does not load TensorFlow.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = (
+    "baselines",
+    "datasets",
+    "diagnostics",
+    "exercises",
+    "grader",
+    "layers",
+    "metrics",
+    "plots",
+    "reference",
+    "text",
+    "timeseries",
+)
+
+__all__ = ["__version__", *_SUBMODULES]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'rnncourse' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
