@@ -1,0 +1,571 @@
+"""Look inside a recurrent network: gradient norms through time, hidden states, saliency, and cost.
+
+- `gradient_norms_through_time` -- ||dL/dh_t|| for every step t: watch gradients vanish or explode.
+- `hidden_state_trajectory`     -- the hidden state after every step (for text: after every token).
+- `input_saliency`              -- ||d output / d x_t||: which steps (tokens) the prediction is sensitive to.
+- `count_params`, `time_per_epoch` -- the two columns of every model-comparison table.
+
+The first three accept a recurrent cell or layer (`SimpleRNN`, `LSTM`, `GRU`, `rnncourse.layers.VanillaRNN`)
+or a model whose layers form a single chain (a `keras.Sequential`, or a functional model with one input,
+one output and no branches) with a recurrent layer somewhere in it, for instance
+`TextVectorization -> Embedding(mask_zero=True) -> LSTM -> Dense`. In a model, the layers before the
+recurrent layer are run to produce its inputs (and the padding mask), and the layers after it to produce
+the prediction. Pick the recurrent layer with `layer=` (its name, its index in `model.layers`, or the layer
+itself); by default the first recurrent layer is used.
+
+Gradients are taken with `tf.GradientTape`, so these functions need the TensorFlow backend. Everything runs
+in inference mode (dropout off).
+"""
+
+from __future__ import annotations
+
+import inspect
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+__all__ = [
+    "count_params",
+    "gradient_norms_through_time",
+    "hidden_state_trajectory",
+    "input_saliency",
+    "time_per_epoch",
+]
+
+LayerRef = str | int | keras.layers.Layer | None
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers shared by the public functions
+# --------------------------------------------------------------------------------------------------
+def _tf():
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError(
+            "rnncourse.diagnostics needs the TensorFlow backend (it uses tf.GradientTape); "
+            f"got KERAS_BACKEND={keras.backend.backend()!r}; "
+            "set KERAS_BACKEND=tensorflow before importing keras"
+        )
+    import tensorflow as tf
+
+    return tf
+
+
+def _is_cell(obj: Any) -> bool:
+    return isinstance(obj, keras.layers.Layer) and hasattr(obj, "state_size") and not _is_rnn(obj)
+
+
+def _is_rnn(obj: Any) -> bool:
+    return isinstance(obj, keras.layers.RNN)
+
+
+def _describe(obj: Any) -> str:
+    name = getattr(obj, "name", None)
+    return f"{type(obj).__name__}" + (f" {name!r}" if name else "")
+
+
+def _chain_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """The model's layers in call order, after checking that they form a single chain."""
+    layers = [lyr for lyr in model.layers if not isinstance(lyr, keras.layers.InputLayer)]
+    if isinstance(model, keras.Sequential):
+        return layers
+    expected = "a model whose layers form a single chain (Sequential, or functional with one path)"
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise ValueError(
+            f"expected {expected}, got a model with {len(model.inputs)} inputs and {len(model.outputs)} "
+            "outputs; pass the recurrent layer itself with its inputs instead"
+        )
+    previous = model.inputs[0]
+    for lyr in layers:
+        try:
+            given = lyr.input
+        except (AttributeError, ValueError) as error:  # e.g. a layer called more than once
+            raise ValueError(f"expected {expected}; layer {lyr.name!r}: {error}") from error
+        first = given[0] if isinstance(given, list | tuple) else given
+        if first is not previous:
+            raise ValueError(
+                f"expected {expected}, but layer {lyr.name!r} does not read the output of the layer before "
+                "it (the model branches or merges); pass the recurrent layer itself with its inputs instead"
+            )
+        previous = lyr.output
+    if previous is not model.outputs[0]:
+        raise ValueError(f"expected {expected}, but the last layer's output is not the model's output")
+    return layers
+
+
+def _resolve_layer(model: keras.Model, layers: list[keras.layers.Layer], layer: LayerRef) -> int:
+    """Index into `layers` (the chain) of the recurrent layer to inspect."""
+    names = [f"{lyr.name} ({type(lyr).__name__})" for lyr in layers]
+    if layer is None:
+        for i, lyr in enumerate(layers):
+            if isinstance(lyr, keras.layers.Bidirectional):
+                raise TypeError(
+                    f"the first recurrent layer of the model, {lyr.name!r}, is Bidirectional, which these "
+                    "diagnostics do not support; pass layer= to pick a SimpleRNN, LSTM, GRU or VanillaRNN"
+                )
+            if _is_rnn(lyr):
+                return i
+        raise ValueError(f"expected a model with a recurrent layer, found none among its layers {names}")
+    if isinstance(layer, bool) or not isinstance(layer, str | int | keras.layers.Layer):
+        raise TypeError(
+            f"expected layer= to be a layer name (str), an index into model.layers (int) or a layer, "
+            f"got {type(layer).__name__}"
+        )
+    if isinstance(layer, str):
+        matches = [i for i, lyr in enumerate(layers) if lyr.name == layer]
+        if not matches:
+            raise ValueError(f"no layer named {layer!r} in the model; its layers are {names}")
+        index = matches[0]
+    elif isinstance(layer, int):
+        all_layers = model.layers
+        if not -len(all_layers) <= layer < len(all_layers):
+            raise ValueError(f"layer index {layer} is out of range for a model with {len(all_layers)} layers")
+        target = all_layers[layer]
+        index = next(i for i, lyr in enumerate(layers) if lyr is target) if target in layers else -1
+        if index < 0:
+            raise ValueError(f"model.layers[{layer}] is an input layer, not a recurrent layer")
+    else:
+        matches = [i for i, lyr in enumerate(layers) if lyr is layer]
+        if not matches:
+            raise ValueError(f"layer {layer.name!r} is not one of the model's layers {names}")
+        index = matches[0]
+    if not _is_rnn(layers[index]):
+        raise TypeError(
+            f"expected a recurrent layer (SimpleRNN, LSTM, GRU, VanillaRNN or another keras.layers.RNN), "
+            f"got {_describe(layers[index])}"
+        )
+    return index
+
+
+def _call_chain(layers: Sequence[keras.layers.Layer], x, mask=None):
+    """Call layers one after the other, passing the padding mask along explicitly. Returns (output, mask)."""
+    for lyr in layers:
+        takes_mask = "mask" in inspect.signature(lyr.call).parameters
+        y = lyr(x, mask=mask) if (mask is not None and takes_mask) else lyr(x)
+        mask = lyr.compute_mask(x, mask)
+        x = y
+    return x, mask
+
+
+def _model_input_rank(model: keras.Model) -> int | None:
+    try:
+        return len(model.inputs[0].shape)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None  # a Sequential model that has not been built yet
+
+
+def _batch_inputs(target, x, what: str):
+    """Return (x with a batch axis, whether one was added). One sequence = one axis fewer than expected."""
+    if isinstance(target, keras.Model):
+        rank = _model_input_rank(target)
+        if isinstance(x, str):
+            return np.array([x]), True
+        if rank is not None and np.ndim(x) == rank - 1:
+            return np.asarray(x)[np.newaxis], True
+        return x, False
+    x = _float_sequences(x, what, allow_single=True)
+    if x.ndim == 2:
+        return x[np.newaxis], True
+    return x, False
+
+
+def _float_sequences(x, what: str, allow_single: bool = False) -> np.ndarray:
+    array = np.asarray(x)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise TypeError(f"expected floating-point inputs for {what}, got dtype {array.dtype}")
+    ok = array.ndim == 3 or (allow_single and array.ndim == 2)
+    if not ok:
+        single = " (or (timesteps, features) for one sequence)" if allow_single else ""
+        raise ValueError(
+            f"expected inputs of shape (batch, timesteps, features){single} for {what}, "
+            f"got shape {array.shape}"
+        )
+    return array
+
+
+def _split_model(model: keras.Model, layer: LayerRef):
+    layers = _chain_layers(model)
+    index = _resolve_layer(model, layers, layer)
+    return layers[:index], layers[index], layers[index + 1 :]
+
+
+def _unroll(cell: keras.layers.Layer, inputs, mask=None, go_backwards: bool = False):
+    """Run `cell` one step at a time. Returns (outputs, hs): two lists of (batch, units) tensors, one per
+    step in the order the steps are processed; hs[t] is the cell's first state (h_t; for an LSTM the
+    hidden state h, not the carry c). Masked steps keep the previous state and output, as Keras does."""
+    batch, timesteps = ops.shape(inputs)[0], inputs.shape[1]
+    if not cell.built:
+        cell.build((batch, inputs.shape[-1]))
+    states = cell.get_initial_state(batch)
+    states = list(states) if isinstance(states, list | tuple) else [states]
+    output = ops.zeros_like(states[0])
+    order = range(timesteps - 1, -1, -1) if go_backwards else range(timesteps)
+    outputs, hs = [], []
+    for t in order:
+        new_output, new_states = cell(inputs[:, t], states, training=False)
+        new_states = list(new_states) if isinstance(new_states, list | tuple) else [new_states]
+        if mask is not None:  # a padded step (mask False) leaves state and output unchanged
+            output_is_h = new_output is new_states[0]  # true for SimpleRNN, LSTM, GRU, VanillaRNN cells
+            keep = ops.expand_dims(ops.cast(mask[:, t], "bool"), -1)
+            new_states = [ops.where(keep, new, old) for new, old in zip(new_states, states, strict=True)]
+            # Keep output and h one tensor, so that dL/dh_t counts every path the loss takes through h_t.
+            new_output = new_states[0] if output_is_h else ops.where(keep, new_output, output)
+        states, output = new_states, new_output
+        outputs.append(output)
+        hs.append(states[0])
+    return outputs, hs
+
+
+def _loss_fn(loss, model: keras.Model | None) -> Callable:
+    if loss is None and model is not None:
+        loss = getattr(model, "loss", None)
+    if loss is None:
+        raise ValueError(
+            "y was given but no loss: pass loss= (a Keras loss name such as 'mse' or a callable "
+            "loss(y_true, y_pred)), or compile the model with a loss"
+        )
+    if isinstance(loss, str) or isinstance(loss, keras.losses.Loss):
+        return keras.losses.get(loss)
+    if callable(loss):
+        return loss
+    raise TypeError(f"expected loss to be a Keras loss name, a Loss or a callable, got {type(loss).__name__}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------------
+def gradient_norms_through_time(
+    model_or_layer: keras.layers.Layer,
+    x,
+    y=None,
+    loss: str | keras.losses.Loss | Callable | None = None,
+    *,
+    layer: LayerRef = None,
+) -> np.ndarray:
+    """||dL/dh_t|| for every time step t: how much the loss still feels each hidden state.
+
+    The recurrent cell is stepped by hand, one time step at a time, so that every hidden state h_t is a
+    tensor of its own; `tf.GradientTape` then gives the *total* gradient dL/dh_t (through every later
+    step, as in backpropagation through time). The norm is taken over the batch and the units together
+    (as `rnncourse.reference.RNNGradients.grad_norms`). For an LSTM the state is [h, c]; the norm is
+    over h, the hidden state the cell outputs, not over the carry c. If the gradient shrinks as t goes
+    back to 1, gradients vanish; if it grows, they explode.
+
+    Args:
+        model_or_layer: A recurrent cell (`SimpleRNNCell`, `LSTMCell`, `GRUCell`, `VanillaRNNCell`), a
+            recurrent layer (`SimpleRNN`, `LSTM`, `GRU`, `VanillaRNN`), or a chain model containing one.
+        x: A batch of inputs: `(batch, timesteps, features)` floats for a cell or layer; whatever the
+            model takes for a model (e.g. token ids or strings).
+        y: Targets. Default: None, and the loss is L = sum of the final hidden state h_T over batch and
+            units (so dL/dh_T is all ones). With y, L = loss(y, prediction) averaged over the batch, where
+            the prediction is the model's output, or the layer's output (h_T, or every h_t when the layer
+            returns sequences), or h_T for a cell.
+        loss: Used with y: a Keras loss name ("mse", "binary_crossentropy", ...), a `keras.losses.Loss`, or
+            a callable `loss(y_true, y_pred)`. Default: the loss the model was compiled with.
+        layer: For a model, the recurrent layer to watch: its name, its index in `model.layers`, or the
+            layer. Default: the first recurrent layer.
+
+    Returns:
+        A float64 array of shape `(timesteps,)`, in the order the layer processes the steps (reversed
+        input order for a layer with `go_backwards=True`). Masked (padded) steps are included.
+
+    Raises:
+        TypeError: if `model_or_layer` is not a cell, a recurrent layer or a model, or inputs are not floats.
+        ValueError: for a wrong input shape, a loss without y (or y without a loss), or a model whose
+            layers do not form a chain.
+
+    Example:
+        >>> rnn = keras.layers.SimpleRNN(8)
+        >>> x = np.random.default_rng(0).normal(size=(16, 30, 1)).astype("float32")
+        >>> norms = gradient_norms_through_time(rnn, x)       # shape (30,)
+        >>> norms[0] < norms[-1]                              # tanh with small weights: gradients vanish
+    """
+    tf = _tf()
+    if loss is not None and y is None:
+        raise ValueError("loss= was given without y; pass the targets y too (or neither, to read h_T)")
+
+    model, before, after, mask, go_backwards = None, [], [], None, False
+    if isinstance(model_or_layer, keras.Model):
+        model = model_or_layer
+        before, rnn, after = _split_model(model, layer)
+        cell, go_backwards = rnn.cell, rnn.go_backwards
+        if rnn.return_state:
+            raise ValueError(f"layer {rnn.name!r} has return_state=True, which is not supported here")
+        sequences, mask = _call_chain(before, x)
+        sequences = _float_sequences(sequences, f"layer {rnn.name!r}") if before == [] else sequences
+    else:
+        if layer is not None:
+            raise ValueError("layer= only applies to models; pass the recurrent layer itself instead")
+        if _is_rnn(model_or_layer):
+            rnn, cell, go_backwards = model_or_layer, model_or_layer.cell, model_or_layer.go_backwards
+        elif _is_cell(model_or_layer):
+            rnn, cell = None, model_or_layer
+        else:
+            raise TypeError(
+                "expected a recurrent cell, a recurrent layer (SimpleRNN, LSTM, GRU, VanillaRNN) or a model, "
+                f"got {_describe(model_or_layer)}"
+            )
+        sequences = _float_sequences(x, _describe(model_or_layer))
+    if rnn is not None and not rnn.built:
+        rnn.build(tuple(sequences.shape))
+    sequences = ops.convert_to_tensor(sequences, dtype=cell.compute_dtype)
+
+    with tf.GradientTape() as tape:
+        outputs, hs = _unroll(cell, sequences, mask=mask, go_backwards=go_backwards)
+        if y is None:
+            value = ops.sum(hs[-1])  # L = sum of h_T: dL/dh_T is all ones
+        else:
+            returns_sequences = rnn is not None and rnn.return_sequences
+            prediction = ops.stack(outputs, axis=1) if returns_sequences else outputs[-1]
+            if after:
+                out_mask = rnn.compute_mask(sequences, mask) if mask is not None else None
+                prediction, _ = _call_chain(after, prediction, out_mask)
+            value = ops.mean(_loss_fn(loss, model)(ops.convert_to_tensor(y), prediction))
+    grads = tape.gradient(value, hs)
+    # A step the loss cannot reach gets no gradient at all (None): its norm is 0.
+    norms = [0.0 if g is None else np.linalg.norm(ops.convert_to_numpy(g).astype(np.float64)) for g in grads]
+    return np.asarray(norms, dtype=np.float64)
+
+
+def hidden_state_trajectory(model_or_layer: keras.layers.Layer, x, *, layer: LayerRef = None) -> np.ndarray:
+    """The hidden state after every time step (for text: after every token).
+
+    For a recurrent layer the states come from a copy of the layer with `return_sequences=True` and the
+    same weights, run by Keras itself (so masking and `go_backwards` behave exactly as in the layer). For a
+    model, the layers before the recurrent layer are run first (e.g. TextVectorization and
+    Embedding(mask_zero=True)), and the padding mask goes with them: at a padded step the state is
+    carried over unchanged. For an LSTM this is h, not the carry c.
+
+    Args:
+        model_or_layer: A recurrent layer (`SimpleRNN`, `LSTM`, `GRU`, `VanillaRNN`), or a chain model
+            containing one.
+        x: A batch of inputs (`(batch, timesteps, features)` floats for a layer; what the model takes for a
+            model), or one sequence without the batch axis (`(timesteps, features)`; for a model, one axis
+            fewer than the model's input, e.g. a single string for a text model).
+        layer: For a model, which recurrent layer: its name, its index in `model.layers`, or the layer.
+            Default: the first recurrent layer.
+
+    Returns:
+        A float array `(batch, timesteps, units)`, or `(timesteps, units)` when one sequence was given.
+
+    Raises:
+        TypeError: if `model_or_layer` is not a recurrent layer or a model, or a layer gets non-float inputs.
+        ValueError: for a wrong input shape or a model whose layers do not form a chain.
+
+    Example:
+        >>> rnn = keras.layers.GRU(4)                        # returns only the last state...
+        >>> x = np.zeros((2, 7, 3), dtype="float32")
+        >>> hidden_state_trajectory(rnn, x).shape            # ...but here are all 7 of them
+        (2, 7, 4)
+    """
+    x, single = _batch_inputs(model_or_layer, x, "hidden_state_trajectory")
+    mask = None
+    if isinstance(model_or_layer, keras.Model):
+        before, rnn, _ = _split_model(model_or_layer, layer)
+        sequences, mask = _call_chain(before, x)
+        if not before:
+            sequences = _float_sequences(sequences, f"layer {rnn.name!r}")
+    elif _is_rnn(model_or_layer):
+        if layer is not None:
+            raise ValueError("layer= only applies to models; pass the recurrent layer itself instead")
+        rnn, sequences = model_or_layer, x
+    else:
+        raise TypeError(
+            "expected a recurrent layer (SimpleRNN, LSTM, GRU, VanillaRNN) or a model, "
+            f"got {_describe(model_or_layer)}"
+        )
+    if not rnn.built:
+        rnn.build(tuple(sequences.shape))
+    # A copy that returns every step's state, with the same weights. `stateful` is dropped so the copy
+    # starts from zeros like a fresh call.
+    config = rnn.get_config()
+    config.update(return_sequences=True, return_state=False, stateful=False)
+    copy = type(rnn).from_config(config)
+    copy.build(tuple(sequences.shape))
+    copy.set_weights(rnn.get_weights())
+    states = copy(sequences, mask=mask) if mask is not None else copy(sequences)
+    states = ops.convert_to_numpy(states)
+    return states[0] if single else states
+
+
+def input_saliency(
+    model: keras.Model,
+    x,
+    *,
+    output_index: int | None = None,
+) -> np.ndarray:
+    """How sensitive the prediction is to each input step: ||d output / d x_t||.
+
+    The gradient is taken with respect to the model's input at each step, or, when the model has an
+    `Embedding` layer, with respect to the embedded vectors (token ids are integers: they have no gradient);
+    the norm is over the features (or the embedding dimensions). Each sample's saliency depends only on
+    that sample. A step the output cannot depend on has saliency 0 (e.g. a padded token behind
+    `mask_zero=True`).
+
+    Args:
+        model: A chain model (Sequential, or functional with one path) ending in a per-sample output of
+            shape `(batch,)` or `(batch, units)`.
+        x: A batch of inputs, or one sample without the batch axis (e.g. one string for a text model).
+        output_index: Which output unit to explain. Default: the only unit if there is one, otherwise each
+            sample's predicted (largest) unit.
+
+    Returns:
+        A float array `(batch, timesteps)`, or `(timesteps,)` when one sample was given.
+
+    Raises:
+        TypeError: if `model` is not a Keras model, or the inputs of a model without Embedding are not floats.
+        ValueError: if the output shape is not `(batch,)`/`(batch, units)` or `output_index` is out of range.
+
+    Example:
+        >>> model = keras.Sequential([keras.Input((20, 1)), keras.layers.SimpleRNN(8), keras.layers.Dense(1)])
+        >>> input_saliency(model, np.zeros((20, 1), dtype="float32")).shape    # one sequence in
+        (20,)
+    """
+    tf = _tf()
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"expected a keras.Model, got {_describe(model)}")
+    x, single = _batch_inputs(model, x, "input_saliency")
+    layers = _chain_layers(model)
+    embedding = next((i for i, lyr in enumerate(layers) if isinstance(lyr, keras.layers.Embedding)), None)
+    if embedding is None:
+        before, after = [], layers
+        watched, mask = _float_sequences(x, "input_saliency on a model without an Embedding layer"), None
+        watched = ops.convert_to_tensor(watched, dtype=layers[0].compute_dtype if layers else "float32")
+    else:  # differentiate with respect to the embedded vectors
+        before, after = layers[: embedding + 1], layers[embedding + 1 :]
+        watched, mask = _call_chain(before, x)
+    if len(watched.shape) != 3:
+        raise ValueError(
+            "expected the watched inputs to have shape (batch, timesteps, features), "
+            f"got {tuple(watched.shape)}"
+        )
+
+    with tf.GradientTape() as tape:
+        tape.watch(watched)
+        output, _ = _call_chain(after, watched, mask)
+        if len(output.shape) == 1:
+            output = ops.expand_dims(output, -1)
+        if len(output.shape) != 2:
+            raise ValueError(
+                f"expected a model output of shape (batch,) or (batch, units), got {tuple(output.shape)}"
+            )
+        units = output.shape[-1]
+        if output_index is not None:
+            if isinstance(output_index, bool) or not isinstance(output_index, int | np.integer):
+                raise TypeError(f"expected an int for output_index, got {type(output_index).__name__}")
+            if not -units <= output_index < units:
+                raise ValueError(
+                    f"output_index {output_index} is out of range for an output with {units} units"
+                )
+            selected = output[:, output_index]
+        elif units == 1:
+            selected = output[:, 0]
+        else:  # each sample's predicted unit
+            chosen = ops.one_hot(ops.argmax(output, axis=-1), units, dtype=output.dtype)
+            selected = ops.sum(output * ops.stop_gradient(chosen), axis=-1)
+        total = ops.sum(selected)  # samples do not interact, so d total / d x[i] = d output[i] / d x[i]
+    grads = tape.gradient(total, watched)
+    saliency = ops.convert_to_numpy(ops.sqrt(ops.sum(ops.square(grads), axis=-1)))
+    return saliency[0] if single else saliency
+
+
+def count_params(model_or_layer: keras.layers.Layer) -> int:
+    """Number of weights (trainable and not) of a built model, layer or cell.
+
+    Args:
+        model_or_layer: A Keras model, layer or cell that has been built (called once, or given an Input).
+
+    Returns:
+        The number of scalar weights, as an int.
+
+    Raises:
+        TypeError: if the argument is not a Keras layer or model.
+        ValueError: if it has not been built yet, so it has no weights to count.
+
+    Example:
+        >>> count_params(keras.Sequential([keras.Input((None, 3)), keras.layers.SimpleRNN(4)]))
+        32
+    """
+    if not isinstance(model_or_layer, keras.layers.Layer):
+        raise TypeError(f"expected a Keras model or layer, got {type(model_or_layer).__name__}")
+    if not model_or_layer.built:
+        raise ValueError(
+            f"{_describe(model_or_layer)} has not been built yet, so it has no weights to count; "
+            "call it on a batch or start the model with keras.Input(shape)"
+        )
+    return int(sum(int(np.prod(w.shape)) for w in model_or_layer.weights))
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.seconds: list[float] = []
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def time_per_epoch(
+    model: keras.Model,
+    x,
+    y=None,
+    batch_size: int | None = 32,
+    epochs: int = 3,
+    warmup_epochs: int = 1,
+) -> float:
+    """Median wall-clock seconds per training epoch of a compiled model.
+
+    The first epoch includes building and tracing the training graph, so `warmup_epochs` epochs are run
+    first and not counted. Timing means training: the model's weights are restored afterwards, but the
+    optimizer's state (step count, moments) has moved on. Timings depend on the machine and on what else
+    runs on it; compare models timed on the same machine, one after the other.
+
+    Args:
+        model: A compiled Keras model.
+        x: Training inputs (arrays), or a `tf.data.Dataset` of (inputs, targets) batches (then y=None and
+            batch_size is ignored).
+        y: Training targets. Default: None (only with a dataset).
+        batch_size: Batch size for array inputs. Default: 32.
+        epochs: Number of timed epochs; the median is returned. Default: 3.
+        warmup_epochs: Untimed epochs run first. Default: 1.
+
+    Returns:
+        The median seconds per epoch over the timed epochs.
+
+    Raises:
+        TypeError: if `model` is not a Keras model.
+        ValueError: if the model is not compiled, or epochs/warmup_epochs/batch_size are not valid.
+
+    Example:
+        >>> model.compile(optimizer="adam", loss="mse")
+        >>> seconds = time_per_epoch(model, x_train, y_train, batch_size=64)
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
+    if not model.compiled:
+        raise ValueError("expected a compiled model; call model.compile(optimizer=..., loss=...) first")
+    for name, value, low in (("epochs", epochs, 1), ("warmup_epochs", warmup_epochs, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"expected an integer >= {low} for {name}, got {value!r}")
+    is_dataset = not isinstance(x, np.ndarray | list | tuple | dict) and hasattr(x, "element_spec")
+    if not is_dataset and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"expected a positive integer for batch_size, got {batch_size!r}")
+    fit_kwargs = {"epochs": warmup_epochs + epochs, "verbose": 0, "shuffle": False}
+    if not is_dataset:
+        fit_kwargs["batch_size"] = batch_size
+
+    weights = model.get_weights()
+    timer = _EpochTimer()
+    try:
+        model.fit(x, y, callbacks=[timer], **fit_kwargs)
+    finally:
+        model.set_weights(weights)
+    return float(statistics.median(timer.seconds[warmup_epochs:]))

@@ -1,0 +1,482 @@
+"""A vanilla RNN written from scratch in NumPy: the forward pass and backpropagation through time.
+
+This is the version of the maths to read next to the notebooks. It uses the same weight layout as
+`keras.layers.SimpleRNN` (and `rnncourse.layers.VanillaRNN`), so weights can be copied across with
+`layer.get_weights()` and the results compared number for number:
+
+    W_x = kernel            shape (features, units)
+    W_h = recurrent_kernel  shape (units, units)
+    b   = bias              shape (units,)
+
+    a_t = x_t W_x + h_{t-1} W_h + b        (pre-activation, shape (batch, units))
+    h_t = f(a_t)                           (hidden state,   shape (batch, units))
+
+Sequences come in a batch, shaped `(batch, timesteps, features)` as in Keras. Nothing is reshaped
+behind your back: a wrong shape or a non-float dtype raises an error that says what was expected.
+
+Backpropagation through time (BPTT) runs the recursion backwards. With `dh_t = dL/dh_t` the *total*
+gradient reaching h_t (from the loss at step t and from every later step through h_{t+1}):
+
+    da_t      = dh_t * f'(a_t)                      (elementwise)
+    dW_x     += x_t^T     da_t
+    dW_h     += h_{t-1}^T da_t
+    db       += sum over the batch of da_t
+    dx_t      = da_t W_x^T
+    dh_{t-1}  = dL/dh_{t-1} (direct) + da_t W_h^T  (the recursion: where gradients vanish or explode)
+
+The norms ||dL/dh_t|| for t = 1..T are what the notebooks plot to show vanishing and exploding gradients.
+
+Example:
+    >>> import numpy as np
+    >>> from rnncourse import reference as ref
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(4, 10, 3))                     # (batch, timesteps, features)
+    >>> W_x, W_h, b = rng.normal(size=(3, 5)), 0.5 * np.eye(5), np.zeros(5)
+    >>> hs = ref.rnn_forward(x, W_x, W_h, b)                # (4, 10, 5)
+    >>> dhs = np.zeros_like(hs); dhs[:, -1] = 1.0           # loss L = sum of the last hidden state
+    >>> grads = ref.rnn_backward(x, hs, dhs, W_x, W_h, b)
+    >>> grads.dW_x.shape, grads.grad_norms.shape
+    ((3, 5), (10,))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "ACTIVATIONS",
+    "RNNGradients",
+    "activation_derivative",
+    "apply_activation",
+    "numerical_gradient",
+    "relative_error",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_step",
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# Activations. Each derivative is written in terms of the *output* h = f(a), which is what the forward
+# pass keeps, so the backward pass needs no extra storage:
+#   tanh:    f'(a) = 1 - tanh(a)^2        = 1 - h^2
+#   sigmoid: f'(a) = s(a) (1 - s(a))      = h (1 - h)
+#   relu:    f'(a) = 1 if a > 0 else 0    = 1 where h > 0  (0 at a = 0, as TensorFlow does)
+#   linear:  f'(a) = 1
+# --------------------------------------------------------------------------------------------------
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    # Two branches so that exp() never overflows: for a >= 0 use 1/(1+e^-a), for a < 0 use e^a/(1+e^a).
+    out = np.empty_like(a)
+    pos = a >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-a[pos]))
+    exp_a = np.exp(a[~pos])
+    out[~pos] = exp_a / (1.0 + exp_a)
+    return out
+
+
+_FORWARD: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "tanh": np.tanh,
+    "relu": lambda a: np.maximum(a, 0.0),
+    "sigmoid": _sigmoid,
+    "linear": lambda a: a,
+}
+
+_DERIVATIVE_FROM_OUTPUT: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "tanh": lambda h: 1.0 - h**2,
+    "relu": lambda h: (h > 0).astype(h.dtype),
+    "sigmoid": lambda h: h * (1.0 - h),
+    "linear": lambda h: np.ones_like(h),
+}
+
+ACTIVATIONS: tuple[str, ...] = tuple(_FORWARD)
+"""Names accepted by the `activation` argument: ("tanh", "relu", "sigmoid", "linear")."""
+
+
+def _check_activation(activation: str) -> str:
+    if not isinstance(activation, str) or activation not in _FORWARD:
+        raise ValueError(f"unknown activation {activation!r}; expected one of {list(ACTIVATIONS)}")
+    return activation
+
+
+def apply_activation(a: np.ndarray, activation: str = "tanh") -> np.ndarray:
+    """Apply an activation function elementwise: h = f(a).
+
+    Args:
+        a: Pre-activations, any shape.
+        activation: One of `ACTIVATIONS`. Default: "tanh".
+
+    Returns:
+        An array of the same shape and dtype as `a`.
+
+    Raises:
+        ValueError: if `activation` is not one of `ACTIVATIONS`.
+
+    Example:
+        >>> apply_activation(np.array([-1.0, 0.0, 2.0]), "relu")
+        array([0., 0., 2.])
+    """
+    return _FORWARD[_check_activation(activation)](a)
+
+
+def activation_derivative(h: np.ndarray, activation: str = "tanh") -> np.ndarray:
+    """The derivative f'(a), computed from the activation's output h = f(a).
+
+    Args:
+        h: Outputs of the activation (e.g. hidden states), any shape.
+        activation: One of `ACTIVATIONS`. Default: "tanh".
+
+    Returns:
+        f'(a) elementwise, same shape as `h`.
+
+    Raises:
+        ValueError: if `activation` is not one of `ACTIVATIONS`.
+
+    Example:
+        >>> activation_derivative(np.array([0.0, 0.5]), "tanh")   # 1 - h^2
+        array([1.  , 0.75])
+    """
+    return _DERIVATIVE_FROM_OUTPUT[_check_activation(activation)](h)
+
+
+# --------------------------------------------------------------------------------------------------
+# Input checks: say what was expected and what was given; never reshape or cast silently.
+# --------------------------------------------------------------------------------------------------
+def _as_float_array(value, name: str) -> np.ndarray:
+    array = np.asarray(value)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise TypeError(
+            f"expected a floating-point array for {name} (float32 or float64), got dtype {array.dtype}; "
+            f"convert it explicitly, e.g. {name}.astype('float64')"
+        )
+    return array
+
+
+def _check_shape(array: np.ndarray, expected: tuple, name: str, meaning: str) -> None:
+    """`expected` holds ints (must match) or None (any size) for each axis."""
+    ok = array.ndim == len(expected) and all(
+        e is None or e == s for e, s in zip(expected, array.shape, strict=True)
+    )
+    if not ok:
+        shown = tuple("?" if e is None else e for e in expected)
+        raise ValueError(f"expected {name} of shape {meaning} = {shown}, got shape {array.shape}")
+
+
+def _check_weights(W_x, W_h, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    W_x = _as_float_array(W_x, "W_x")
+    W_h = _as_float_array(W_h, "W_h")
+    b = _as_float_array(b, "b")
+    _check_shape(W_x, (None, None), "W_x", "(features, units)")
+    units = W_x.shape[1]
+    _check_shape(W_h, (units, units), "W_h", "(units, units)")
+    _check_shape(b, (units,), "b", "(units,)")
+    return W_x, W_h, b
+
+
+def _check_sequences(x, features: int) -> np.ndarray:
+    x = _as_float_array(x, "x")
+    if x.ndim == 2:
+        raise ValueError(
+            f"expected x of shape (batch, timesteps, features) = (?, ?, {features}), got shape {x.shape}; "
+            "for a single sequence add the batch axis with x[np.newaxis]"
+        )
+    _check_shape(x, (None, None, features), "x", "(batch, timesteps, features)")
+    if x.shape[1] == 0:
+        raise ValueError(f"expected at least one time step in x, got shape {x.shape}")
+    return x
+
+
+def _initial_state(h0, batch: int, units: int, dtype) -> np.ndarray:
+    if h0 is None:
+        return np.zeros((batch, units), dtype=dtype)  # Keras's default initial state is all zeros
+    h0 = _as_float_array(h0, "h0")
+    _check_shape(h0, (batch, units), "h0", "(batch, units)")
+    return h0
+
+
+# --------------------------------------------------------------------------------------------------
+# Forward pass
+# --------------------------------------------------------------------------------------------------
+def rnn_step(
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    W_x: np.ndarray,
+    W_h: np.ndarray,
+    b: np.ndarray,
+    activation: str = "tanh",
+) -> np.ndarray:
+    """One time step of a vanilla RNN: h_t = f(x_t W_x + h_{t-1} W_h + b).
+
+    Args:
+        x_t: Inputs at this step, shape `(batch, features)`.
+        h_prev: Previous hidden state h_{t-1}, shape `(batch, units)`.
+        W_x: Input weights (Keras `kernel`), shape `(features, units)`.
+        W_h: Recurrent weights (Keras `recurrent_kernel`), shape `(units, units)`.
+        b: Bias, shape `(units,)`.
+        activation: One of `ACTIVATIONS`. Default: "tanh".
+
+    Returns:
+        The new hidden state h_t, shape `(batch, units)`.
+
+    Raises:
+        TypeError: if an array is not floating point.
+        ValueError: if a shape does not match or `activation` is unknown.
+
+    Example:
+        >>> h1 = rnn_step(np.ones((2, 3)), np.zeros((2, 4)), np.ones((3, 4)), np.eye(4), np.zeros(4))
+        >>> h1.shape
+        (2, 4)
+    """
+    _check_activation(activation)
+    W_x, W_h, b = _check_weights(W_x, W_h, b)
+    features, units = W_x.shape
+    x_t = _as_float_array(x_t, "x_t")
+    _check_shape(x_t, (None, features), "x_t", "(batch, features)")
+    h_prev = _as_float_array(h_prev, "h_prev")
+    _check_shape(h_prev, (x_t.shape[0], units), "h_prev", "(batch, units)")
+    a_t = x_t @ W_x + h_prev @ W_h + b  # pre-activation a_t
+    return apply_activation(a_t, activation)  # h_t = f(a_t)
+
+
+def rnn_forward(
+    x: np.ndarray,
+    W_x: np.ndarray,
+    W_h: np.ndarray,
+    b: np.ndarray,
+    h0: np.ndarray | None = None,
+    activation: str = "tanh",
+) -> np.ndarray:
+    """Run a vanilla RNN over a batch of sequences and return every hidden state.
+
+    Equivalent to `keras.layers.SimpleRNN(units, activation, return_sequences=True)` with weights
+    `[W_x, W_h, b]`, called with `initial_state=h0`.
+
+    Args:
+        x: Input sequences, shape `(batch, timesteps, features)`.
+        W_x: Input weights (Keras `kernel`), shape `(features, units)`.
+        W_h: Recurrent weights (Keras `recurrent_kernel`), shape `(units, units)`.
+        b: Bias, shape `(units,)`.
+        h0: Initial hidden state, shape `(batch, units)`. Default: zeros (as in Keras).
+        activation: One of `ACTIVATIONS`. Default: "tanh".
+
+    Returns:
+        Hidden states h_1..h_T, shape `(batch, timesteps, units)`; `hs[:, -1]` is the final state.
+
+    Raises:
+        TypeError: if an array is not floating point.
+        ValueError: if a shape does not match or `activation` is unknown.
+
+    Example:
+        >>> x = np.zeros((2, 6, 3))
+        >>> hs = rnn_forward(x, np.ones((3, 4)), np.eye(4), np.full(4, 0.1))
+        >>> hs.shape                                        # (batch, timesteps, units)
+        (2, 6, 4)
+    """
+    _check_activation(activation)
+    W_x, W_h, b = _check_weights(W_x, W_h, b)
+    features, units = W_x.shape
+    x = _check_sequences(x, features)
+    batch, timesteps, _ = x.shape
+    h = _initial_state(h0, batch, units, np.result_type(x, W_x))
+
+    hs = np.empty((batch, timesteps, units), dtype=np.result_type(x, W_x, W_h, b, h))
+    for t in range(timesteps):
+        a_t = x[:, t] @ W_x + h @ W_h + b  # a_t = x_t W_x + h_{t-1} W_h + b
+        h = apply_activation(a_t, activation)  # h_t = f(a_t)
+        hs[:, t] = h
+    return hs
+
+
+# --------------------------------------------------------------------------------------------------
+# Backward pass (backpropagation through time)
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class RNNGradients:
+    """Gradients of a scalar loss L with respect to everything a vanilla RNN touches.
+
+    Attributes:
+        dW_x: dL/dW_x, shape `(features, units)`.
+        dW_h: dL/dW_h, shape `(units, units)`.
+        db: dL/db, shape `(units,)`.
+        dh0: dL/dh_0 (the initial state), shape `(batch, units)`.
+        dx: dL/dx, shape `(batch, timesteps, features)`.
+        dh: Total dL/dh_t after backpropagation through time, shape `(batch, timesteps, units)`:
+            the gradient arriving directly from the loss at step t plus everything flowing back from
+            later steps.
+    """
+
+    dW_x: np.ndarray
+    dW_h: np.ndarray
+    db: np.ndarray
+    dh0: np.ndarray
+    dx: np.ndarray
+    dh: np.ndarray
+
+    @property
+    def grad_norms(self) -> np.ndarray:
+        """||dL/dh_t|| for t = 1..T, shape `(timesteps,)`: the Euclidean norm over batch and units.
+
+        Read it from right (late steps) to left (early steps): if it shrinks towards the start, gradients
+        vanish; if it grows, they explode.
+        """
+        return np.sqrt(np.sum(self.dh**2, axis=(0, 2)))
+
+
+def rnn_backward(
+    x: np.ndarray,
+    hs: np.ndarray,
+    dhs: np.ndarray,
+    W_x: np.ndarray,
+    W_h: np.ndarray,
+    b: np.ndarray,
+    h0: np.ndarray | None = None,
+    activation: str = "tanh",
+) -> RNNGradients:
+    """Backpropagation through time for `rnn_forward`.
+
+    Args:
+        x: The input sequences given to `rnn_forward`, shape `(batch, timesteps, features)`.
+        hs: The hidden states `rnn_forward` returned, shape `(batch, timesteps, units)`.
+        dhs: The gradient the loss sends *directly* to each hidden state, dL/dh_t holding the other
+            hidden states fixed, shape `(batch, timesteps, units)`. For a loss that reads only the final
+            state it is zero except at the last step: `dhs[:, -1] = dL/dh_T`.
+        W_x: Input weights, shape `(features, units)`.
+        W_h: Recurrent weights, shape `(units, units)`.
+        b: Bias, shape `(units,)`. Only its shape is checked: the derivative f'(a_t) is computed from
+            the stored h_t, so the backward pass does not need b itself.
+        h0: The initial state given to `rnn_forward`, shape `(batch, units)`. Default: zeros.
+        activation: The activation used in the forward pass, one of `ACTIVATIONS`. Default: "tanh".
+
+    Returns:
+        An `RNNGradients` with `dW_x, dW_h, db, dh0, dx, dh` and the per-step norms `grad_norms`.
+
+    Raises:
+        TypeError: if an array is not floating point.
+        ValueError: if a shape does not match or `activation` is unknown.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> x, W_x, W_h, b = rng.normal(size=(2, 5, 3)), rng.normal(size=(3, 4)), np.eye(4), np.zeros(4)
+        >>> hs = rnn_forward(x, W_x, W_h, b)
+        >>> dhs = np.zeros_like(hs); dhs[:, -1] = 1.0       # L = sum(h_T)
+        >>> grads = rnn_backward(x, hs, dhs, W_x, W_h, b)
+        >>> grads.dW_h.shape, grads.dh.shape
+        ((4, 4), (2, 5, 4))
+    """
+    _check_activation(activation)
+    W_x, W_h, b = _check_weights(W_x, W_h, b)
+    features, units = W_x.shape
+    x = _check_sequences(x, features)
+    batch, timesteps, _ = x.shape
+    hs = _as_float_array(hs, "hs")
+    _check_shape(hs, (batch, timesteps, units), "hs", "(batch, timesteps, units)")
+    dhs = _as_float_array(dhs, "dhs")
+    _check_shape(dhs, (batch, timesteps, units), "dhs", "(batch, timesteps, units)")
+    h0 = _initial_state(h0, batch, units, hs.dtype)
+
+    dtype = np.result_type(x, hs, dhs, W_x, W_h)
+    dW_x = np.zeros_like(W_x, dtype=dtype)
+    dW_h = np.zeros_like(W_h, dtype=dtype)
+    db = np.zeros_like(b, dtype=dtype)
+    dx = np.zeros_like(x, dtype=dtype)
+    dh = np.zeros((batch, timesteps, units), dtype=dtype)
+
+    dh_next = np.zeros((batch, units), dtype=dtype)  # gradient flowing back from step t+1 into h_t
+    for t in reversed(range(timesteps)):
+        h_prev = hs[:, t - 1] if t > 0 else h0
+        dh[:, t] = dhs[:, t] + dh_next  # total dL/dh_t = direct part + part through h_{t+1}
+        da = dh[:, t] * activation_derivative(hs[:, t], activation)  # da_t = dh_t * f'(a_t)
+        dW_x += x[:, t].T @ da  # a_t = x_t W_x + ...      =>  dW_x += x_t^T da_t
+        dW_h += h_prev.T @ da  # a_t = ... + h_{t-1} W_h  =>  dW_h += h_{t-1}^T da_t
+        db += da.sum(axis=0)  # a_t = ... + b            =>  db += sum over batch of da_t
+        dx[:, t] = da @ W_x.T  # dL/dx_t = da_t W_x^T
+        dh_next = da @ W_h.T  # dL/dh_{t-1} through the recursion = da_t W_h^T
+    dh0 = dh_next  # what is left after step 1 flows into the initial state
+
+    return RNNGradients(dW_x=dW_x, dW_h=dW_h, db=db, dh0=dh0, dx=dx, dh=dh)
+
+
+# --------------------------------------------------------------------------------------------------
+# Checking gradients numerically
+# --------------------------------------------------------------------------------------------------
+def numerical_gradient(f: Callable[[], float], array: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    """Central finite differences of a scalar function with respect to every entry of an array.
+
+    For each entry i: dL/d array[i] ~ (f(array[i] + eps) - f(array[i] - eps)) / (2 eps).
+    `array` is changed in place while f is evaluated and restored afterwards, so `f` should read `array`
+    (typically a closure over the weights or inputs). The error of the estimate is O(eps^2) plus
+    round-off of order 1e-16 / eps, which is why `array` must be float64: in float32 the round-off
+    (~1e-7 / eps) swamps the answer.
+
+    Args:
+        f: A function of no arguments returning the scalar loss, computed from `array`.
+        array: A float64 NumPy array (writable) that `f` depends on.
+        eps: Step size. Default: 1e-5.
+
+    Returns:
+        The estimated gradient, same shape as `array`, float64.
+
+    Raises:
+        TypeError: if `array` is not a writable float64 ndarray or `f` does not return a scalar.
+        ValueError: if `eps` is not a positive finite number.
+
+    Example:
+        >>> w = np.array([1.0, 2.0])
+        >>> numerical_gradient(lambda: float(np.sum(w**2)), w)   # exact answer: 2 w
+        array([2., 4.])
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(
+            f"expected a NumPy ndarray for array (it is perturbed in place), got {type(array).__name__}"
+        )
+    if array.dtype != np.float64:
+        raise TypeError(
+            f"expected a float64 array for finite differences, got dtype {array.dtype}; "
+            "build the arrays f reads with dtype=np.float64"
+        )
+    if not array.flags.writeable:
+        raise TypeError("expected a writable array (it is perturbed in place), got a read-only one")
+    if not (isinstance(eps, int | float) and np.isfinite(eps) and eps > 0):
+        raise ValueError(f"expected a positive finite eps, got {eps!r}")
+
+    grad = np.zeros_like(array)
+    it = np.nditer(array, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        original = array[i]
+        array[i] = original + eps
+        f_plus = f()
+        array[i] = original - eps
+        f_minus = f()
+        array[i] = original  # restore before anything else can see the perturbed value
+        if np.ndim(f_plus) != 0:
+            raise TypeError(f"expected f() to return a scalar loss, got shape {np.shape(f_plus)}")
+        grad[i] = (f_plus - f_minus) / (2.0 * eps)
+    return grad
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest relative difference between two arrays: max |a - b| / max(|a| + |b|, 1e-12).
+
+    Below ~1e-6 in float64 means an analytic gradient agrees with a numerical one.
+
+    Args:
+        a: An array.
+        b: An array of the same shape.
+
+    Returns:
+        The largest elementwise relative error, as a float.
+
+    Raises:
+        ValueError: if the shapes differ.
+
+    Example:
+        >>> relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9])) < 1e-9
+        True
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"expected two arrays of the same shape, got {a.shape} and {b.shape}")
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12), initial=0.0))
