@@ -1,0 +1,128 @@
+"""How fast does VanillaRNN train compared with Keras's own SimpleRNN?
+
+Both layers are put in the same small model (RNN -> Dense(1)), given the same weights, compiled the same
+way and trained on the same batch in one process. Training steps (`model.train_on_batch`) are timed in
+interleaved repetitions -- SimpleRNN, VanillaRNN, SimpleRNN, ... -- so that a busy machine slows both
+alike, and the table reports the median time per step and the ratio VanillaRNN / SimpleRNN.
+
+Run it from the repository root (it is not part of the test suite):
+
+    .venv/bin/python benchmarks/layer_speed.py                  # the default shapes
+    .venv/bin/python benchmarks/layer_speed.py --reps 15 --steps 10
+    .venv/bin/python benchmarks/layer_speed.py --shape 64,100,16,64 --shape 64,500,16,64
+
+A ratio near 1.0 is expected: both layers run the same time loop (`keras.layers.RNN`) and the same
+operations per step. On a shared machine single timings wander, so run it a couple of times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from rnncourse.layers import VanillaRNN  # noqa: E402
+
+DEFAULT_SHAPES = [(64, 100, 16, 64), (64, 500, 16, 64)]  # (batch, timesteps, features, units)
+
+
+def parse_shape(text: str) -> tuple[int, int, int, int]:
+    """Parse 'batch,timesteps,features,units' into four positive integers."""
+    parts = text.split(",")
+    try:
+        values = tuple(int(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 4 or min(values) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected four positive integers 'batch,timesteps,features,units', got {text!r}"
+        )
+    return values  # type: ignore[return-value]
+
+
+def make_model(layer: keras.layers.Layer, timesteps: int, features: int, batch: int) -> keras.Model:
+    inputs = keras.Input(shape=(timesteps, features), batch_size=batch)
+    outputs = keras.layers.Dense(1)(layer(inputs))
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=1e-3), loss="mse")
+    return model
+
+
+def time_steps(model: keras.Model, x: np.ndarray, y: np.ndarray, steps: int) -> float:
+    """Seconds per training step, averaged over `steps` consecutive steps."""
+    start = time.perf_counter()
+    for _ in range(steps):
+        model.train_on_batch(x, y)
+    return (time.perf_counter() - start) / steps
+
+
+def bench_shape(shape: tuple[int, int, int, int], reps: int, steps: int, seed: int) -> dict:
+    batch, timesteps, features, units = shape
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch, timesteps, features)).astype("float32")
+    y = rng.normal(size=(batch, 1)).astype("float32")
+
+    keras.utils.set_random_seed(seed)
+    simple = make_model(keras.layers.SimpleRNN(units), timesteps, features, batch)
+    vanilla = make_model(VanillaRNN(units), timesteps, features, batch)
+    vanilla.set_weights(simple.get_weights())
+    models = {"SimpleRNN": simple, "VanillaRNN": vanilla}
+
+    for model in models.values():  # trace and warm up outside the timings
+        time_steps(model, x, y, 2)
+
+    times: dict[str, list[float]] = {name: [] for name in models}
+    for rep in range(reps):
+        order = list(models) if rep % 2 == 0 else list(reversed(models))  # alternate who goes first
+        for name in order:
+            times[name].append(time_steps(models[name], x, y, steps))
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    return {"shape": shape, "medians": medians, "ratio": medians["VanillaRNN"] / medians["SimpleRNN"]}
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--shape",
+        type=parse_shape,
+        action="append",
+        help="batch,timesteps,features,units (repeatable); default: 64,100,16,64 and 64,500,16,64",
+    )
+    parser.add_argument("--reps", type=int, default=9, help="interleaved repetitions per layer (default 9)")
+    parser.add_argument("--steps", type=int, default=5, help="training steps per repetition (default 5)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.reps < 1 or args.steps < 1:
+        parser.error(f"--reps and --steps must be positive, got {args.reps} and {args.steps}")
+
+    print(
+        f"keras {keras.__version__}, backend {keras.backend.backend()}, "
+        f"{args.reps} interleaved repetitions x {args.steps} train_on_batch steps, medians"
+    )
+    header = (
+        f"{'batch':>5} {'steps':>5} {'feat':>4} {'units':>5} | "
+        f"{'SimpleRNN ms':>12} {'VanillaRNN ms':>13} | ratio"
+    )
+    print(header)
+    print("-" * len(header))
+    results = []
+    for shape in args.shape or DEFAULT_SHAPES:
+        result = bench_shape(shape, args.reps, args.steps, args.seed)
+        results.append(result)
+        m = result["medians"]
+        print(
+            f"{shape[0]:>5} {shape[1]:>5} {shape[2]:>4} {shape[3]:>5} | "
+            f"{1e3 * m['SimpleRNN']:>12.2f} {1e3 * m['VanillaRNN']:>13.2f} | {result['ratio']:.3f}",
+            flush=True,
+        )
+    return results
+
+
+if __name__ == "__main__":
+    main()
