@@ -160,7 +160,8 @@ def _check_shape(array: np.ndarray, expected: tuple, name: str, meaning: str) ->
         e is None or e == s for e, s in zip(expected, array.shape, strict=True)
     )
     if not ok:
-        shown = tuple("?" if e is None else e for e in expected)
+        dims = ["?" if e is None else str(e) for e in expected]  # "?" = any size
+        shown = f"({', '.join(dims)}{',' if len(dims) == 1 else ''})"
         raise ValueError(f"expected {name} of shape {meaning} = {shown}, got shape {array.shape}")
 
 

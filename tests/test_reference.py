@@ -1,0 +1,216 @@
+"""rnncourse.reference against Keras's SimpleRNN, rnncourse.layers.VanillaRNN, TensorFlow autodiff and finite
+differences."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from rnncourse import reference as ref
+from rnncourse.layers import VanillaRNN
+
+ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear"]
+
+
+def random_problem(batch=3, timesteps=5, features=4, units=3, seed=0, scale=0.6):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch, timesteps, features))
+    W_x = scale * rng.normal(size=(features, units))
+    W_h = scale * rng.normal(size=(units, units))
+    b = 0.1 * rng.normal(size=units)
+    h0 = 0.5 * rng.normal(size=(batch, units))
+    return x, W_x, W_h, b, h0
+
+
+def keras_layer(layer_class, W_x, W_h, b, activation, dtype="float64"):
+    layer = layer_class(W_x.shape[1], activation=activation, return_sequences=True, dtype=dtype)
+    layer.build((None, None, W_x.shape[0]))
+    layer.set_weights([W_x, W_h, b])
+    return layer
+
+
+# ------------------------------------------------------------------------------------------------ forward
+@pytest.mark.parametrize("layer_class", [keras.layers.SimpleRNN, VanillaRNN])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize(
+    ("batch", "timesteps", "features", "units"), [(1, 1, 1, 1), (3, 7, 4, 5), (2, 12, 1, 8)]
+)
+def test_forward_matches_keras(layer_class, activation, batch, timesteps, features, units):
+    x, W_x, W_h, b, h0 = random_problem(batch, timesteps, features, units, seed=units + timesteps)
+    layer = keras_layer(layer_class, W_x, W_h, b, activation)
+    expected = keras.ops.convert_to_numpy(layer(x, initial_state=[h0]))
+    np.testing.assert_allclose(
+        ref.rnn_forward(x, W_x, W_h, b, h0=h0, activation=activation), expected, atol=1e-12
+    )
+    expected_zero_h0 = keras.ops.convert_to_numpy(layer(x))
+    np.testing.assert_allclose(
+        ref.rnn_forward(x, W_x, W_h, b, activation=activation), expected_zero_h0, atol=1e-12
+    )
+
+
+def test_forward_float32_matches_keras_float32():
+    x, W_x, W_h, b, _ = (a.astype(np.float32) for a in random_problem(4, 9, 3, 6))
+    layer = keras_layer(keras.layers.SimpleRNN, W_x, W_h, b, "tanh", dtype="float32")
+    hs = ref.rnn_forward(x, W_x, W_h, b)
+    assert hs.dtype == np.float32
+    np.testing.assert_allclose(hs, keras.ops.convert_to_numpy(layer(x)), atol=1e-5)
+
+
+def test_rnn_step_is_one_step_of_rnn_forward():
+    x, W_x, W_h, b, h0 = random_problem()
+    hs = ref.rnn_forward(x, W_x, W_h, b, h0=h0)
+    np.testing.assert_allclose(ref.rnn_step(x[:, 0], h0, W_x, W_h, b), hs[:, 0])
+    np.testing.assert_allclose(ref.rnn_step(x[:, 3], hs[:, 2], W_x, W_h, b), hs[:, 3])
+
+
+# ------------------------------------------------------------------------------------------------ backward
+def loss_and_dhs(hs, seed=1):
+    """L = sum_t <R_t, h_t> with random R: every step sends a gradient dL/dh_t = R_t to the loss."""
+    R = np.random.default_rng(seed).normal(size=hs.shape)
+    return float(np.sum(R * hs)), R
+
+
+@pytest.mark.parametrize("layer_class", [keras.layers.SimpleRNN, VanillaRNN])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_backward_matches_gradient_tape(layer_class, activation):
+    x, W_x, W_h, b, h0 = random_problem(batch=3, timesteps=6, features=2, units=4)
+    hs = ref.rnn_forward(x, W_x, W_h, b, h0=h0, activation=activation)
+    _, R = loss_and_dhs(hs)
+    grads = ref.rnn_backward(x, hs, R, W_x, W_h, b, h0=h0, activation=activation)
+
+    layer = keras_layer(layer_class, W_x, W_h, b, activation)
+    x_t, h0_t = tf.constant(x), tf.constant(h0)
+    with tf.GradientTape() as tape:
+        tape.watch([x_t, h0_t])
+        loss = tf.reduce_sum(tf.constant(R) * layer(x_t, initial_state=[h0_t]))
+    dW_x, dW_h, db, dx, dh0 = tape.gradient(loss, [*layer.trainable_weights, x_t, h0_t])
+    for ours, theirs in [
+        (grads.dW_x, dW_x),
+        (grads.dW_h, dW_h),
+        (grads.db, db),
+        (grads.dx, dx),
+        (grads.dh0, dh0),
+    ]:
+        np.testing.assert_allclose(ours, keras.ops.convert_to_numpy(theirs), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_backward_matches_finite_differences(activation):
+    x, W_x, W_h, b, h0 = random_problem(batch=2, timesteps=4, features=3, units=3, seed=3)
+    R = np.random.default_rng(4).normal(size=(2, 4, 3))
+
+    def loss():
+        return float(np.sum(R * ref.rnn_forward(x, W_x, W_h, b, h0=h0, activation=activation)))
+
+    hs = ref.rnn_forward(x, W_x, W_h, b, h0=h0, activation=activation)
+    grads = ref.rnn_backward(x, hs, R, W_x, W_h, b, h0=h0, activation=activation)
+    for analytic, array in [
+        (grads.dW_x, W_x),
+        (grads.dW_h, W_h),
+        (grads.db, b),
+        (grads.dh0, h0),
+        (grads.dx, x),
+    ]:
+        numeric = ref.numerical_gradient(loss, array)
+        assert ref.relative_error(analytic, numeric) < 1e-6
+    # numerical_gradient put every entry back where it was.
+    np.testing.assert_array_equal(ref.rnn_forward(x, W_x, W_h, b, h0=h0, activation=activation), hs)
+
+
+def test_dh_is_the_total_gradient_of_each_hidden_state():
+    """dh[:, t] = dL/dh_t through all later steps: check it by restarting the RNN from a perturbed h_t."""
+    x, W_x, W_h, b, h0 = random_problem(batch=2, timesteps=6, features=2, units=3, seed=5)
+    hs = ref.rnn_forward(x, W_x, W_h, b, h0=h0)
+    _, R = loss_and_dhs(hs, seed=6)
+    grads = ref.rnn_backward(x, hs, R, W_x, W_h, b, h0=h0)
+    for t in [0, 2, 5]:
+        h_t = hs[:, t].copy()
+
+        def loss_from_h_t(t=t, h_t=h_t):
+            later = ref.rnn_forward(x[:, t + 1 :], W_x, W_h, b, h0=h_t) if t + 1 < x.shape[1] else 0.0
+            return float(np.sum(R[:, t] * h_t) + np.sum(R[:, t + 1 :] * later))
+
+        np.testing.assert_allclose(grads.dh[:, t], ref.numerical_gradient(loss_from_h_t, h_t), atol=1e-8)
+    np.testing.assert_allclose(grads.grad_norms, [np.linalg.norm(grads.dh[:, t]) for t in range(6)])
+    assert grads.grad_norms.shape == (6,)
+    assert grads.grad_norms[-1] == pytest.approx(np.linalg.norm(R[:, -1]))
+
+
+def test_gradients_vanish_for_small_and_explode_for_large_recurrent_weights():
+    """With linear activation and W_h = alpha * Q (Q orthogonal), ||dL/dh_t|| = alpha^(T-t) ||dL/dh_T||."""
+    timesteps, units = 20, 6
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        x = rng.normal(size=(4, timesteps, 2))
+        W_x = rng.normal(size=(2, units))
+        Q, _ = np.linalg.qr(rng.normal(size=(units, units)))
+        for alpha in [0.5, 1.3]:
+            hs = ref.rnn_forward(x, W_x, alpha * Q, np.zeros(units), activation="linear")
+            dhs = np.zeros_like(hs)
+            dhs[:, -1] = 1.0
+            norms = ref.rnn_backward(
+                x, hs, dhs, W_x, alpha * Q, np.zeros(units), activation="linear"
+            ).grad_norms
+            expected = np.sqrt(4 * units) * alpha ** np.arange(timesteps - 1, -1, -1)
+            np.testing.assert_allclose(norms, expected, rtol=1e-9)
+        # tanh' <= 1, so with alpha = 0.5 the gradient shrinks at least as fast as 0.5 per step.
+        hs = ref.rnn_forward(x, W_x, 0.5 * Q, np.zeros(units))
+        dhs = np.zeros_like(hs)
+        dhs[:, -1] = 1.0
+        norms = ref.rnn_backward(x, hs, dhs, W_x, 0.5 * Q, np.zeros(units)).grad_norms
+        assert np.all(np.diff(norms) > 0)
+        assert norms[0] <= 0.5 ** (timesteps - 1) * norms[-1] * (1 + 1e-9)
+
+
+# ------------------------------------------------------------------------------------------------ errors
+def test_unknown_activation_lists_the_known_ones():
+    x, W_x, W_h, b, _ = random_problem()
+    with pytest.raises(
+        ValueError, match=r"unknown activation 'softmax'.*'tanh', 'relu', 'sigmoid', 'linear'"
+    ):
+        ref.rnn_forward(x, W_x, W_h, b, activation="softmax")
+    with pytest.raises(ValueError, match="unknown activation"):
+        ref.apply_activation(np.zeros(2), "Tanh")
+
+
+def test_bad_shapes_and_dtypes_say_what_was_expected():
+    x, W_x, W_h, b, h0 = random_problem(batch=3, timesteps=5, features=4, units=3)
+    with pytest.raises(
+        ValueError, match=r"x of shape \(batch, timesteps, features\).*got shape \(5, 4\).*np.newaxis"
+    ):
+        ref.rnn_forward(x[0], W_x, W_h, b)
+    with pytest.raises(ValueError, match=r"expected x of shape .* = \(\?, \?, 4\), got shape \(3, 5, 2\)"):
+        ref.rnn_forward(x[..., :2], W_x, W_h, b)
+    with pytest.raises(ValueError, match=r"W_h of shape \(units, units\) = \(3, 3\), got shape \(3, 4\)"):
+        ref.rnn_forward(x, W_x, np.zeros((3, 4)), b)
+    with pytest.raises(ValueError, match=r"b of shape \(units,\) = \(3,\), got shape \(1, 3\)"):
+        ref.rnn_forward(x, W_x, W_h, b[None])
+    with pytest.raises(ValueError, match=r"h0 of shape \(batch, units\) = \(3, 3\), got shape \(3,\)"):
+        ref.rnn_forward(x, W_x, W_h, b, h0=h0[0])
+    with pytest.raises(TypeError, match="floating-point array for x.*got dtype int64"):
+        ref.rnn_forward(x.astype(np.int64), W_x, W_h, b)
+    hs = ref.rnn_forward(x, W_x, W_h, b)
+    with pytest.raises(ValueError, match=r"dhs of shape .* = \(3, 5, 3\), got shape \(3, 3\)"):
+        ref.rnn_backward(x, hs, hs[:, -1], W_x, W_h, b)
+    with pytest.raises(ValueError, match=r"hs of shape .* = \(3, 5, 3\), got shape \(3, 4, 3\)"):
+        ref.rnn_backward(x, hs[:, 1:], hs, W_x, W_h, b)
+    with pytest.raises(ValueError, match="at least one time step"):
+        ref.rnn_forward(x[:, :0], W_x, W_h, b)
+
+
+def test_numerical_gradient_checks_its_inputs():
+    w32 = np.ones(3, dtype=np.float32)
+    with pytest.raises(TypeError, match="float64 array.*got dtype float32"):
+        ref.numerical_gradient(lambda: float(w32.sum()), w32)
+    with pytest.raises(TypeError, match="NumPy ndarray.*got list"):
+        ref.numerical_gradient(lambda: 0.0, [1.0, 2.0])
+    w = np.ones(3)
+    with pytest.raises(TypeError, match="scalar loss"):
+        ref.numerical_gradient(lambda: w * 2, w)
+    with pytest.raises(ValueError, match="positive finite eps"):
+        ref.numerical_gradient(lambda: float(w.sum()), w, eps=0.0)
+    np.testing.assert_allclose(
+        ref.numerical_gradient(lambda: float(np.sum(np.sin(w))), w), np.cos(w), atol=1e-9
+    )
+    with pytest.raises(ValueError, match="same shape"):
+        ref.relative_error(np.zeros(2), np.zeros(3))
