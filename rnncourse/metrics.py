@@ -161,7 +161,7 @@ def accuracy(y_true, y_pred, threshold: float = 0.5) -> float:
         raise ValueError("expected no NaN in y_true or y_pred, got NaN")
     if np.any(y != np.round(y)):
         raise ValueError("expected whole-number class labels in y_true, got non-integer values such as "
-                         f"{y[y != np.round(y)][0]!r}")
+                         f"{y[y != np.round(y)][0].item()!r}")
     if p.ndim == 2 and p.shape[1] > 1:
         p = np.argmax(p, axis=1).astype(np.float64)
     elif p.ndim == 2 and p.shape[1] == 1:
@@ -180,5 +180,5 @@ def accuracy(y_true, y_pred, threshold: float = 0.5) -> float:
         labels = (p >= threshold).astype(np.float64)
     else:
         raise ValueError("expected y_pred as whole-number labels or probabilities in [0, 1], got values "
-                         f"such as {p[(p != np.round(p)) & ((p < 0) | (p > 1))][0]!r}")
+                         f"such as {p[(p != np.round(p)) & ((p < 0) | (p > 1))][0].item()!r}")
     return float(np.mean(labels == y))

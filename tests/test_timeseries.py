@@ -42,8 +42,8 @@ def test_split_numpy_and_series():
     assert [len(p) for p in chronological_split(s, 0.5, 0.3)] == [5, 3, 2]
 
 
-@pytest.mark.parametrize("train,val", [(0.0, 0.1), (1.0, 0.1), (-0.2, 0.1), (0.7, 0.0), (0.7, 1.2), (0.7, 0.3),
-                                       (0.8, 0.25)])
+@pytest.mark.parametrize("train,val", [(0.0, 0.1), (1.0, 0.1), (-0.2, 0.1), (0.7, 0.0), (0.7, 1.2),
+                                       (0.7, 0.3), (0.8, 0.25)])
 def test_split_bad_fractions(train, val):
     with pytest.raises(ValueError, match="expected"):
         chronological_split(np.arange(100), train=train, val=val)
@@ -114,7 +114,7 @@ def test_scaler_bad_input(daily):
 # ---------------------------------------------------------------------------------------------- windows
 def test_window_arrays_hand_example_multistep():
     X, y = window_arrays(np.arange(10.0), seq_len=3, horizon=2)
-    expected_X = np.array([[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 6, 7]], dtype=np.float32)
+    expected_X = np.array([[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 6, 7]], np.float32)
     expected_y = np.array([[3, 4], [4, 5], [5, 6], [6, 7], [7, 8], [8, 9]], dtype=np.float32)
     np.testing.assert_array_equal(X[..., 0], expected_X)
     np.testing.assert_array_equal(y, expected_y)
@@ -150,7 +150,8 @@ def test_window_arrays_multivariate_target(daily):
 
 @pytest.mark.parametrize("horizon,sequence_targets", [(1, False), (2, False), (3, True), (1, True)])
 def test_dataset_and_arrays_agree(daily, horizon, sequence_targets):
-    X, y = window_arrays(daily, seq_len=5, horizon=horizon, target="riders", sequence_targets=sequence_targets)
+    X, y = window_arrays(daily, seq_len=5, horizon=horizon, target="riders",
+                         sequence_targets=sequence_targets)
     ds = window_dataset(daily, seq_len=5, horizon=horizon, target="riders", batch_size=4,
                         sequence_targets=sequence_targets)
     Xd, yd = _dataset_to_arrays(ds)
@@ -165,12 +166,13 @@ def test_dataset_shuffle_keeps_pairs():
     assert len(X) == 45
     assert not np.array_equal(X[:, 0, 0], np.sort(X[:, 0, 0]))  # shuffled ...
     np.testing.assert_array_equal(y[:, 0], X[:, -1, 0] + 1)  # ... but each window keeps its own target
-    X2, _ = _dataset_to_arrays(window_dataset(series, seq_len=4, horizon=2, batch_size=8, shuffle=True, seed=1))
+    again = window_dataset(series, seq_len=4, horizon=2, batch_size=8, shuffle=True, seed=1)
+    X2, _ = _dataset_to_arrays(again)
     np.testing.assert_array_equal(X, X2)  # seeded
 
 
 def test_window_bad_input(daily):
-    with pytest.raises(ValueError, match=r"at least seq_len \+ horizon = 8 \+ 3 = 11 steps.*got a series of 10"):
+    with pytest.raises(ValueError, match=r"seq_len \+ horizon = 8 \+ 3 = 11 steps.*got a series of 10"):
         window_arrays(np.arange(10.0), seq_len=8, horizon=3)
     with pytest.raises(ValueError, match="seq_len"):
         window_dataset(np.arange(10.0), seq_len=11)

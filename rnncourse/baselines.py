@@ -1,0 +1,284 @@
+"""The baselines an RNN has to beat before its score means anything.
+
+Forecasting baselines read the **same input windows** ``X`` the RNN sees (``X`` of shape
+``(n, seq_len, features)`` from ``rnncourse.timeseries.window_arrays``), so their errors compare like with
+like: same targets, same test windows, same scale. Each returns forecasts of shape ``(n,)`` for
+``horizon=1`` and ``(n, horizon)`` otherwise, the shapes of the targets ``y`` from ``window_arrays``.
+
+- ``naive_forecast``: tomorrow is like today (the last value, repeated over the horizon).
+- ``seasonal_naive_forecast``: like the same day one season ago (e.g. ``season=7``: same weekday last week).
+- ``moving_average_forecast``: the mean of the last ``window`` values.
+- ``linear_window_forecast``: a linear regression on the whole flattened window (scikit-learn).
+
+Text baselines: ``bag_of_words_baseline`` (TF-IDF or counts + logistic regression, scikit-learn
+``Pipeline``) and ``majority_class`` (always predict the most frequent label).
+
+Example:
+    >>> import numpy as np
+    >>> from rnncourse.timeseries import window_arrays
+    >>> X, y = window_arrays(np.arange(10.0), seq_len=3, horizon=2)
+    >>> naive_forecast(X, horizon=2)[0]          # window [0, 1, 2] -> [2, 2]
+    array([2., 2.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "naive_forecast",
+    "seasonal_naive_forecast",
+    "moving_average_forecast",
+    "linear_window_forecast",
+    "bag_of_words_baseline",
+    "majority_class",
+]
+
+
+def _check_positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"expected a positive integer for {name}, got {value!r}")
+    return int(value)
+
+
+def _target_history(X, target) -> np.ndarray:
+    """The target column of the windows, shape (n, seq_len), from X of shape (n, seq_len, features)."""
+    X = np.asarray(X)
+    if X.ndim == 2:
+        raise ValueError(f"expected windows X of shape (n, seq_len, features), got shape {X.shape}; "
+                         "add the feature axis with X[..., None]")
+    if X.ndim != 3:
+        raise ValueError(f"expected windows X of shape (n, seq_len, features), got shape {X.shape}")
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral) or not 0 <= target < X.shape[2]:
+        raise ValueError(f"expected target as a feature position 0..{X.shape[2] - 1} of X, got {target!r}")
+    return X[:, :, int(target)]
+
+
+def _repeat(last: np.ndarray, horizon: int) -> np.ndarray:
+    """Forecast shape: (n,) for horizon 1, else the value repeated to (n, horizon)."""
+    return last if horizon == 1 else np.repeat(last[:, None], horizon, axis=1)
+
+
+def naive_forecast(X, horizon: int = 1, target: int = 0) -> np.ndarray:
+    """Naive forecast: every future value equals the last value of the window.
+
+    Args:
+        X: input windows of shape ``(n, seq_len, features)``.
+        horizon: number of steps forecast. Default: ``1``.
+        target: position of the forecast column among the features. Default: ``0``.
+
+    Returns:
+        Forecasts of shape ``(n,)`` (``horizon=1``) or ``(n, horizon)``.
+
+    Raises:
+        ValueError: for X not 3-D, a bad ``horizon`` or ``target``.
+
+    Example:
+        >>> import numpy as np
+        >>> naive_forecast(np.array([[[1.0], [5.0]]]))
+        array([5.])
+    """
+    horizon = _check_positive_int(horizon, "horizon")
+    history = _target_history(X, target)
+    return _repeat(history[:, -1], horizon)
+
+
+def seasonal_naive_forecast(X, season: int, horizon: int = 1, target: int = 0) -> np.ndarray:
+    """Seasonal naive forecast: each future value equals the value one ``season`` earlier.
+
+    Step ``k`` ahead (``k = 1 .. horizon``) is forecast by the window's value at position
+    ``seq_len - season + (k - 1) % season``: with daily data and ``season=7``, next Monday is forecast by
+    last Monday. Horizons longer than a season repeat the last season.
+
+    Args:
+        X: input windows of shape ``(n, seq_len, features)``; ``seq_len`` must be at least ``season``.
+        season: the length of the season in steps (e.g. 7 for a weekly pattern in daily data).
+        horizon: number of steps forecast. Default: ``1``.
+        target: position of the forecast column among the features. Default: ``0``.
+
+    Returns:
+        Forecasts of shape ``(n,)`` (``horizon=1``) or ``(n, horizon)``.
+
+    Raises:
+        ValueError: if the window is shorter than the season, or for a bad ``season``, ``horizon`` or
+            ``target``.
+
+    Example:
+        >>> import numpy as np
+        >>> X = np.array([[[1.0], [2.0], [3.0]]])       # one window, seq_len 3
+        >>> seasonal_naive_forecast(X, season=2, horizon=3)
+        array([[2., 3., 2.]])
+    """
+    season = _check_positive_int(season, "season")
+    horizon = _check_positive_int(horizon, "horizon")
+    history = _target_history(X, target)
+    seq_len = history.shape[1]
+    if season > seq_len:
+        raise ValueError(f"expected a window at least one season long, got seq_len={seq_len} < "
+                         f"season={season}")
+    positions = seq_len - season + np.arange(horizon) % season
+    forecast = history[:, positions]
+    return forecast[:, 0] if horizon == 1 else forecast
+
+
+def moving_average_forecast(X, window: int, horizon: int = 1, target: int = 0) -> np.ndarray:
+    """Moving-average forecast: every future value equals the mean of the last ``window`` values.
+
+    Args:
+        X: input windows of shape ``(n, seq_len, features)``; ``seq_len`` must be at least ``window``.
+        window: how many of the latest values to average (positive int).
+        horizon: number of steps forecast. Default: ``1``.
+        target: position of the forecast column among the features. Default: ``0``.
+
+    Returns:
+        Forecasts of shape ``(n,)`` (``horizon=1``) or ``(n, horizon)``.
+
+    Raises:
+        ValueError: if ``window`` exceeds ``seq_len``, or for a bad ``window``, ``horizon``, ``target``.
+
+    Example:
+        >>> import numpy as np
+        >>> moving_average_forecast(np.array([[[1.0], [2.0], [6.0]]]), window=2)
+        array([4.])
+    """
+    window = _check_positive_int(window, "window")
+    horizon = _check_positive_int(horizon, "horizon")
+    history = _target_history(X, target)
+    if window > history.shape[1]:
+        raise ValueError(f"expected window <= seq_len, got window={window} > seq_len={history.shape[1]}")
+    return _repeat(history[:, -window:].mean(axis=1), horizon)
+
+
+def linear_window_forecast(X_train, y_train, X, alpha: float = 0.0) -> np.ndarray:
+    """Linear model on the flattened window: fit on ``(X_train, y_train)``, forecast for ``X``.
+
+    Every value of the window (all steps, all features) is an input of a ``LinearRegression`` (or a
+    ``Ridge`` when ``alpha > 0``). This is what a ``Dense`` layer on the flattened window learns, and a
+    strong baseline: an RNN that cannot beat it has learned nothing a linear model could not.
+
+    Args:
+        X_train: training windows ``(n_train, seq_len, features)``.
+        y_train: training targets ``(n_train,)``, ``(n_train, horizon)`` or ``(n_train, seq_len, horizon)``.
+        X: windows to forecast for, ``(n, seq_len, features)`` with the same ``seq_len`` and features.
+        alpha: ridge penalty; ``0`` means ordinary least squares. Default: ``0.0``.
+
+    Returns:
+        Forecasts for ``X`` with the shape of ``y_train`` past its first axis, i.e. ``(n,)``,
+        ``(n, horizon)`` or ``(n, seq_len, horizon)``.
+
+    Raises:
+        ValueError: for inconsistent shapes or a negative ``alpha``.
+
+    Example:
+        >>> import numpy as np
+        >>> from rnncourse.timeseries import window_arrays
+        >>> X, y = window_arrays(2.0 * np.arange(30.0) + 1.0, seq_len=4)
+        >>> linear_window_forecast(X[:20], y[:20], X[20:]).round(3)[:3].tolist()   # a line is easy
+        [49.0, 51.0, 53.0]
+    """
+    from sklearn.linear_model import LinearRegression, Ridge
+
+    X_train, y_train, X = np.asarray(X_train), np.asarray(y_train), np.asarray(X)
+    if X_train.ndim != 3 or X.ndim != 3:
+        raise ValueError(f"expected windows of shape (n, seq_len, features) for X_train and X, got shapes "
+                         f"{X_train.shape} and {X.shape}")
+    if X_train.shape[1:] != X.shape[1:]:
+        raise ValueError(f"expected X with the window shape of X_train {X_train.shape[1:]}, "
+                         f"got {X.shape[1:]}")
+    if len(y_train) != len(X_train):
+        raise ValueError(f"expected one target per training window, got {len(y_train)} targets for "
+                         f"{len(X_train)} windows")
+    if not isinstance(alpha, numbers.Real) or alpha < 0:
+        raise ValueError(f"expected a non-negative number for alpha, got {alpha!r}")
+    model = Ridge(alpha=alpha) if alpha > 0 else LinearRegression()
+    model.fit(X_train.reshape(len(X_train), -1), y_train.reshape(len(y_train), -1))
+    forecast = model.predict(X.reshape(len(X), -1))
+    return forecast.reshape((len(X), *y_train.shape[1:]))
+
+
+def _check_texts_labels(texts, labels) -> None:
+    if isinstance(texts, str):
+        raise TypeError("expected a list of texts, got a single string")
+    if len(texts) == 0:
+        raise ValueError("expected at least one text to learn from, got an empty list")
+    if len(texts) != len(labels):
+        raise ValueError(f"expected one label per text, got {len(texts)} texts and {len(labels)} labels")
+    not_str = [type(t).__name__ for t in texts if not isinstance(t, str)]
+    if not_str:
+        raise TypeError(f"expected every text to be a str, got {len(not_str)} of type {not_str[0]}")
+
+
+def bag_of_words_baseline(
+    train_texts: Sequence[str],
+    train_labels,
+    tfidf: bool = True,
+    ngram_range: tuple[int, int] = (1, 2),
+    max_features: int | None = 20_000,
+    C: float = 1.0,
+):
+    """Bag-of-words text classifier: word (and bigram) counts or TF-IDF, then logistic regression.
+
+    Word order is thrown away, so this baseline tells how much of a task is solved by *which* words appear;
+    an RNN has to beat it to show that reading the words in order helps.
+
+    Args:
+        train_texts: list of training texts (str).
+        train_labels: their class labels, one per text.
+        tfidf: ``TfidfVectorizer`` if ``True``, else ``CountVectorizer``. Default: ``True``.
+        ngram_range: n-grams used as features. Default: ``(1, 2)`` (words and word pairs).
+        max_features: keep the most frequent n-grams only (``None``: all). Default: ``20_000``.
+        C: inverse regularisation strength of the logistic regression. Default: ``1.0``.
+
+    Returns:
+        A fitted ``sklearn.pipeline.Pipeline`` (steps ``"vectorizer"``, ``"classifier"``): call
+        ``.predict(texts)``, ``.predict_proba(texts)`` or ``.score(texts, labels)`` on it.
+
+    Raises:
+        ValueError: for an empty list or a different number of texts and labels.
+        TypeError: if the texts are not strings.
+
+    Example:
+        >>> texts = ["good fun", "good film", "bad plot", "bad film"] * 3
+        >>> model = bag_of_words_baseline(texts, [1, 1, 0, 0] * 3)
+        >>> model.predict(["so good", "so bad"]).tolist()
+        [1, 0]
+    """
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    _check_texts_labels(train_texts, train_labels)
+    if len(set(np.asarray(train_labels).tolist())) < 2:
+        raise ValueError("expected at least two classes in train_labels, got only one")
+    vectorizer_class = TfidfVectorizer if tfidf else CountVectorizer
+    pipeline = Pipeline([
+        ("vectorizer", vectorizer_class(ngram_range=ngram_range, max_features=max_features)),
+        ("classifier", LogisticRegression(C=C, max_iter=1000)),
+    ])
+    return pipeline.fit(list(train_texts), np.asarray(train_labels))
+
+
+def majority_class(labels):
+    """The most frequent label (the smallest one on a tie): the score of always guessing it is chance level.
+
+    Args:
+        labels: array-like of class labels.
+
+    Returns:
+        The most frequent label, as a plain Python value.
+
+    Raises:
+        ValueError: if ``labels`` is empty.
+
+    Example:
+        >>> majority_class([0, 1, 1, 0, 1])
+        1
+    """
+    values = np.asarray(labels)
+    if values.size == 0:
+        raise ValueError("expected at least one label, got an empty array")
+    classes, counts = np.unique(values.ravel(), return_counts=True)
+    return classes[np.argmax(counts)].item()

@@ -1,0 +1,211 @@
+"""Text plumbing for RNN classifiers: a stratified split and a ``TextVectorization`` pipeline.
+
+``make_vectorizer`` turns texts into fixed-length rows of token ids. Id ``0`` is padding and id ``1`` the
+out-of-vocabulary token ``[UNK]``, so an ``Embedding(..., mask_zero=True)`` layer after it tells the RNN
+which steps are padding, and the RNN carries its state across them unchanged::
+
+    vectorizer = make_vectorizer(train_texts, max_tokens=10_000, seq_len=40)
+    model = keras.Sequential([
+        keras.Input(shape=(1,), dtype="string"),
+        vectorizer,                                       # (batch, 40) int ids, 0 = padding
+        keras.layers.Embedding(vectorizer.vocabulary_size(), 32, mask_zero=True),
+        keras.layers.SimpleRNN(32),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+
+Example:
+    >>> (tr_x, tr_y), (va_x, va_y), (te_x, te_y) = stratified_split(
+    ...     ["good", "bad"] * 10, [1, 0] * 10, val=0.2, test=0.2, seed=0)
+    >>> len(tr_x), len(va_x), len(te_x)
+    (12, 4, 4)
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["stratified_split", "make_vectorizer", "decode_tokens", "text_dataset"]
+
+
+def _check_texts(texts, name: str = "texts") -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError(f"expected a list of strings for {name}, got a single string")
+    try:
+        texts = list(texts)
+    except TypeError:
+        raise TypeError(f"expected a list of strings for {name}, got {type(texts).__name__}") from None
+    if len(texts) == 0:
+        raise ValueError(f"expected at least one text in {name}, got an empty list")
+    bad = [t for t in texts if not isinstance(t, str)]
+    if bad:
+        raise TypeError(f"expected every element of {name} to be a str, got {len(bad)} that are not "
+                        f"(e.g. {type(bad[0]).__name__} {bad[0]!r})")
+    return texts
+
+
+def _check_fraction(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 < float(value) < 1.0:
+        raise ValueError(f"expected a fraction strictly between 0 and 1 for {name}, got {value!r}")
+    return float(value)
+
+
+def stratified_split(texts, labels, val: float = 0.15, test: float = 0.15, seed: int = 0):
+    """Split texts and labels into train / validation / test, keeping the class ratios in every part.
+
+    Two calls of ``sklearn.model_selection.train_test_split(..., stratify=labels)``: the test part first,
+    then the validation part from what is left. The same ``seed`` gives the same split every time.
+
+    Args:
+        texts: sequence of texts (list, array or ``pd.Series`` of str).
+        labels: class labels, one per text.
+        val: fraction of all examples for validation, in (0, 1). Default: ``0.15``.
+        test: fraction of all examples for testing, in (0, 1); ``val + test`` must be below 1.
+            Default: ``0.15``.
+        seed: random seed of the split. Default: ``0``.
+
+    Returns:
+        ``((train_texts, train_labels), (val_texts, val_labels), (test_texts, test_labels))``; the parts
+        keep the container type scikit-learn keeps (list stays list, Series stays Series).
+
+    Raises:
+        ValueError: for no texts, a different number of texts and labels, bad fractions, or a class too
+            rare to appear in every part.
+        TypeError: if the texts are not strings.
+
+    Example:
+        >>> (tr, tr_y), (va, va_y), (te, te_y) = stratified_split(
+        ...     ["a"] * 16 + ["b"] * 4, [0] * 16 + [1] * 4, val=0.25, test=0.25)
+        >>> sum(tr_y), sum(va_y), sum(te_y)       # 20 % positives in every part
+        (2, 1, 1)
+    """
+    from sklearn.model_selection import train_test_split
+
+    checked = _check_texts(texts)
+    if len(checked) != len(labels):
+        raise ValueError(f"expected one label per text, got {len(checked)} texts and {len(labels)} labels")
+    val = _check_fraction(val, "val")
+    test = _check_fraction(test, "test")
+    if val + test >= 1.0:
+        raise ValueError(f"expected val + test < 1 so that a training part remains, got val={val} + "
+                         f"test={test} = {val + test:g}")
+    classes, counts = np.unique(np.asarray(labels), return_counts=True)
+    if counts.min() < 3:
+        rare = classes[np.argmin(counts)].item()
+        raise ValueError(f"expected at least 3 examples of every class to put one in each part, got "
+                         f"{counts.min()} of class {rare!r}")
+    rest_texts, test_texts, rest_labels, test_labels = train_test_split(
+        texts, labels, test_size=test, stratify=labels, random_state=seed)
+    train_texts, val_texts, train_labels, val_labels = train_test_split(
+        rest_texts, rest_labels, test_size=val / (1.0 - test), stratify=rest_labels, random_state=seed)
+    return (train_texts, train_labels), (val_texts, val_labels), (test_texts, test_labels)
+
+
+def make_vectorizer(texts: Sequence[str], max_tokens: int = 10_000, seq_len: int = 40, **kwargs):
+    """A ``keras.layers.TextVectorization`` adapted to ``texts``: text in, ``seq_len`` token ids out.
+
+    Texts are lower-cased and stripped of punctuation, split on whitespace, mapped to ids by frequency
+    rank (``0`` padding, ``1`` out-of-vocabulary ``[UNK]``, then the most frequent words), and cut or padded
+    with ``0`` at the end to exactly ``seq_len`` ids. Adapt it on the **training** texts only.
+
+    Args:
+        texts: training texts to learn the vocabulary from.
+        max_tokens: vocabulary size, including the padding and ``[UNK]`` ids. Default: ``10_000``.
+        seq_len: length of every output row; longer texts are truncated. Default: ``40``.
+        **kwargs: passed on to ``TextVectorization`` (e.g. ``standardize=None``, ``ngrams=2``).
+
+    Returns:
+        The adapted layer. ``vectorizer(["some text"])`` gives an int64 tensor of shape ``(1, seq_len)``;
+        ``vectorizer.vocabulary_size()`` is the ``input_dim`` for the ``Embedding``.
+
+    Raises:
+        ValueError: for no texts or a ``max_tokens``/``seq_len`` that is not a positive integer
+            (``max_tokens`` must be at least 3: padding, ``[UNK]`` and one word).
+        TypeError: if the texts are not strings.
+
+    Example:
+        >>> v = make_vectorizer(["the cat sat", "the cat", "The!"], max_tokens=10, seq_len=5)
+        >>> [str(w) for w in v.get_vocabulary()]   # by frequency, after padding "" and "[UNK]"
+        ['', '[UNK]', 'the', 'cat', 'sat']
+        >>> v(["the cat ran"]).numpy().tolist()     # ran is unknown -> 1, padding -> 0
+        [[2, 3, 1, 0, 0]]
+    """
+    import keras
+
+    texts = _check_texts(texts)
+    for value, name, least in ((max_tokens, "max_tokens", 3), (seq_len, "seq_len", 1)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+            raise ValueError(f"expected an integer >= {least} for {name}, got {value!r}")
+    vectorizer = keras.layers.TextVectorization(
+        max_tokens=int(max_tokens), output_mode="int", output_sequence_length=int(seq_len), **kwargs)
+    vectorizer.adapt(np.asarray(texts, dtype=object))
+    return vectorizer
+
+
+def decode_tokens(vectorizer, ids, keep_padding: bool = False) -> list[str]:
+    """Turn one row of token ids back into its tokens, e.g. to label the axis of ``plot_hidden_states``.
+
+    Args:
+        vectorizer: an adapted ``TextVectorization`` (from ``make_vectorizer``).
+        ids: one row of ids, shape ``(seq_len,)`` (a tensor or array).
+        keep_padding: keep the padding ids (shown as ``""``). Default: ``False``.
+
+    Returns:
+        The tokens, out-of-vocabulary words shown as ``"[UNK]"``.
+
+    Raises:
+        ValueError: if ``ids`` is not one row of ids.
+
+    Example:
+        >>> v = make_vectorizer(["the cat sat", "the cat"], max_tokens=10, seq_len=5)
+        >>> decode_tokens(v, v(["the cat ran"])[0])
+        ['the', 'cat', '[UNK]']
+    """
+    ids = np.asarray(ids)
+    if ids.ndim != 1:
+        raise ValueError(f"expected one row of token ids of shape (seq_len,), got shape {ids.shape}")
+    vocabulary = vectorizer.get_vocabulary()
+    return [str(vocabulary[i]) for i in ids.tolist() if keep_padding or i != 0]
+
+
+def text_dataset(texts, labels, vectorizer=None, batch_size: int = 32, shuffle: bool = False, seed: int = 0):
+    """A batched ``tf.data.Dataset`` of (texts or token ids, labels), ready for ``model.fit``.
+
+    Args:
+        texts: sequence of str.
+        labels: class labels, one per text.
+        vectorizer: if given, the texts are mapped to token ids in the data pipeline (so the model itself
+            starts at the ``Embedding``); if ``None`` the dataset yields raw strings. Default: ``None``.
+        batch_size: examples per batch. Default: ``32``.
+        shuffle: reshuffle the examples each epoch (training sets only). Default: ``False``.
+        seed: shuffle seed. Default: ``0``.
+
+    Returns:
+        ``tf.data.Dataset`` of ``(x, y)`` batches, ``x`` of shape ``(batch,)`` strings or ``(batch, seq_len)``
+        ids.
+
+    Raises:
+        ValueError: for no texts, a different number of texts and labels, or a bad ``batch_size``.
+
+    Example:
+        >>> v = make_vectorizer(["the cat sat", "the dog"], max_tokens=10, seq_len=5)
+        >>> ds = text_dataset(["the cat", "a dog"], [1, 0], vectorizer=v, batch_size=2)
+        >>> [tuple(x.shape) for x, y in ds]
+        [(2, 5)]
+    """
+    import tensorflow as tf
+
+    texts = _check_texts(texts)
+    if len(texts) != len(labels):
+        raise ValueError(f"expected one label per text, got {len(texts)} texts and {len(labels)} labels")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
+        raise ValueError(f"expected a positive integer for batch_size, got {batch_size!r}")
+    dataset = tf.data.Dataset.from_tensor_slices((np.asarray(texts, dtype=object), np.asarray(labels)))
+    if shuffle:
+        dataset = dataset.shuffle(len(texts), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(int(batch_size))
+    if vectorizer is not None:
+        dataset = dataset.map(lambda x, y: (vectorizer(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
