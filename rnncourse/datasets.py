@@ -347,8 +347,9 @@ def _extract_sentiment(sdist: Path, target: Path) -> None:
     digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
     if digest != _VADER_SDIST_SHA256:
         raise DatasetError(
-            f"load_sentiment: {sdist} has sha256 {digest}, expected {_VADER_SDIST_SHA256} "
-            f"(vaderSentiment {_VADER_VERSION} from PyPI). Delete the file and call load_sentiment() again."
+            f"load_sentiment: {sdist} has sha256 {digest}, expected {_VADER_SDIST_SHA256}: it is not the "
+            f"vaderSentiment {_VADER_VERSION} sdist from PyPI, or it is damaged. If you put it in the cache "
+            "yourself, delete it; then call load_sentiment() again."
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-sentiment-", dir=target.parent))
@@ -376,8 +377,15 @@ def _extract_sentiment(sdist: Path, target: Path) -> None:
 def _parse_rated_sentences(path: Path, source: str) -> pd.DataFrame:
     """Parse a Hutto & Gilbert `*_GroundTruth.txt` file: ID <tab> mean rating <tab> text, one per line."""
     ids, scores, texts = [], [], []
-    text = path.read_bytes().decode("utf-8")
-    for number, line in enumerate(text.splitlines(), start=1):
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DatasetError(
+            f"load_sentiment({source!r}): cannot read {path} as UTF-8 text ({err}). "
+            f"The cache is damaged: delete {path.parent} and call load_sentiment() again."
+        ) from err
+    # Split on line ends only (str.splitlines would also split on form feeds and other separators).
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
         if not line.strip():
             continue
         parts = line.split("\t", 2)
