@@ -1,0 +1,296 @@
+"""rnncourse.diagnostics against rnncourse.reference, Keras's own layers, and cases with a known answer."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from rnncourse import diagnostics as diag
+from rnncourse import reference as ref
+from rnncourse.layers import VanillaRNN, VanillaRNNCell
+
+
+def sequences(batch=4, timesteps=10, features=3, seed=0, dtype="float64"):
+    return np.random.default_rng(seed).normal(size=(batch, timesteps, features)).astype(dtype)
+
+
+def built(layer, x):
+    layer.build(x.shape)
+    return layer
+
+
+def reference_norms(layer, x, dhs_last):
+    W_x, W_h, b = layer.get_weights()
+    hs = ref.rnn_forward(x, W_x, W_h, b, activation=layer.cell.activation.__name__)
+    dhs = np.zeros_like(hs)
+    dhs[:, -1] = dhs_last(hs[:, -1])
+    return ref.rnn_backward(x, hs, dhs, W_x, W_h, b, activation=layer.cell.activation.__name__).grad_norms
+
+
+# ------------------------------------------------------------------------------ gradient_norms_through_time
+@pytest.mark.parametrize("layer_class", [keras.layers.SimpleRNN, VanillaRNN])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_gradient_norms_equal_the_reference(layer_class, activation):
+    x = sequences()
+    layer = built(layer_class(5, activation=activation, dtype="float64"), x)
+    norms = diag.gradient_norms_through_time(layer, x)  # L = sum(h_T)
+    np.testing.assert_allclose(norms, reference_norms(layer, x, np.ones_like), rtol=1e-10)
+    assert norms.shape == (10,)
+    # The same numbers from the cell alone, and from a model holding the layer.
+    np.testing.assert_allclose(diag.gradient_norms_through_time(layer.cell, x), norms, rtol=1e-10)
+    model = keras.Sequential([keras.Input((10, 3), dtype="float64"), layer])
+    np.testing.assert_allclose(diag.gradient_norms_through_time(model, x), norms, rtol=1e-10)
+
+
+def test_gradient_norms_with_targets_use_the_loss():
+    x, y = sequences(), np.random.default_rng(1).normal(size=(4, 5))
+    layer = built(keras.layers.SimpleRNN(5, dtype="float64"), x)
+    # mean squared error averaged over batch and units: dL/dh_T = 2 (h_T - y) / (batch * units)
+    expected = reference_norms(layer, x, lambda h_T: 2 * (h_T - y) / y.size)
+    np.testing.assert_allclose(
+        diag.gradient_norms_through_time(layer, x, y, loss="mse"), expected, rtol=1e-10
+    )
+    model = keras.Sequential([keras.Input((10, 3), dtype="float64"), layer])
+    model.compile(loss="mse")
+    np.testing.assert_allclose(diag.gradient_norms_through_time(model, x, y), expected, rtol=1e-10)
+    fn = keras.losses.MeanSquaredError()  # a Loss object computes in float32, hence the looser tolerance
+    np.testing.assert_allclose(diag.gradient_norms_through_time(layer, x, y, loss=fn), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("layer_class", [keras.layers.LSTM, keras.layers.GRU])
+def test_gated_layers_norms_match_restarting_keras_from_h_t(layer_class):
+    """dL/dh_t by Keras's own loop: run the layer from step t+1 on, starting from the states at step t, and
+    differentiate sum(h_T) with respect to the initial h (for an LSTM the carry c is held fixed)."""
+    x = sequences(batch=3, timesteps=8, seed=2, dtype="float32")
+    layer = built(layer_class(4, return_state=True), x)
+    norms = diag.gradient_norms_through_time(layer, x)
+    for t in [0, 3, 6]:
+        states = layer(x[:, : t + 1])[1:]  # [h_t] or [h_t, c_t]
+        h_t = tf.Variable(states[0])
+        with tf.GradientTape() as tape:
+            h_T = layer(x[:, t + 1 :], initial_state=[h_t, *states[1:]])[0]
+            loss = tf.reduce_sum(h_T)
+        assert norms[t] == pytest.approx(float(tf.norm(tape.gradient(loss, h_t))), rel=1e-4)
+    assert norms[-1] == pytest.approx(np.sqrt(3 * 4))  # dL/dh_T is all ones
+
+
+def recurrent_layer(alpha, activation, seed, units=6):
+    """A SimpleRNN whose recurrent matrix is alpha times an orthogonal matrix (spectral radius alpha)."""
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.normal(size=(units, units)))
+    layer = keras.layers.SimpleRNN(units, activation=activation, dtype="float64")
+    layer.build((None, None, 2))
+    layer.set_weights([rng.normal(size=(2, units)), alpha * q, np.zeros(units)])
+    return layer
+
+
+def test_norms_vanish_for_small_and_explode_for_large_spectral_radius():
+    timesteps = 25
+    for seed in range(3):
+        x = sequences(batch=4, timesteps=timesteps, features=2, seed=seed)
+        small = diag.gradient_norms_through_time(recurrent_layer(0.5, "tanh", seed), x)
+        assert small[0] < 1e-6 * small[-1]
+        assert np.all(np.diff(small) > 0)
+        large = diag.gradient_norms_through_time(recurrent_layer(1.3, "linear", seed), x)
+        assert large[0] > 1e2 * large[-1]
+        np.testing.assert_allclose(large, large[-1] * 1.3 ** np.arange(timesteps - 1, -1, -1), rtol=1e-8)
+
+
+def text_model(rnn, vocab=12, timesteps=6, name="rnn"):
+    inputs = keras.Input((timesteps,), dtype="int32")
+    embedded = keras.layers.Embedding(vocab, 4, mask_zero=True, name="embedding")(inputs)
+    states = rnn(embedded)
+    outputs = keras.layers.Dense(1, name="head")(states)
+    return keras.Model(inputs, outputs)
+
+
+def test_gradient_norms_through_padding():
+    keras.utils.set_random_seed(0)
+    model = text_model(keras.layers.GRU(5, name="rnn"))
+    padded = diag.gradient_norms_through_time(model, np.array([[3, 1, 4, 0, 0, 0]]))
+    # Padded steps carry h_3 through unchanged, so L = sum(h_T) = sum(h_3): dL/dh_t = ones for t >= 3.
+    np.testing.assert_allclose(padded[2:], np.sqrt(5), rtol=1e-6)
+    # The same layers on the unpadded sequence of length 3.
+    short = keras.Sequential([keras.Input((3,), dtype="int32"), *model.layers[1:]])
+    unpadded = diag.gradient_norms_through_time(short, np.array([[3, 1, 4]]))
+    np.testing.assert_allclose(padded[:3], unpadded, rtol=1e-5)
+
+
+# ------------------------------------------------------------------------------ hidden_state_trajectory
+@pytest.mark.parametrize(
+    "layer_class", [keras.layers.SimpleRNN, keras.layers.LSTM, keras.layers.GRU, VanillaRNN]
+)
+def test_trajectory_equals_the_layer_returning_sequences(layer_class):
+    x = sequences(batch=2, timesteps=7, dtype="float32")
+    layer = built(layer_class(4), x)  # return_sequences=False: only the last state
+    twin = built(layer_class(4, return_sequences=True), x)
+    twin.set_weights(layer.get_weights())
+    trajectory = diag.hidden_state_trajectory(layer, x)
+    np.testing.assert_allclose(trajectory, keras.ops.convert_to_numpy(twin(x)), atol=1e-6)
+    np.testing.assert_allclose(trajectory[:, -1], keras.ops.convert_to_numpy(layer(x)), atol=1e-6)
+    np.testing.assert_allclose(diag.hidden_state_trajectory(layer, x[1]), trajectory[1], atol=1e-6)
+
+
+def test_trajectory_inside_a_text_model_with_padding():
+    keras.utils.set_random_seed(1)
+    model = text_model(keras.layers.LSTM(3, name="rnn"))
+    tokens = np.array([[5, 2, 7, 0, 0, 0], [9, 0, 0, 0, 0, 0]])
+    trajectory = diag.hidden_state_trajectory(model, tokens, layer="rnn")
+    # The same layers wired by hand, returning sequences.
+    twin = keras.layers.LSTM(3, return_sequences=True)
+    embedding = model.get_layer("embedding")
+    embedded = embedding(tokens)
+    twin.build(embedded.shape)
+    twin.set_weights(model.get_layer("rnn").get_weights())
+    expected = keras.ops.convert_to_numpy(twin(embedded, mask=embedding.compute_mask(tokens)))
+    np.testing.assert_allclose(trajectory, expected, atol=1e-6)
+    np.testing.assert_allclose(trajectory[0, 3:], np.repeat(trajectory[0, 2:3], 3, axis=0))  # carried over
+    # One sequence without its batch axis; layer given by index or object gives the same.
+    np.testing.assert_allclose(
+        diag.hidden_state_trajectory(model, tokens[0], layer=2), trajectory[0], atol=1e-7
+    )
+    by_object = diag.hidden_state_trajectory(model, tokens, layer=model.get_layer("rnn"))
+    np.testing.assert_allclose(by_object, trajectory, atol=1e-7)
+
+
+def test_trajectory_from_raw_text():
+    vectorizer = keras.layers.TextVectorization(max_tokens=20, output_sequence_length=5)
+    vectorizer.adapt(["a good film", "a bad film", "not good at all"])
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential(
+        [
+            keras.Input((1,), dtype="string"),
+            vectorizer,
+            keras.layers.Embedding(20, 4, mask_zero=True),
+            keras.layers.SimpleRNN(3),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    trajectory = diag.hidden_state_trajectory(model, np.array([["a good film"]]))
+    assert trajectory.shape == (1, 5, 3)
+    np.testing.assert_allclose(trajectory[0, 2], trajectory[0, 4])  # two padded tokens: state unchanged
+    np.testing.assert_allclose(diag.hidden_state_trajectory(model, np.array(["a good film"])), trajectory[0])
+    saliency = diag.input_saliency(model, np.array(["a good film"]))
+    assert saliency.shape == (5,)
+    assert np.all(saliency[:3] > 0) and np.all(saliency[3:] == 0)
+
+
+# ------------------------------------------------------------------------------ input_saliency
+def test_saliency_matches_autodiff_and_is_zero_where_the_output_cannot_look():
+    """The output reads the RNN state at step 3, so steps 4.. cannot affect it."""
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential(
+        [
+            keras.Input((8, 2)),
+            keras.layers.SimpleRNN(4, return_sequences=True),
+            keras.layers.Lambda(lambda states: states[:, 3]),
+            keras.layers.Dense(1),
+        ]
+    )
+    x = sequences(batch=3, timesteps=8, features=2, dtype="float32")
+    saliency = diag.input_saliency(model, x)
+    assert saliency.shape == (3, 8)
+    assert np.all(saliency[:, :4] > 0)
+    np.testing.assert_array_equal(saliency[:, 4:], 0.0)
+    x_t = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x_t)
+        out = tf.reduce_sum(model(x_t))
+    np.testing.assert_allclose(saliency, tf.norm(tape.gradient(out, x_t), axis=-1).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(diag.input_saliency(model, x[0]), saliency[0], rtol=1e-6)
+
+
+def test_saliency_of_a_text_model_is_zero_on_padding_and_per_class():
+    keras.utils.set_random_seed(4)
+    inputs = keras.Input((6,), dtype="int32")
+    embedded = keras.layers.Embedding(12, 4, mask_zero=True)(inputs)
+    outputs = keras.layers.Dense(3, activation="softmax")(keras.layers.GRU(5)(embedded))
+    model = keras.Model(inputs, outputs)
+    tokens = np.array([[5, 2, 7, 0, 0, 0], [9, 1, 0, 0, 0, 0]])
+    saliency = diag.input_saliency(model, tokens)
+    assert saliency.shape == (2, 6)
+    assert np.all(saliency[0, :3] > 0) and np.all(saliency[1, :2] > 0)
+    np.testing.assert_array_equal(saliency[0, 3:], 0.0)
+    np.testing.assert_array_equal(saliency[1, 2:], 0.0)
+    # Default: each sample's predicted class.
+    predicted = np.argmax(model(tokens), axis=-1)
+    for i in range(2):
+        chosen = diag.input_saliency(model, tokens[i], output_index=int(predicted[i]))
+        np.testing.assert_allclose(chosen, saliency[i], rtol=1e-6)
+    with pytest.raises(ValueError, match="output_index 3 is out of range for an output with 3 units"):
+        diag.input_saliency(model, tokens, output_index=3)
+
+
+# ------------------------------------------------------------------------------ count_params, time_per_epoch
+def test_count_params():
+    x = sequences(features=3, dtype="float32")
+    assert diag.count_params(built(keras.layers.SimpleRNN(4), x)) == 3 * 4 + 4 * 4 + 4
+    assert diag.count_params(built(keras.layers.LSTM(4), x)) == 4 * (3 * 4 + 4 * 4 + 4)
+    cell = VanillaRNNCell(4)
+    cell.build((None, 3))
+    assert diag.count_params(cell) == 32
+    with pytest.raises(ValueError, match="has not been built yet"):
+        diag.count_params(keras.layers.GRU(3))
+    with pytest.raises(TypeError, match="expected a Keras model or layer, got int"):
+        diag.count_params(3)
+
+
+def test_time_per_epoch_restores_weights():
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((5, 1)), keras.layers.SimpleRNN(3), keras.layers.Dense(1)])
+    x, y = sequences(batch=64, timesteps=5, features=1, dtype="float32"), np.zeros((64, 1), "float32")
+    with pytest.raises(ValueError, match="compiled model"):
+        diag.time_per_epoch(model, x, y)
+    model.compile(optimizer="sgd", loss="mse")
+    before = model.get_weights()
+    seconds = diag.time_per_epoch(model, x, y, batch_size=16, epochs=2)
+    assert 0 < seconds < 60
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="integer >= 1 for epochs, got 0"):
+        diag.time_per_epoch(model, x, y, epochs=0)
+
+
+# ------------------------------------------------------------------------------ bad input
+def test_bad_input_errors():
+    x = sequences(dtype="float32")
+    layer = built(keras.layers.SimpleRNN(3), x)
+    with pytest.raises(TypeError, match="floating-point inputs.*got dtype int64"):
+        diag.gradient_norms_through_time(layer, x.astype("int64"))
+    with pytest.raises(ValueError, match=r"shape \(batch, timesteps, features\).*got shape \(10, 3\)"):
+        diag.gradient_norms_through_time(layer, x[0])
+    with pytest.raises(TypeError, match="expected a recurrent cell, a recurrent layer .* got Dense"):
+        diag.gradient_norms_through_time(keras.layers.Dense(3), x)
+    with pytest.raises(ValueError, match="loss= was given without y"):
+        diag.gradient_norms_through_time(layer, x, loss="mse")
+    with pytest.raises(ValueError, match="no loss: pass loss="):
+        diag.gradient_norms_through_time(layer, x, y=np.zeros((4, 3)))
+    with pytest.raises(TypeError, match="expected a recurrent layer .* got Dense"):
+        diag.hidden_state_trajectory(keras.layers.Dense(3), x)
+
+    model = text_model(keras.layers.SimpleRNN(3, name="rnn"))
+    tokens = np.array([[1, 2, 0, 0, 0, 0]])
+    with pytest.raises(
+        ValueError, match=r"no layer named 'lstm' in the model; its layers are .*'rnn \(SimpleRNN\)"
+    ):
+        diag.hidden_state_trajectory(model, tokens, layer="lstm")
+    with pytest.raises(TypeError, match="expected a recurrent layer .* got Dense 'head'"):
+        diag.hidden_state_trajectory(model, tokens, layer="head")
+    with pytest.raises(ValueError, match="layer index 9 is out of range"):
+        diag.gradient_norms_through_time(model, tokens, layer=9)
+    with pytest.raises(ValueError, match="layer= only applies to models"):
+        diag.hidden_state_trajectory(layer, x, layer="rnn")
+
+    inputs = keras.Input((6, 2))
+    branch = keras.layers.SimpleRNN(3)(inputs)
+    merged = keras.layers.Concatenate()([branch, keras.layers.Flatten()(inputs)])
+    with pytest.raises(ValueError, match="single chain.*branches or merges"):
+        diag.input_saliency(keras.Model(inputs, merged), np.zeros((1, 6, 2), "float32"))
+    bidirectional = keras.Sequential([keras.Input((6, 2)), keras.layers.Bidirectional(keras.layers.GRU(2))])
+    with pytest.raises(TypeError, match="Bidirectional"):
+        diag.hidden_state_trajectory(bidirectional, np.zeros((1, 6, 2), "float32"))
+    no_rnn = keras.Sequential([keras.Input((6, 2)), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="expected a model with a recurrent layer, found none"):
+        diag.gradient_norms_through_time(no_rnn, np.zeros((1, 6, 2), "float32"))
+    with pytest.raises(TypeError, match="floating-point inputs.*without an Embedding"):
+        diag.input_saliency(no_rnn, np.zeros((1, 6, 2), "int32"))
