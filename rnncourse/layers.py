@@ -515,8 +515,9 @@ class VanillaRNN(keras.layers.RNN):
         shape = _shape(sequences.shape)
         owner = type(self).__name__
         _check_sequence_shape(shape, owner, self._built_features())
-        if not keras.backend.is_float_dtype(keras.backend.standardize_dtype(sequences.dtype)):
-            raise TypeError(f"{owner} expects floating-point input, got dtype {sequences.dtype}")
+        dtype = keras.backend.standardize_dtype(sequences.dtype)
+        if not keras.backend.is_float_dtype(dtype):
+            raise TypeError(f"{owner} expects floating-point input, got dtype {dtype}")
         if initial_state is not None:
             self._check_initial_state(shape, initial_state)
         if mask is not None:

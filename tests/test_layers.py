@@ -1,0 +1,586 @@
+"""Tests for rnncourse.layers: VanillaRNN / VanillaRNNCell against keras.layers.SimpleRNN / SimpleRNNCell.
+
+The main check copies SimpleRNN's weights into VanillaRNN and compares outputs, final states and gradients
+(w.r.t. the inputs, the initial state and every weight) over a seeded list of random configurations. A
+NumPy loop written from the formula checks the maths independently of Keras. Then: dropout, weights and
+parameter count, configs and `.keras` files, the cell inside RNN / Bidirectional / StackedRNNCells, and
+every kind of bad input.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from rnncourse.layers import VanillaRNN, VanillaRNNCell
+
+ATOL = 1e-5
+RTOL = 1e-5
+
+ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", None, keras.activations.softsign]
+
+
+def random_configs(n: int, seed: int = 20240611) -> list[dict]:
+    """A seeded list of `n` random layer/input configurations (small shapes, every switch exercised)."""
+    rng = random.Random(seed)
+    configs = []
+    for i in range(n):
+        stateful = i % 5 == 4  # every fifth configuration runs stateful chunks
+        configs.append(
+            {
+                "units": rng.choice([1, 3, 5]),
+                "features": rng.choice([1, 2, 4]),
+                "batch": rng.choice([1, 3, 4]),
+                "timesteps": rng.choice([1, 4, 7]) if not stateful else 6,
+                "activation": ACTIVATIONS[i % len(ACTIVATIONS)],
+                "use_bias": rng.random() < 0.75,
+                "return_sequences": rng.random() < 0.5,
+                "return_state": rng.random() < 0.5,
+                "go_backwards": rng.random() < 0.4,
+                "unroll": rng.random() < 0.3,
+                "mask": rng.choice([None, "post", "pre"]),
+                "initial_state": (not stateful) and rng.random() < 0.5,
+                "stateful": stateful,
+                "seed": rng.randrange(10_000),
+            }
+        )
+    return configs
+
+
+CONFIGS = random_configs(20)
+
+
+def _config_id(c: dict) -> str:
+    act = c["activation"] if isinstance(c["activation"], str | None) else c["activation"].__name__
+    flags = [k for k in ("return_sequences", "return_state", "go_backwards", "unroll", "stateful") if c[k]]
+    return f"u{c['units']}f{c['features']}b{c['batch']}t{c['timesteps']}-{act}-mask{c['mask']}-" + "-".join(
+        flags
+    )
+
+
+def _layer_kwargs(c: dict) -> dict:
+    return {
+        k: c[k]
+        for k in (
+            "activation",
+            "use_bias",
+            "return_sequences",
+            "return_state",
+            "go_backwards",
+            "unroll",
+            "stateful",
+        )
+    }
+
+
+def _ragged_mask(rng: np.random.Generator, batch: int, timesteps: int, padding: str) -> np.ndarray:
+    """Boolean (batch, timesteps) mask of sequences with random lengths 1..timesteps, padded post or pre."""
+    lengths = rng.integers(1, timesteps + 1, size=batch)
+    steps = np.arange(timesteps)[None, :]
+    if padding == "post":
+        return steps < lengths[:, None]
+    return steps >= (timesteps - lengths)[:, None]
+
+
+def _random_weights(layer: keras.layers.Layer, rng: np.random.Generator) -> list[np.ndarray]:
+    """Weights of the right shapes with a non-zero bias and a recurrent kernel that matters."""
+    return [rng.normal(scale=0.6, size=w.shape).astype("float32") for w in layer.get_weights()]
+
+
+def _as_list(outputs) -> list:
+    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+
+
+def _forward_and_grads(layer, x, h0, mask, probes):
+    """Outputs of `layer` and gradients of sum(probe * output) w.r.t. x, h0 and the layer's weights."""
+    x = tf.constant(x)
+    h0 = None if h0 is None else tf.constant(h0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        if h0 is not None:
+            tape.watch(h0)
+        outputs = _as_list(layer(x, initial_state=h0, mask=mask))
+        loss = sum(tf.reduce_sum(o * p) for o, p in zip(outputs, probes, strict=True))
+    sources = [x, *layer.trainable_weights] + ([h0] if h0 is not None else [])
+    grads = tape.gradient(loss, sources)
+    return [o.numpy() for o in outputs], [g.numpy() for g in grads]
+
+
+def assert_close(actual, expected, what: str) -> None:
+    np.testing.assert_allclose(actual, expected, atol=ATOL, rtol=RTOL, err_msg=what)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The maths, independently of Keras
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_matches_the_formula_written_in_numpy():
+    rng = np.random.default_rng(0)
+    batch, timesteps, features, units = 3, 5, 4, 6
+    x = rng.normal(size=(batch, timesteps, features)).astype("float32")
+    layer = VanillaRNN(units, return_sequences=True)
+    layer(x)
+    w_x, w_h, b = _random_weights(layer, rng)
+    layer.set_weights([w_x, w_h, b])
+
+    h = np.zeros((batch, units), dtype="float64")
+    expected = []
+    for t in range(timesteps):
+        h = np.tanh(x[:, t] @ w_x + h @ w_h + b)
+        expected.append(h)
+    np.testing.assert_allclose(np.asarray(layer(x)), np.stack(expected, axis=1), atol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Parity with SimpleRNN over random configurations
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("c", CONFIGS, ids=[_config_id(c) for c in CONFIGS])
+def test_parity_with_simple_rnn(c):
+    rng = np.random.default_rng(c["seed"])
+    batch, timesteps, features, units = c["batch"], c["timesteps"], c["features"], c["units"]
+    x = rng.normal(size=(batch, timesteps, features)).astype("float32")
+    mask = None if c["mask"] is None else tf.constant(_ragged_mask(rng, batch, timesteps, c["mask"]))
+    h0 = rng.normal(size=(batch, units)).astype("float32") if c["initial_state"] else None
+
+    simple = keras.layers.SimpleRNN(units, **_layer_kwargs(c))
+    vanilla = VanillaRNN(units, **_layer_kwargs(c))
+    x_in = keras.Input(batch_shape=(batch, timesteps, features))  # stateful layers need a fixed batch
+    simple.build(x_in.shape)
+    vanilla.build(x_in.shape)
+    weights = _random_weights(simple, rng)
+    simple.set_weights(weights)
+    vanilla.set_weights(simple.get_weights())
+
+    if not c["stateful"]:
+        out_shape = (batch, timesteps, units) if c["return_sequences"] else (batch, units)
+        probes = [rng.normal(size=out_shape).astype("float32")]
+        if c["return_state"]:
+            probes.append(rng.normal(size=(batch, units)).astype("float32"))
+        outs_s, grads_s = _forward_and_grads(simple, x, h0, mask, probes)
+        outs_v, grads_v = _forward_and_grads(vanilla, x, h0, mask, probes)
+        assert len(outs_v) == len(outs_s) == len(probes)
+        for i, (a, b) in enumerate(zip(outs_v, outs_s, strict=True)):
+            assert a.shape == b.shape
+            assert_close(a, b, f"output {i}")
+        names = ["x"] + [w.name for w in simple.trainable_weights] + (["h0"] if h0 is not None else [])
+        assert len(grads_v) == len(grads_s) == len(names)
+        for name, a, b in zip(names, grads_v, grads_s, strict=True):
+            assert_close(a, b, f"gradient w.r.t. {name}")
+        return
+
+    # Stateful: feed the sequence in chunks, the state carries over, reset_states starts again from zero.
+    chunks = [x[:, :2], x[:, 2:5], x[:, 5:]]
+    masks = [None] * 3 if mask is None else [mask[:, :2], mask[:, 2:5], mask[:, 5:]]
+    for layer in (simple, vanilla):
+        layer.results = [_as_list(layer(ch, mask=m)) for ch, m in zip(chunks, masks, strict=True)]
+        layer.reset_states()
+        layer.results.append(_as_list(layer(chunks[0], mask=masks[0])))
+    for i, (got, want) in enumerate(zip(vanilla.results, simple.results, strict=True)):
+        for a, b in zip(got, want, strict=True):
+            assert_close(np.asarray(a), np.asarray(b), f"stateful call {i}")
+    assert_close(np.asarray(vanilla.results[3][0]), np.asarray(vanilla.results[0][0]), "after reset_states")
+
+
+def test_stateful_chunks_equal_one_long_sequence():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(2, 9, 3)).astype("float32")
+    whole = VanillaRNN(4, return_sequences=True)
+    chunked = VanillaRNN(4, return_sequences=True, stateful=True)
+    whole(x)
+    chunked.build((2, 9, 3))
+    chunked.set_weights(whole.get_weights())
+    pieces = [np.asarray(chunked(x[:, i : i + 3])) for i in range(0, 9, 3)]
+    assert_close(np.concatenate(pieces, axis=1), np.asarray(whole(x)), "chunks vs whole")
+
+
+def test_mask_from_masking_and_embedding_layers():
+    rng = np.random.default_rng(2)
+    tokens = np.array([[3, 7, 2, 0, 0], [5, 0, 0, 0, 0], [1, 2, 3, 4, 6]])
+    values = rng.normal(size=(3, 5, 2)).astype("float32")
+    values[tokens == 0] = 0.0
+    for make_front, data in [
+        (lambda: keras.layers.Embedding(10, 4, mask_zero=True), tokens),
+        (lambda: keras.layers.Masking(0.0), values),
+    ]:
+        models = []
+        for rnn in (keras.layers.SimpleRNN(3), VanillaRNN(3)):
+            models.append(keras.Sequential([keras.Input(data.shape[1:]), make_front(), rnn]))
+        models[1].set_weights(models[0].get_weights())
+        got, want = np.asarray(models[1](data)), np.asarray(models[0](data))
+        assert_close(got, want, "masked model")
+        # The padding really is skipped: the second sequence gives the same output as its one real step.
+        assert_close(got[1:2], np.asarray(models[1](data[1:2, :1])), "padding ignored")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Dropout
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_dropout_only_in_training_and_identical_to_simple_rnn_with_the_same_seed():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(8, 6, 5)).astype("float32")
+    kwargs = {"dropout": 0.3, "recurrent_dropout": 0.4, "seed": 11, "return_sequences": True}
+    simple, vanilla = keras.layers.SimpleRNN(7, **kwargs), VanillaRNN(7, **kwargs)
+    plain = VanillaRNN(7, return_sequences=True)
+    for layer in (simple, vanilla, plain):
+        layer(x)
+    vanilla.set_weights(simple.get_weights())
+    plain.set_weights(simple.get_weights())
+
+    # Every call draws masks from the layer's seed generator (used or not), so both layers are called
+    # the same number of times to keep their generators in step.
+    no_dropout = np.asarray(plain(x))
+    for training in (None, False):
+        call_kwargs = {} if training is None else {"training": training}
+        simple(x, **call_kwargs)
+        assert_close(np.asarray(vanilla(x, **call_kwargs)), no_dropout, f"dropout off with {call_kwargs}")
+    trained = []
+    for _ in range(2):
+        a, b = np.asarray(simple(x, training=True)), np.asarray(vanilla(x, training=True))
+        assert_close(b, a, "same seed, same masks as SimpleRNN")
+        assert np.abs(b - no_dropout).max() > 0.1, "dropout changed nothing in training"
+        trained.append(b)
+    assert np.abs(trained[0] - trained[1]).max() > 0.1, "a new mask should be drawn for each batch"
+
+
+def test_dropout_in_a_compiled_training_step_matches_simple_rnn():
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(8, 6, 5)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")
+    models = [
+        keras.Sequential(
+            [keras.Input((6, 5)), rnn(7, dropout=0.3, recurrent_dropout=0.2, seed=5), keras.layers.Dense(1)]
+        )
+        for rnn in (keras.layers.SimpleRNN, VanillaRNN)
+    ]
+    models[1].set_weights(models[0].get_weights())
+    for m in models:
+        m.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    for _ in range(2):
+        losses = [float(m.train_on_batch(x, y)) for m in models]
+        assert losses[1] == pytest.approx(losses[0], rel=1e-5)
+    for a, b in zip(models[1].get_weights(), models[0].get_weights(), strict=True):
+        assert_close(a, b, "weights after two training steps")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Weights, parameter count, regularisers
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("features", "units", "use_bias"), [(4, 6, True), (1, 3, False), (7, 1, True)])
+def test_weights_names_shapes_order_and_param_count(features, units, use_bias):
+    simple, vanilla = keras.layers.SimpleRNN(units, use_bias=use_bias), VanillaRNN(units, use_bias=use_bias)
+    for layer in (simple, vanilla):
+        layer.build((None, 5, features))
+    assert [w.name for w in vanilla.weights] == [w.name for w in simple.weights]
+    assert [tuple(w.shape) for w in vanilla.weights] == [tuple(w.shape) for w in simple.weights]
+    expected_shapes = [(features, units), (units, units)] + ([(units,)] if use_bias else [])
+    assert [tuple(w.shape) for w in vanilla.weights] == expected_shapes
+    assert vanilla.cell.kernel is vanilla.weights[0] and vanilla.cell.recurrent_kernel is vanilla.weights[1]
+    assert vanilla.count_params() == units * (features + units + int(use_bias))
+
+
+def test_regularizers_and_constraints_are_applied():
+    x = np.ones((2, 3, 4), dtype="float32")
+    kwargs = {"kernel_regularizer": "l2", "recurrent_regularizer": "l1", "bias_regularizer": "l2"}
+    simple, vanilla = keras.layers.SimpleRNN(3, **kwargs), VanillaRNN(3, **kwargs)
+    simple(x), vanilla(x)
+    vanilla.set_weights(simple.get_weights())
+    assert len(vanilla.losses) == 3
+    assert_close(float(sum(vanilla.losses)), float(sum(simple.losses)), "weight penalties")
+    # SimpleRNN ignores activity_regularizer; VanillaRNN applies it to the output, as documented.
+    act = VanillaRNN(3, activity_regularizer=keras.regularizers.L2(0.5))
+    out = np.asarray(act(x))
+    assert len(act.losses) == 1
+    assert_close(float(act.losses[0]), 0.5 * float(np.sum(out**2)) / out.shape[0], "activity penalty")
+    constrained = VanillaRNN(3, kernel_constraint=keras.constraints.NonNeg())
+    assert isinstance(constrained.cell.kernel_constraint, keras.constraints.NonNeg)
+    constrained(x)
+    assert constrained.cell.kernel.constraint is constrained.cell.kernel_constraint
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Config and saving
+# ---------------------------------------------------------------------------------------------------------
+
+FULL_KWARGS = {
+    "activation": "relu",
+    "use_bias": False,
+    "kernel_initializer": keras.initializers.RandomNormal(stddev=0.3, seed=1),
+    "recurrent_initializer": "identity",
+    "bias_initializer": "ones",
+    "kernel_regularizer": keras.regularizers.L1L2(l1=0.01, l2=0.02),
+    "recurrent_regularizer": "l2",
+    "bias_regularizer": "l1",
+    "kernel_constraint": keras.constraints.MaxNorm(2.0),
+    "recurrent_constraint": "non_neg",
+    "bias_constraint": keras.constraints.UnitNorm(),
+    "dropout": 0.25,
+    "recurrent_dropout": 0.125,
+    "seed": 42,
+}
+
+
+def test_layer_config_round_trip():
+    layer = VanillaRNN(
+        5, **FULL_KWARGS, activity_regularizer="l2", return_sequences=True, return_state=True,
+        go_backwards=True, unroll=True, name="my_rnn",
+    )  # fmt: skip
+    config = layer.get_config()
+    assert config["seed"] == 42 and config["units"] == 5 and config["go_backwards"] is True
+    clone = VanillaRNN.from_config(config)
+    assert clone.get_config() == config
+    assert clone.name == "my_rnn" and clone.activity_regularizer is not None
+    # The keys are SimpleRNN's (plus `seed`, which SimpleRNN forgets).
+    simple_keys = set(keras.layers.SimpleRNN(5).get_config())
+    assert simple_keys <= set(config) and set(config) - simple_keys == {"seed"}
+
+    x = np.random.default_rng(5).normal(size=(2, 4, 3)).astype("float32")
+    layer(x), clone(x)
+    clone.set_weights(layer.get_weights())
+    for a, b in zip(clone(x), layer(x), strict=True):
+        assert_close(np.asarray(a), np.asarray(b), "clone output")
+
+
+def test_cell_config_round_trip():
+    cell = VanillaRNNCell(4, **FULL_KWARGS, name="c")
+    config = cell.get_config()
+    assert config == VanillaRNNCell.from_config(config).get_config()
+    assert set(config) == set(keras.layers.SimpleRNNCell(4).get_config())
+
+
+def test_saved_model_loads_back_with_identical_predictions(tmp_path):
+    rng = np.random.default_rng(6)
+    tokens = rng.integers(0, 12, size=(4, 7))
+    tokens[:, 5:] = 0
+    inputs = keras.Input((7,))
+    h = keras.layers.Embedding(12, 3, mask_zero=True)(inputs)
+    h = VanillaRNN(4, return_sequences=True, dropout=0.1, seed=3)(h)
+    h = keras.layers.Bidirectional(VanillaRNN(3, return_sequences=True, activation="relu"))(h)
+    h = keras.layers.RNN(keras.layers.StackedRNNCells([VanillaRNNCell(3), VanillaRNNCell(2)]))(h)
+    model = keras.Model(inputs, keras.layers.Dense(1)(h))
+    before = model.predict(tokens, verbose=0)
+
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)  # no custom_objects
+    np.testing.assert_array_equal(loaded.predict(tokens, verbose=0), before)
+    types = {type(layer).__name__ for layer in loaded.layers}
+    assert {"VanillaRNN", "Bidirectional", "RNN"} <= types
+    assert isinstance(loaded.layers[2], VanillaRNN) and loaded.layers[2].dropout == 0.1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The cell inside Keras's wrappers
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _pair(build_simple, build_vanilla, x, **call_kwargs):
+    simple, vanilla = build_simple(), build_vanilla()
+    simple(x), vanilla(x)
+    vanilla.set_weights(_random_weights(simple, np.random.default_rng(7)))
+    simple.set_weights(vanilla.get_weights())
+    return [np.asarray(o) for o in _as_list(vanilla(x, **call_kwargs))], [
+        np.asarray(o) for o in _as_list(simple(x, **call_kwargs))
+    ]
+
+
+def test_cell_in_rnn_bidirectional_and_stacked_cells():
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(3, 6, 4)).astype("float32")
+    mask = tf.constant(_ragged_mask(rng, 3, 6, "post"))
+    cases = {
+        "RNN": (
+            lambda: keras.layers.RNN(keras.layers.SimpleRNNCell(5), return_sequences=True, return_state=True),
+            lambda: keras.layers.RNN(VanillaRNNCell(5), return_sequences=True, return_state=True),
+        ),
+        "Bidirectional(RNN(cell))": (
+            lambda: keras.layers.Bidirectional(
+                keras.layers.RNN(keras.layers.SimpleRNNCell(3), return_sequences=True)
+            ),
+            lambda: keras.layers.Bidirectional(keras.layers.RNN(VanillaRNNCell(3), return_sequences=True)),
+        ),
+        "Bidirectional(layer)": (
+            lambda: keras.layers.Bidirectional(keras.layers.SimpleRNN(3), merge_mode="sum"),
+            lambda: keras.layers.Bidirectional(VanillaRNN(3), merge_mode="sum"),
+        ),
+        "StackedRNNCells": (
+            lambda: keras.layers.RNN(
+                keras.layers.StackedRNNCells(
+                    [keras.layers.SimpleRNNCell(4), keras.layers.SimpleRNNCell(2, activation="relu")]
+                ),
+                return_state=True,
+            ),
+            lambda: keras.layers.RNN(
+                keras.layers.StackedRNNCells([VanillaRNNCell(4), VanillaRNNCell(2, activation="relu")]),
+                return_state=True,
+            ),
+        ),
+    }
+    for name, (make_simple, make_vanilla) in cases.items():
+        got, want = _pair(make_simple, make_vanilla, x, mask=mask)
+        assert len(got) == len(want), name
+        for a, b in zip(got, want, strict=True):
+            assert a.shape == b.shape, name
+            assert_close(a, b, name)
+
+
+def test_cell_called_by_hand_is_one_step():
+    rng = np.random.default_rng(9)
+    cell = VanillaRNNCell(3, activation="sigmoid")
+    x_t = rng.normal(size=(2, 4)).astype("float32")
+    h0 = cell.get_initial_state(batch_size=2)[0]
+    assert tuple(h0.shape) == (2, 3) and not np.any(np.asarray(h0))
+    h1, states = cell(x_t, [h0])
+    w_x, w_h, b = (np.asarray(w) for w in cell.weights)
+    assert isinstance(states, list) and len(states) == 1
+    assert_close(np.asarray(h1), 1 / (1 + np.exp(-(x_t @ w_x + b))), "one step")
+    h2, state = cell(x_t, h1)  # a bare tensor state comes back as a bare tensor
+    assert not isinstance(state, list)
+    assert_close(np.asarray(h2), 1 / (1 + np.exp(-(x_t @ w_x + np.asarray(h1) @ w_h + b))), "two steps")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Bad input: each error names what was expected and what was given
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "pattern"),
+    [
+        (lambda: VanillaRNN(0), ValueError, r"positive integer for `units`, got 0"),
+        (lambda: VanillaRNN(-3), ValueError, r"positive integer for `units`, got -3"),
+        (lambda: VanillaRNN(True), TypeError, r"positive integer for `units`, got True of type bool"),
+        (lambda: VanillaRNN(2.0), TypeError, r"positive integer for `units`, got 2.0 of type float"),
+        (lambda: VanillaRNN("4"), TypeError, r"positive integer for `units`, got '4' of type str"),
+        (lambda: VanillaRNNCell(None), TypeError, r"VanillaRNNCell expects a positive integer .* got None"),
+        (lambda: VanillaRNN(3, activation="tanhh"), ValueError, r"name of a Keras activation .* got 'tanhh'"),
+        (lambda: VanillaRNNCell(3, activation="foo"), ValueError, r"VanillaRNNCell expects .* got 'foo'"),
+        (lambda: VanillaRNN(3, dropout=1.0), ValueError, r"`dropout` to be in \[0, 1\), got 1.0"),
+        (lambda: VanillaRNN(3, dropout=-0.1), ValueError, r"`dropout` to be in \[0, 1\), got -0.1"),
+        (lambda: VanillaRNN(3, recurrent_dropout=1.5), ValueError, r"`recurrent_dropout` .* got 1.5"),
+        (lambda: VanillaRNNCell(3, dropout="0.2"), TypeError, r"`dropout` to be a number .* got '0.2'"),
+        (lambda: VanillaRNN(3, return_sequences="yes"), TypeError, r"`return_sequences` to be True or False"),
+        (lambda: VanillaRNN(3, use_bias=1), TypeError, r"`use_bias` to be True or False, got 1"),
+    ],
+)
+def test_bad_arguments(make, error, pattern):
+    with pytest.raises(error, match=pattern):
+        make()
+
+
+X = np.zeros((4, 7, 3), dtype="float32")
+
+
+def _built_layer(**kwargs):
+    layer = VanillaRNN(5, **kwargs)
+    layer(X)
+    return layer
+
+
+@pytest.mark.parametrize(
+    ("run", "error", "pattern"),
+    [
+        (
+            lambda: VanillaRNN(5)(np.zeros((32, 10), "float32")),
+            ValueError,
+            r"VanillaRNN expects input of shape \(batch, timesteps, features\), got shape \(32, 10\)",
+        ),
+        (
+            lambda: VanillaRNN(5)(np.zeros((2, 3, 4, 5), "float32")),
+            ValueError,
+            r"expects input of shape \(batch, timesteps, features\), got shape \(2, 3, 4, 5\)",
+        ),
+        (
+            lambda: _built_layer()(np.zeros((32, 10), "float32")),
+            ValueError,
+            r"expects input of shape \(batch, timesteps, features\), got shape \(32, 10\)",
+        ),
+        (
+            lambda: _built_layer()(np.zeros((4, 7, 2), "float32")),
+            ValueError,
+            r"built for inputs with 3 features, got input of shape \(4, 7, 2\) with 2 features",
+        ),
+        (
+            lambda: VanillaRNN(5)(keras.Input((10,))),
+            ValueError,
+            r"expects input of shape \(batch, timesteps, features\), got shape \(None, 10\)",
+        ),
+        (
+            lambda: _built_layer()(X, initial_state=np.zeros((4, 6), "float32")),
+            ValueError,
+            r"initial state of shape \(4, 5\) = \(batch, units\), got shape \(4, 6\)",
+        ),
+        (
+            lambda: _built_layer()(X, initial_state=np.zeros((5,), "float32")),
+            ValueError,
+            r"initial state of shape \(4, 5\) = \(batch, units\), got shape \(5,\)",
+        ),
+        (
+            lambda: _built_layer()(X, initial_state=np.zeros((3, 5), "float32")),
+            ValueError,
+            r"initial state of shape \(4, 5\) = \(batch, units\), got shape \(3, 5\)",
+        ),
+        (
+            lambda: _built_layer()(X, initial_state=[np.zeros((4, 5), "float32")] * 2),
+            ValueError,
+            r"one initial state of shape \(batch, 5\), got 2 states",
+        ),
+        (
+            lambda: _built_layer()(X, mask=np.ones((4, 6), bool)),
+            ValueError,
+            r"mask of shape \(4, 7\) = \(batch, timesteps\) .* got shape \(4, 6\)",
+        ),
+        (
+            lambda: _built_layer()(X, mask=np.ones((4, 7, 1), bool)),
+            ValueError,
+            r"mask of shape \(4, 7\) = \(batch, timesteps\) .* got shape \(4, 7, 1\)",
+        ),
+        (
+            lambda: _built_layer()(tf.zeros((4, 7, 3), tf.int32)),
+            TypeError,
+            r"expects floating-point input, got dtype int32",
+        ),
+        (
+            lambda: keras.layers.RNN(VanillaRNNCell(3))(np.zeros((2, 3, 4, 5), "float32")),
+            ValueError,
+            r"VanillaRNNCell expects one time step of shape \(batch, features\).* got shape \(2, 4, 5\)",
+        ),
+        (
+            lambda: _built_cell()(np.zeros((2, 3), "float32"), [np.zeros((2, 3), "float32")]),
+            ValueError,
+            r"VanillaRNNCell was built for steps of shape \(batch, 4\), got shape \(2, 3\)",
+        ),
+        (
+            lambda: _built_cell()(np.zeros((2, 4), "float32"), [np.zeros((2, 2), "float32")]),
+            ValueError,
+            r"VanillaRNNCell expects a state of shape \(batch, 3\), got shape \(2, 2\)",
+        ),
+    ],
+)
+def test_bad_input(run, error, pattern):
+    with pytest.raises(error, match=pattern):
+        run()
+
+
+def _built_cell():
+    cell = VanillaRNNCell(3)
+    cell.build((None, 4))
+    return cell
+
+
+def test_error_messages_do_not_fire_on_good_input():
+    # Same calls as above with the right shapes: no error, right shapes out.
+    layer = _built_layer(return_state=True)
+    out, h = layer(X, initial_state=np.zeros((4, 5), "float32"), mask=np.ones((4, 7), bool))
+    assert tuple(out.shape) == (4, 5) and tuple(h.shape) == (4, 5)
+    assert re.search("VanillaRNN", VanillaRNN.__doc__) and "Example" in VanillaRNN.__doc__
