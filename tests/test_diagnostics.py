@@ -114,6 +114,14 @@ def test_gradient_norms_through_padding():
     short = keras.Sequential([keras.Input((3,), dtype="int32"), *model.layers[1:]])
     unpadded = diag.gradient_norms_through_time(short, np.array([[3, 1, 4]]))
     np.testing.assert_allclose(padded[:3], unpadded, rtol=1e-5)
+    # The same through the model's head and loss: padding changes nothing, and dL/dh_t is the same at the
+    # last real step and at every padded step after it.
+    y = np.array([[2.0]])
+    padded = diag.gradient_norms_through_time(model, np.array([[3, 1, 4, 0, 0, 0]]), y, loss="mse")
+    unpadded = diag.gradient_norms_through_time(short, np.array([[3, 1, 4]]), y, loss="mse")
+    np.testing.assert_allclose(padded[:3], unpadded, rtol=1e-5)
+    np.testing.assert_allclose(padded[2:], padded[2], rtol=1e-6)
+    assert padded[2] > 0
 
 
 # ------------------------------------------------------------------------------ hidden_state_trajectory
