@@ -42,6 +42,13 @@ def test_gradient_norms_equal_the_reference(layer_class, activation):
     np.testing.assert_allclose(diag.gradient_norms_through_time(model, x), norms, rtol=1e-10)
 
 
+def test_go_backwards_norms_are_in_processing_order():
+    x = sequences(timesteps=12)
+    layer = built(VanillaRNN(5, go_backwards=True, dtype="float64"), x)
+    expected = reference_norms(layer, x[:, ::-1], np.ones_like)  # the layer reads x from the end
+    np.testing.assert_allclose(diag.gradient_norms_through_time(layer, x), expected, rtol=1e-10)
+
+
 def test_gradient_norms_with_targets_use_the_loss():
     x, y = sequences(), np.random.default_rng(1).normal(size=(4, 5))
     layer = built(keras.layers.SimpleRNN(5, dtype="float64"), x)
