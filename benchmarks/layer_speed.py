@@ -62,6 +62,26 @@ def time_steps(model: keras.Model, x: np.ndarray, y: np.ndarray, steps: int) -> 
     return (time.perf_counter() - start) / steps
 
 
+def count_graph_ops(layer: keras.layers.Layer, x: np.ndarray) -> int | None:
+    """Operations in the TensorFlow graph of one forward + backward pass (loop bodies included).
+
+    A noise-free complement to the timings: equal counts mean both layers ask TensorFlow for the same
+    work, so a ratio away from 1.0 is the machine's noise. Returns None on other backends.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    @tf.function
+    def forward_backward(inputs):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(layer(inputs))
+        return tape.gradient(loss, layer.trainable_weights)
+
+    graph = forward_backward.get_concrete_function(tf.constant(x)).graph.as_graph_def()
+    return len(graph.node) + sum(len(f.node_def) for f in graph.library.function)
+
+
 def bench_shape(shape: tuple[int, int, int, int], reps: int, steps: int, seed: int) -> dict:
     batch, timesteps, features, units = shape
     rng = np.random.default_rng(seed)
@@ -69,10 +89,9 @@ def bench_shape(shape: tuple[int, int, int, int], reps: int, steps: int, seed: i
     y = rng.normal(size=(batch, 1)).astype("float32")
 
     keras.utils.set_random_seed(seed)
-    simple = make_model(keras.layers.SimpleRNN(units), timesteps, features, batch)
-    vanilla = make_model(VanillaRNN(units), timesteps, features, batch)
-    vanilla.set_weights(simple.get_weights())
-    models = {"SimpleRNN": simple, "VanillaRNN": vanilla}
+    layers = {"SimpleRNN": keras.layers.SimpleRNN(units), "VanillaRNN": VanillaRNN(units)}
+    models = {name: make_model(layer, timesteps, features, batch) for name, layer in layers.items()}
+    models["VanillaRNN"].set_weights(models["SimpleRNN"].get_weights())
 
     for model in models.values():  # trace and warm up outside the timings
         time_steps(model, x, y, 2)
@@ -83,7 +102,9 @@ def bench_shape(shape: tuple[int, int, int, int], reps: int, steps: int, seed: i
         for name in order:
             times[name].append(time_steps(models[name], x, y, steps))
     medians = {name: statistics.median(t) for name, t in times.items()}
-    return {"shape": shape, "medians": medians, "ratio": medians["VanillaRNN"] / medians["SimpleRNN"]}
+    graph_ops = {name: count_graph_ops(layer, x) for name, layer in layers.items()}
+    ratio = medians["VanillaRNN"] / medians["SimpleRNN"]
+    return {"shape": shape, "medians": medians, "ratio": ratio, "graph_ops": graph_ops}
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
@@ -107,7 +128,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     )
     header = (
         f"{'batch':>5} {'steps':>5} {'feat':>4} {'units':>5} | "
-        f"{'SimpleRNN ms':>12} {'VanillaRNN ms':>13} | ratio"
+        f"{'SimpleRNN ms':>12} {'VanillaRNN ms':>13} | ratio | graph ops S/V"
     )
     print(header)
     print("-" * len(header))
@@ -118,7 +139,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         m = result["medians"]
         print(
             f"{shape[0]:>5} {shape[1]:>5} {shape[2]:>4} {shape[3]:>5} | "
-            f"{1e3 * m['SimpleRNN']:>12.2f} {1e3 * m['VanillaRNN']:>13.2f} | {result['ratio']:.3f}",
+            f"{1e3 * m['SimpleRNN']:>12.2f} {1e3 * m['VanillaRNN']:>13.2f} | {result['ratio']:5.3f} | "
+            f"{result['graph_ops']['SimpleRNN']}/{result['graph_ops']['VanillaRNN']}",
             flush=True,
         )
     return results
