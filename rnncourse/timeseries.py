@@ -164,7 +164,8 @@ def chronological_split(data, train: float = 0.7, val: float = 0.15):
         raise ValueError("expected data sorted in time order (an increasing index), got an index that is not "
                          "increasing; call data.sort_index() first")
     n = len(data)
-    n_train, n_val = int(np.floor(train * n)), int(np.floor(val * n))
+    # floor, with a little slack so that 0.29 * 100 = 28.999999999999996 still gives 29 steps
+    n_train, n_val = int(np.floor(train * n + 1e-9)), int(np.floor(val * n + 1e-9))
     n_test = n - n_train - n_val
     if min(n_train, n_val, n_test) < 1:
         raise ValueError(f"expected every part to get at least one step, got {n_train} train / {n_val} "

@@ -40,6 +40,9 @@ def test_split_numpy_and_series():
     np.testing.assert_array_equal(te, [17, 18, 19])
     s = pd.Series(np.arange(10.0))
     assert [len(p) for p in chronological_split(s, 0.5, 0.3)] == [5, 3, 2]
+    # floor of the fraction, robust to round-off (0.29 * 100 is 28.999999999999996 in floating point)
+    assert [len(p) for p in chronological_split(np.arange(100), 0.29, 0.57)] == [29, 57, 14]
+    assert [len(p) for p in chronological_split(np.arange(11), 0.65, 0.2)] == [7, 2, 2]
 
 
 @pytest.mark.parametrize("train,val", [(0.0, 0.1), (1.0, 0.1), (-0.2, 0.1), (0.7, 0.0), (0.7, 1.2),
