@@ -41,6 +41,7 @@ import os
 import re
 import secrets
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
@@ -91,6 +92,8 @@ class NotebookGrade:
     exercise: str | None
     questions: list[QuestionGrade] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: What each check cell of the notebook printed (question id -> text), as the learner would have seen it.
+    check_output: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
 
@@ -137,6 +140,11 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode, str]:
 # ----------------------------------------------------------------------------------------------------------
 
 
+def _meta(cell) -> dict:
+    meta = cell.get("metadata", {}).get("rnncourse")
+    return meta if isinstance(meta, dict) else {}
+
+
 class _CappedClient(NotebookClient):
     """A NotebookClient that keeps at most `output_limit` characters of output per cell."""
 
@@ -161,7 +169,8 @@ class _CappedClient(NotebookClient):
 class _Cell:
     index: int  # position in the learner's notebook, or -1 for an injected answer cell
     source: str
-    qid: str | None = None
+    qid: str | None = None  # set for the grader's injected answer cells
+    check: str | None = None  # set for the notebook's check cells
 
 
 _ANSWER_CELL = (
@@ -172,7 +181,7 @@ _ANSWER_CELL = (
 
 
 async def _run_once(cells: list[_Cell], skip: set[int], *, cwd: Path, cell_timeout: int, deadline: float,
-                    output_limit: int, status: dict[int, str]) -> int | None:
+                    output_limit: int, status: dict[int, str], check_output: dict[str, str]) -> int | None:
     """Run `cells` (except `skip`) in a fresh kernel. Returns the position of a cell that killed or hung the
     kernel (to skip on the next attempt), or None when the run got to the end."""
     nb = nbformat.v4.new_notebook()
@@ -181,7 +190,8 @@ async def _run_once(cells: list[_Cell], skip: set[int], *, cwd: Path, cell_timeo
                            kernel_name="python3", record_timing=False, shutdown_kernel="immediate",
                            iopub_timeout=10, resources={"metadata": {"path": str(cwd)}})
     client.output_limit = output_limit
-    async with client.async_setup_kernel():
+    # The kernel's own stdout/stderr (C-level logs such as TensorFlow's) are not the notebook's output.
+    async with client.async_setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         for position, (cell, nb_cell) in enumerate(zip(cells, nb.cells, strict=True)):
             if position in skip:
                 continue
@@ -195,8 +205,10 @@ async def _run_once(cells: list[_Cell], skip: set[int], *, cwd: Path, cell_timeo
             started = time.monotonic()
             try:
                 await asyncio.wait_for(client.async_execute_cell(nb_cell, position), timeout=limit)
-            except DeadKernelError:
-                status[position] = "died"
+            except DeadKernelError:  # nbclient also reports a cancelled (hung) cell this way
+                hung = time.monotonic() - started >= limit - 0.5
+                status[position] = ("hung" if cell.qid is None or limit >= cell_timeout else "deadline") \
+                    if hung else "died"
                 return position
             except (TimeoutError, asyncio.TimeoutError):
                 status[position] = "hung" if cell.qid is None or limit >= cell_timeout else "deadline"
@@ -206,9 +218,13 @@ async def _run_once(cells: list[_Cell], skip: set[int], *, cwd: Path, cell_timeo
                     time.monotonic() - started >= cell_timeout:
                 status[position] = "timeout"
             elif errors:
-                status[position] = f"{errors[-1].get('ename')}: {errors[-1].get('evalue')}"[:200]
+                ename, evalue = errors[-1].get("ename"), errors[-1].get("evalue")
+                status[position] = (f"{ename}: {evalue}" if evalue else str(ename))[:200]
             else:
                 status[position] = "ok"
+            if cell.check:
+                printed = "".join(o.get("text", "") for o in nb_cell.outputs if o.get("output_type") == "stream")
+                check_output[cell.check] = printed[:2000]
     return None
 
 
@@ -230,7 +246,8 @@ async def _grade_async(path: Path, *, seed: int | None, cell_timeout: int, timeo
 
     workdir = Path(tempfile.mkdtemp(prefix="rnncourse-grade-"))
     try:
-        cells = [_Cell(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+        cells = [_Cell(i, c.source, check=_meta(c).get("check")) for i, c in enumerate(nb.cells)
+                 if c.cell_type == "code" and c.source.strip()]
         answer_paths = {}
         for question in questions:
             answer_path = workdir / f"{question.qid}.json"
@@ -244,8 +261,10 @@ async def _grade_async(path: Path, *, seed: int | None, cell_timeout: int, timeo
             for answer_path in answer_paths.values():
                 answer_path.unlink(missing_ok=True)
             status = {}
+            grade.check_output = {}
             bad = await _run_once(cells, skip, cwd=path.resolve().parent, cell_timeout=cell_timeout,
-                                  deadline=deadline, output_limit=output_limit, status=status)
+                                  deadline=deadline, output_limit=output_limit, status=status,
+                                  check_output=grade.check_output)
             if bad is None:
                 break
             skip.add(bad)
@@ -259,7 +278,7 @@ async def _grade_async(path: Path, *, seed: int | None, cell_timeout: int, timeo
             state = status.get(position, "not run" if position not in skip else "skipped")
             if cell.qid is not None or state == "ok":
                 continue
-            label = f"code cell {cell.index + 1}"
+            label = f"cell {cell.index + 1}"
             if state == "timeout":
                 grade.notes.append(f"{label} ran past {cell_timeout} s and was interrupted")
             elif state == "deadline":

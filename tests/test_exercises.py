@@ -1,0 +1,243 @@
+"""Tests of rnncourse.exercises (the shared checks) and of the exercise-notebook generator (no kernels here)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnncourse import exercises as ex
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "scripts" / "make_exercises.py")
+mk = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mk)
+
+
+def _namespace(name: str, learner: bool) -> dict:
+    """Run the non-TensorFlow code cells of a generated notebook in a dict (answers and setup only)."""
+    import string
+
+    namespace: dict = {"np": np, "string": string, "ex": ex}
+    for cell in mk.build(name, learner=learner).cells:
+        meta = cell.metadata.get("rnncourse", {})
+        if cell.cell_type != "code" or "check" in meta or meta.get("answer") == "04.q4" or "keras" in cell.source \
+                or "sentiment_data()" in cell.source:
+            continue
+        try:
+            exec(compile(cell.source, name, "exec"), namespace)
+        except NotImplementedError:
+            pass
+    return namespace
+
+
+NUMPY_QUESTIONS = [q for q in ex.QUESTIONS.values() if q.qid != "04.q4"]
+
+
+def test_catalogue_matches_the_sources():
+    assert mk.names() == sorted(ex.NOTEBOOKS.values())
+    for name in mk.names():
+        cells = mk.build(name, learner=False).cells
+        answers = [c.metadata["rnncourse"]["answer"] for c in cells if "answer" in c.metadata.get("rnncourse", {})]
+        checks = [c.metadata["rnncourse"]["check"] for c in cells if "check" in c.metadata.get("rnncourse", {})]
+        assert answers == checks == [q.qid for q in ex.questions_for(name)]
+        assert 3 <= len(answers) <= 6
+        # every question's markdown states its points
+        text = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+        for q in ex.questions_for(name):
+            assert re.search(rf"## Q{q.number} \({q.points} points?\)", text), (name, q.qid)
+
+
+def test_generated_copies_are_up_to_date():
+    stale = [path for name in mk.names() for path in mk.out_of_date(name)]
+    assert stale == [], f"run `python scripts/make_exercises.py`: {stale}"
+
+
+def test_learner_copies_have_no_solutions_and_no_outputs():
+    for name in mk.names():
+        nb = mk.build(name, learner=True)
+        solution = mk.build(name, learner=False)
+        for cell, sol in zip(nb.cells, solution.cells, strict=True):
+            assert "BEGIN SOLUTION" not in cell.source
+            if "answer" in cell.metadata.get("rnncourse", {}):
+                assert "raise NotImplementedError" in cell.source and cell.source != sol.source
+        text = (mk.EXERCISES / f"{name}.ipynb").read_text()
+        assert '"outputs": []' in text and '"output_type"' not in text
+
+
+def test_strip_solution_keeps_indentation_and_rejects_unbalanced_markers():
+    src = "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n"
+    assert mk.strip_solution(src) == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError\n"
+    with pytest.raises(ValueError, match="without END"):
+        mk.strip_solution("### BEGIN SOLUTION\nx = 1\n")
+    with pytest.raises(ValueError, match="without BEGIN"):
+        mk.strip_solution("x = 1\n### END SOLUTION\n")
+
+
+@pytest.mark.parametrize("question", NUMPY_QUESTIONS, ids=lambda q: q.qid)
+def test_solution_passes_and_blank_fails_on_many_seeds(question):
+    answer = _namespace(question.notebook, learner=False)[question.answer_name]
+    for seed in (0, 1, 7, 12345):
+        result = ex.verdict(question.qid, answer, seed)
+        assert result.passed and result.earned == question.points, (seed, result)
+    blank = _namespace(question.notebook, learner=True)[question.answer_name]
+    result = ex.verdict(question.qid, blank, 3)
+    assert not result.passed and result.earned == 0 and "NotImplementedError" in result.reason
+
+
+def test_cases_depend_on_the_seed():
+    for question in NUMPY_QUESTIONS:
+        a, b = (json.dumps([ex._encode(c) for c in question.make_cases(s)], default=str) for s in (0, 1))
+        assert a != b, question.qid
+
+
+def _wrong(*pairs):
+    return pytest.mark.parametrize("qid, code, hint", pairs, ids=[p[0] + ":" + p[2][:20] for p in pairs])
+
+
+@_wrong(
+    ("01.q1", "def f(x_t, h_prev, W_x, W_h, b): return x_t @ W_x + h_prev @ W_h + b", "forgot the tanh"),
+    ("01.q1", "def f(x_t, h_prev, W_x, W_h, b): return np.tanh(x_t @ W_x + h_prev @ W_h)", "forgot the bias"),
+    ("01.q1", "def f(x_t, h_prev, W_x, W_h, b): return np.tanh(x_t @ W_x)[:, :1]", "shape"),
+    ("01.q2", "def f(features, units): return units * (features + units)", "forgot the bias"),
+    ("01.q2", "def f(features, units): return float(units * (features + units + 1))", "should be an int"),
+    ("01.q3", "def f(x, W_x, W_h, b, h0=None):\n"
+              "    h = np.zeros((x.shape[0], W_h.shape[0])) if h0 is None else h0\n"
+              "    for t in range(x.shape[1]): h = np.tanh(x[:, t] @ W_x + h @ W_h + b)\n"
+              "    return h", "only the last hidden state"),
+    ("02.q1", "def f(xs, w, u, h0): return u ** len(xs)", "derivative of tanh"),
+    ("02.q3", "def f(grads, max_norm): return [g * min(1, max_norm / np.linalg.norm(g)) for g in grads]",
+     "own norm"),
+    ("03.q1", "def f(series, seq_len, horizon=1):\n"
+              "    n = len(series) - seq_len - horizon + 1\n"
+              "    return np.stack([series[i:i+seq_len] for i in range(n)]), series[seq_len:seq_len+n]", "horizon"),
+    ("03.q2", "def f(df, train=0.7, val=0.15):\n"
+              "    d = df.sample(frac=1, random_state=0); a, b = int(len(d)*train), int(len(d)*val)\n"
+              "    return d.iloc[:a], d.iloc[a:a+b], d.iloc[a+b:]", "shuffling"),
+    ("03.q3", "def f(X, season): return X[:, -1]", "naive forecast"),
+    ("04.q2", "def f(embeddings, token_ids): return embeddings.mean(axis=1)", "padding"),
+    ("04.q3", "def f(train_labels, test_labels):\n"
+              "    m = int(np.bincount(test_labels, minlength=2).argmax()); return float(np.mean(np.asarray(test_labels) == m))",
+     "training labels"),
+    ("05.q1", "def f(kind, features, units): return {'SimpleRNN': 1, 'LSTM': 4, 'GRU': 3}[kind] * units * (features + units + 1)",
+     "reset_after"),
+    ("05.q3", "def f(results, max_params, max_seconds): return str(results.loc[results['val_mae'].idxmin(), 'model'])",
+     "constraint"),
+    ("01.q1", "def f(**k): raise ValueError('boom')", "raised ValueError: boom"),
+)
+def test_typical_mistakes_get_a_useful_hint(qid, code, hint):
+    namespace = {"np": np}
+    exec(code, namespace)
+    result = ex.verdict(qid, namespace["f"], 0)
+    assert not result.passed and result.earned == 0
+    assert hint in result.reason, result.reason
+
+
+def test_hints_never_contain_the_expected_count():
+    question = ex.get_question("05.q1")
+    for seed in range(5):
+        result = ex.verdict("05.q1", lambda kind, features, units: 7, seed)
+        for case in question.make_cases(seed):
+            expected = ex._ref_params(case["kind"], case["features"], case["units"])
+            assert not re.search(rf"\b{expected}\b", result.reason), result.reason
+
+
+def test_verdict_from_json_survives_garbage():
+    bad_inputs = ["", "not json", "[]", "{}", json.dumps({"qid": "01.q2"}), json.dumps({"qid": "01.q2", "outputs": 3}),
+                  json.dumps({"qid": "01.q1", "outputs": [{"__np__": {"dtype": "object", "shape": [1], "data": [1]}}] * 3}),
+                  json.dumps({"qid": "01.q1", "outputs": [{"__np__": {"dtype": "float64", "shape": [99], "data": [1]}}] * 3}),
+                  json.dumps({"qid": "01.q1", "outputs": [[[[[]]]]] * 3}), "x" * (ex.MAX_ANSWER_BYTES + 1),
+                  json.dumps({"qid": "01.q2", "outputs": [{"__list__": [1] * 10}] * 5})]
+    for text in bad_inputs:
+        result = ex.verdict_from_json("01.q1" if "01.q1" in text else "01.q2", text, 0)
+        assert not result.passed and result.earned == 0
+
+
+def test_produce_rejects_a_forged_seed_or_question():
+    good = lambda features, units: units * (features + units + 1)  # noqa: E731
+    assert ex.verdict_from_json("01.q2", ex.produce("01.q2", good, 5), 5).passed
+    # answers produced for other inputs (another seed) fail on the grader's seed
+    assert not ex.verdict_from_json("01.q2", ex.produce("01.q2", good, 5), 6).passed
+    assert not ex.verdict_from_json("01.q1", ex.produce("01.q2", good, 5), 5).passed
+    assert not ex.verdict("01.q2", ex.MISSING).passed
+
+
+def test_check_prints_one_line(capsys):
+    ex.check("01.q4", lambda batch, timesteps, features, units, return_sequences: (batch, units))
+    out = capsys.readouterr().out
+    assert out.startswith("Q4 rnn_output_shape: not yet (0/1 points) -- ") and out.count("\n") == 1
+
+
+# ---- the references behind the checks, against Keras and finite differences ------------------------------
+
+
+def test_reference_gradients_match_finite_differences():
+    rng = np.random.default_rng(0)
+    x, W_x, W_h, b = rng.normal(size=(2, 5, 3)), rng.normal(0, .5, (3, 4)), rng.normal(0, .5, (4, 4)), rng.normal(size=4)
+    dh_T = rng.normal(size=(2, 4))
+    loss = lambda: float(np.sum(ex._ref_rnn_forward(x, W_x, W_h, b)[:, -1] * dh_T))  # noqa: E731
+    numeric = np.zeros_like(W_h)
+    for idx in np.ndindex(W_h.shape):
+        old = W_h[idx]
+        W_h[idx] = old + 1e-6
+        up = loss()
+        W_h[idx] = old - 1e-6
+        numeric[idx] = (up - loss()) / 2e-6
+        W_h[idx] = old
+    np.testing.assert_allclose(ex._ref_bptt_grad_W_h(x, W_x, W_h, b, dh_T), numeric, rtol=1e-5, atol=1e-8)
+    # and the truncated variant used for a hint really differs
+    assert not np.allclose(ex._ref_bptt_grad_W_h(x, W_x, W_h, b, dh_T, last_only=True), numeric)
+
+    xs, w, u, h0 = [0.3, -1.0, 0.5], 0.8, 1.2, 0.1
+
+    def last(h):
+        for v in xs:
+            h = np.tanh(w * v + u * h)
+        return h
+
+    numeric = (last(h0 + 1e-6) - last(h0 - 1e-6)) / 2e-6
+    assert ex._ref_scalar_gradient(xs, w, u, h0) == pytest.approx(numeric, rel=1e-6)
+
+
+def test_references_match_keras():
+    keras = pytest.importorskip("keras")
+    for kind in ("SimpleRNN", "LSTM", "GRU"):
+        for features, units in [(1, 1), (3, 7), (12, 5)]:
+            layer = getattr(keras.layers, kind)(units)
+            layer.build((None, None, features))
+            assert ex._ref_params(kind, features, units) == layer.count_params(), (kind, features, units)
+    rng = np.random.default_rng(1)
+    cell = keras.layers.LSTMCell(3)
+    x, h, c = rng.normal(size=(2, 4)), rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    cell.build((None, 4))
+    kernel, recurrent, bias = (w.numpy() for w in cell.weights)
+    bias = rng.normal(size=bias.shape)
+    cell.weights[2].assign(bias)
+    out, (h_k, c_k) = cell(x.astype("float32"), [h.astype("float32"), c.astype("float32")])
+    h_ref, c_ref = ex._ref_lstm_step(x, h, c, kernel, recurrent, bias)
+    np.testing.assert_allclose(h_ref, np.asarray(h_k), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(c_ref, np.asarray(c_k), rtol=1e-4, atol=1e-5)
+    # hand vectorization == TextVectorization with its defaults
+    texts = ["The movie, was GREAT!", "not good... at all", "a"]
+    vec = keras.layers.TextVectorization(output_sequence_length=5)
+    vec.adapt(texts)
+    vocab = {w: i for i, w in enumerate(vec.get_vocabulary()) if i >= 2}
+    np.testing.assert_array_equal(ex._ref_vectorize(texts, vocab, 5), np.asarray(vec(texts)))
+
+
+def test_encode_decode_round_trip():
+    import pandas as pd
+
+    df = pd.DataFrame({"a": [1.0, np.nan]}, index=pd.date_range("2020-01-01", periods=2))
+    value = (np.arange(6).reshape(2, 3), np.float32(1.5), [1, "x", None], {"k": True}, df)
+    back = ex._decode(json.loads(json.dumps(ex._encode(value))))
+    np.testing.assert_array_equal(back[0], value[0])
+    assert back[1] == 1.5 and back[2] == [1, "x", None] and back[3] == {"k": True}
+    assert back[4].columns == ["a"] and np.isnan(back[4].values[1, 0])
+    np.testing.assert_array_equal(back[4].index, np.asarray(df.index))
+    with pytest.raises(ValueError):
+        ex._encode(object())
