@@ -23,6 +23,9 @@ and with the same shapes as in `keras.layers.SimpleRNN`, so the two layers are i
     vanilla.set_weights(simple_rnn.get_weights())   # now both compute the same function
 
 Everything is written with `keras.ops`, so the layers run on the TensorFlow, JAX and PyTorch backends.
+Both classes are registered with Keras (as "rnncourse>VanillaRNN" and "rnncourse>VanillaRNNCell"), so a
+model saved to a `.keras` file loads back with `keras.saving.load_model(path)` and no `custom_objects`,
+as long as this module has been imported first (`from rnncourse.layers import VanillaRNN`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import numbers
 from typing import Any
 
 import keras
+import numpy as np
 from keras import activations, constraints, initializers, ops, regularizers
 
 # Keras's RNN layer draws one dropout mask per sequence *before* its time loop (and clears it after) for
@@ -68,7 +72,7 @@ def _check_rate(value: Any, name: str, owner: str) -> float:
 
 def _check_bool(value: Any, name: str, owner: str) -> bool:
     # np.bool_ is accepted as well as bool; 0/1 and strings are not.
-    if not isinstance(value, bool) and type(value).__name__ != "bool_":
+    if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{owner} expects `{name}` to be True or False, got {value!r}")
     return bool(value)
 

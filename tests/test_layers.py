@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+import textwrap
 
 import keras
 import numpy as np
@@ -584,3 +585,29 @@ def test_error_messages_do_not_fire_on_good_input():
     out, h = layer(X, initial_state=np.zeros((4, 5), "float32"), mask=np.ones((4, 7), bool))
     assert tuple(out.shape) == (4, 5) and tuple(h.shape) == (4, 5)
     assert re.search("VanillaRNN", VanillaRNN.__doc__) and "Example" in VanillaRNN.__doc__
+
+
+def test_unknown_number_of_timesteps_is_fine():
+    model = keras.Sequential([keras.Input((None, 3)), VanillaRNN(4, return_sequences=True), VanillaRNN(2)])
+    for timesteps in (1, 5, 9):
+        assert tuple(model(np.zeros((2, timesteps, 3), "float32")).shape) == (2, 2)
+
+
+@pytest.mark.parametrize("cls", [VanillaRNNCell, VanillaRNN])
+def test_docstring_examples_run_and_document_every_argument(cls):
+    doc = cls.__doc__
+    for section in ("Args:", "Call arguments:", "Returns:", "Raises:", "Example:"):
+        assert section in doc, f"{cls.__name__} docstring lacks {section}"
+    documented = set(re.findall(r"^        (\w+):", doc, flags=re.MULTILINE))
+    arguments = set(cls.__init__.__code__.co_varnames[1 : cls.__init__.__code__.co_argcount])
+    assert arguments <= documented, f"undocumented arguments: {arguments - documented}"
+    (example,) = re.findall(r"```python\n(.*?)```", doc, flags=re.DOTALL)
+    namespace: dict = {}
+    exec(compile(textwrap.dedent(example), f"<{cls.__name__} example>", "exec"), namespace)  # noqa: S102
+    # What the example's comments promise.
+    if cls is VanillaRNN:
+        assert tuple(namespace["seq"].shape) == (32, 10, 4) and tuple(namespace["h_T"].shape) == (32, 4)
+        x, simple, vanilla = namespace["x"], namespace["simple"], namespace["vanilla"]
+        assert_close(np.asarray(vanilla(x)), np.asarray(simple(x)), "docstring example")
+    else:
+        assert tuple(namespace["h1"].shape) == (32, 4)
