@@ -28,16 +28,31 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rnncourse", description="Tools for the rnncourse notebooks.")
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser(
-        "grade", help="grade exercise notebooks",
-        description="Run each exercise notebook in a fresh kernel and grade its answers on fresh test cases.")
+        "grade",
+        help="grade exercise notebooks",
+        description="Run each exercise notebook in a fresh kernel and grade its answers on fresh test cases.",
+    )
     grade.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="exercise notebook(s) (.ipynb)")
-    grade.add_argument("--json", metavar="FILE", help="also write the grades as JSON to FILE ('-' for stdout)")
-    grade.add_argument("--cell-timeout", type=_positive, default=grader.DEFAULT_CELL_TIMEOUT, metavar="S",
-                       help=f"seconds a cell may run before it is interrupted (default {grader.DEFAULT_CELL_TIMEOUT})")
-    grade.add_argument("--timeout", type=_positive, default=grader.DEFAULT_TIMEOUT, metavar="S",
-                       help=f"seconds a notebook's own cells may run in all (default {grader.DEFAULT_TIMEOUT})")
-    grade.add_argument("--seed", type=int, default=None,
-                       help="seed of the test cases (default: a fresh random seed per run)")
+    grade.add_argument(
+        "--json", metavar="FILE", help="also write the grades as JSON to FILE ('-' for stdout)"
+    )
+    grade.add_argument(
+        "--cell-timeout",
+        type=_positive,
+        default=grader.DEFAULT_CELL_TIMEOUT,
+        metavar="S",
+        help=f"seconds a cell may run before it is interrupted (default {grader.DEFAULT_CELL_TIMEOUT})",
+    )
+    grade.add_argument(
+        "--timeout",
+        type=_positive,
+        default=grader.DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"seconds a notebook's own cells may run in all (default {grader.DEFAULT_TIMEOUT})",
+    )
+    grade.add_argument(
+        "--seed", type=int, default=None, help="seed of the test cases (default: a fresh random seed per run)"
+    )
     grade.add_argument("--jobs", type=_positive, default=1, help="notebooks graded at once (default 1)")
     return parser
 
@@ -47,8 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from rnncourse import grader
 
-    grades = grader.grade_notebooks(args.notebooks, jobs=args.jobs, seed=args.seed,
-                                    cell_timeout=args.cell_timeout, timeout=args.timeout)
+    grades = grader.grade_notebooks(
+        args.notebooks, jobs=args.jobs, seed=args.seed, cell_timeout=args.cell_timeout, timeout=args.timeout
+    )
     for grade in grades:
         print(grader.format_table(grade), flush=True)
     if len(grades) > 1:

@@ -1,4 +1,4 @@
-"""The checks behind the graded exercise notebooks, shared by the notebooks' check cells and `rnncourse grade`.
+"""The checks behind the graded exercise notebooks, shared by their check cells and `rnncourse grade`.
 
 Every graded question is a `Question`: the name the learner defines (a function, e.g. ``rnn_step``), the
 points it is worth, a generator of test cases drawn from a seed, and a check. A verdict always goes through
@@ -252,8 +252,15 @@ def _as_array(answer: Any, what: str = "your answer") -> np.ndarray:
     return array
 
 
-def _compare(answer: Any, expected: np.ndarray, *, mistakes: dict[str, np.ndarray] | None = None,
-             what: str = "your answer", rtol: float = RTOL, atol: float = ATOL) -> None:
+def _compare(
+    answer: Any,
+    expected: np.ndarray,
+    *,
+    mistakes: dict[str, np.ndarray] | None = None,
+    what: str = "your answer",
+    rtol: float = RTOL,
+    atol: float = ATOL,
+) -> None:
     got = _as_array(answer, what)
     expected = np.asarray(expected, dtype=np.float64)
     if got.shape != expected.shape:
@@ -309,8 +316,11 @@ def _ref_rnn_forward(x, W_x, W_h, b, h0=None):
 
 
 def _rnn_weights(rng, features, units, scale=0.6):
-    return (rng.normal(0, scale, (features, units)), rng.normal(0, scale, (units, units)),
-            rng.normal(0, 0.3, (units,)))
+    return (
+        rng.normal(0, scale, (features, units)),
+        rng.normal(0, scale, (units, units)),
+        rng.normal(0, 0.3, (units,)),
+    )
 
 
 def _cases_rnn_step(seed: int) -> list[dict]:
@@ -318,8 +328,15 @@ def _cases_rnn_step(seed: int) -> list[dict]:
     cases = []
     for batch, features, units in [(1, 3, 4), (5, 2, 3), (4, 6, 2)]:
         W_x, W_h, b = _rnn_weights(rng, features, units)
-        cases.append(dict(x_t=rng.normal(size=(batch, features)), h_prev=rng.uniform(-1, 1, (batch, units)),
-                          W_x=W_x, W_h=W_h, b=b))
+        cases.append(
+            dict(
+                x_t=rng.normal(size=(batch, features)),
+                h_prev=rng.uniform(-1, 1, (batch, units)),
+                W_x=W_x,
+                W_h=W_h,
+                b=b,
+            )
+        )
     return cases
 
 
@@ -338,8 +355,10 @@ def _check_rnn_step(answer, case):
 
 def _cases_param_count(seed: int) -> list[dict]:
     rng = _rng(seed, 102)
-    return [dict(features=int(f), units=int(u)) for f, u in zip(rng.integers(1, 40, 4), rng.integers(1, 70, 4),
-                                                                  strict=True)] + [dict(features=1, units=1)]
+    return [
+        dict(features=int(f), units=int(u))
+        for f, u in zip(rng.integers(1, 40, 4), rng.integers(1, 70, 4), strict=True)
+    ] + [dict(features=1, units=1)]
 
 
 def _check_param_count(answer, case):
@@ -347,8 +366,11 @@ def _check_param_count(answer, case):
     got = _exact_int(answer)
     if got == u * (f + u + 1):
         return
-    for hint, wrong in [("forgot the bias", u * (f + u)), ("forgot the recurrent kernel W_h", u * (f + 1)),
-                        ("counted W_h as features x units", u * (2 * f + 1))]:
+    for hint, wrong in [
+        ("forgot the bias", u * (f + u)),
+        ("forgot the recurrent kernel W_h", u * (f + 1)),
+        ("counted W_h as features x units", u * (2 * f + 1)),
+    ]:
         if got == wrong:
             raise _Fail(f"wrong count for features={f}, units={u}: it looks like you {hint}")
     raise _Fail(f"wrong count for features={f}, units={u} (got {got}); count W_x, W_h and b")
@@ -357,7 +379,11 @@ def _check_param_count(answer, case):
 def _cases_rnn_forward(seed: int) -> list[dict]:
     rng = _rng(seed, 103)
     cases = []
-    for batch, steps, features, units, with_h0 in [(2, 5, 3, 4, False), (3, 1, 2, 2, True), (1, 7, 1, 3, True)]:
+    for batch, steps, features, units, with_h0 in [
+        (2, 5, 3, 4, False),
+        (3, 1, 2, 2, True),
+        (1, 7, 1, 3, True),
+    ]:
         W_x, W_h, b = _rnn_weights(rng, features, units)
         case = dict(x=rng.normal(size=(batch, steps, features)), W_x=W_x, W_h=W_h, b=b)
         case["h0"] = rng.uniform(-1, 1, (batch, units)) if with_h0 else None
@@ -372,8 +398,9 @@ def _check_rnn_forward(answer, case):
     no_carry = np.stack([np.tanh(x[:, t] @ W_x + start @ W_h + b) for t in range(x.shape[1])], axis=1)
     shifted = np.concatenate([start[:, None], expected[:, :-1]], axis=1)
     mistakes = {
-        "returned only the last hidden state; return all of them, shape (batch, timesteps, units)":
-            expected[:, -1],
+        "returned only the last hidden state; return all of them, shape (batch, timesteps, units)": expected[
+            :, -1
+        ],
         "did not carry the hidden state from one step to the next": no_carry,
         "returned the states before each step (starting with h0) instead of after it": shifted,
     }
@@ -393,7 +420,8 @@ def _check_output_shape(answer, case):
     b, t, u = case["batch"], case["timesteps"], case["units"]
     expected = (b, t, u) if case["return_sequences"] else (b, u)
     if not isinstance(answer, tuple | list) or not all(
-            isinstance(v, int | np.integer) and not isinstance(v, bool) for v in answer):
+        isinstance(v, int | np.integer) and not isinstance(v, bool) for v in answer
+    ):
         raise _Fail(f"return a tuple of ints, got {type(answer).__name__}")
     if tuple(int(v) for v in answer) != expected:
         flag = case["return_sequences"]
@@ -417,8 +445,14 @@ def _cases_scalar_gradient(seed: int) -> list[dict]:
     rng = _rng(seed, 201)
     cases = []
     for steps in (1, 3, 6, 10):
-        cases.append(dict(xs=[float(v) for v in rng.normal(size=steps)], w=float(rng.normal()),
-                          u=float(rng.uniform(0.5, 1.5) * rng.choice([-1, 1])), h0=float(rng.uniform(-0.9, 0.9))))
+        cases.append(
+            dict(
+                xs=[float(v) for v in rng.normal(size=steps)],
+                w=float(rng.normal()),
+                u=float(rng.uniform(0.5, 1.5) * rng.choice([-1, 1])),
+                h0=float(rng.uniform(-0.9, 0.9)),
+            )
+        )
     return cases
 
 
@@ -434,10 +468,16 @@ def _check_scalar_gradient(answer, case):
     for x in xs:
         off_by_one *= u * (1 - h * h)
         h = math.tanh(w * x + u * h)
-    mistakes = {"left out the derivative of tanh, (1 - h_t**2)": np.asarray(u ** len(xs)),
-                "used (1 - h_{t-1}**2) instead of (1 - h_t**2)": np.asarray(off_by_one)}
-    _compare(np.asarray(float(answer)), np.asarray(_ref_scalar_gradient(xs, w, u, h0)), mistakes=mistakes,
-             what=f"your gradient for {len(xs)} step(s)")
+    mistakes = {
+        "left out the derivative of tanh, (1 - h_t**2)": np.asarray(u ** len(xs)),
+        "used (1 - h_{t-1}**2) instead of (1 - h_t**2)": np.asarray(off_by_one),
+    }
+    _compare(
+        np.asarray(float(answer)),
+        np.asarray(_ref_scalar_gradient(xs, w, u, h0)),
+        mistakes=mistakes,
+        what=f"your gradient for {len(xs)} step(s)",
+    )
 
 
 def _ref_bptt_grad_W_h(x, W_x, W_h, b, dh_T, last_only=False):
@@ -460,17 +500,27 @@ def _cases_bptt(seed: int) -> list[dict]:
     cases = []
     for batch, steps, features, units in [(2, 4, 3, 3), (1, 6, 2, 4), (3, 2, 1, 2)]:
         W_x, W_h, b = _rnn_weights(rng, features, units, scale=0.5)
-        cases.append(dict(x=rng.normal(size=(batch, steps, features)), W_x=W_x, W_h=W_h, b=b,
-                          dh_T=rng.normal(size=(batch, units))))
+        cases.append(
+            dict(
+                x=rng.normal(size=(batch, steps, features)),
+                W_x=W_x,
+                W_h=W_h,
+                b=b,
+                dh_T=rng.normal(size=(batch, units)),
+            )
+        )
     return cases
 
 
 def _check_bptt(answer, case):
     x, W_x, W_h, b, dh_T = (case[k] for k in ("x", "W_x", "W_h", "b", "dh_T"))
     expected = _ref_bptt_grad_W_h(x, W_x, W_h, b, dh_T)
-    mistakes = {"stopped after the last step: the gradient must flow back through every step":
-                _ref_bptt_grad_W_h(x, W_x, W_h, b, dh_T, last_only=True),
-                "returned the transpose": expected.T}
+    mistakes = {
+        "stopped after the last step: the gradient must flow back through every step": _ref_bptt_grad_W_h(
+            x, W_x, W_h, b, dh_T, last_only=True
+        ),
+        "returned the transpose": expected.T,
+    }
     _compare(answer, expected, mistakes=mistakes, rtol=1e-4, atol=1e-8)
 
 
@@ -487,16 +537,24 @@ def _check_clip(answer, case):
     grads, max_norm = case["grads"], case["max_norm"]
     if not isinstance(answer, list | tuple) or len(answer) != len(grads):
         raise _Fail(f"return a list of {len(grads)} arrays, one per gradient (got {type(answer).__name__})")
-    norm = math.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
+    norm = math.sqrt(sum(float(np.sum(g**2)) for g in grads))
     factor = min(1.0, max_norm / norm)
     clipped_each = [g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads]
     for i, (got, g) in enumerate(zip(answer, grads, strict=True)):
         try:
-            _compare(got, g * factor, what=f"clipped gradient {i}",
-                     mistakes={"clipped each gradient by its own norm; use the global norm of all of them":
-                               clipped_each[i],
-                               "clipped element by element; scale all gradients by one factor":
-                               np.clip(g, -max_norm, max_norm)})
+            _compare(
+                got,
+                g * factor,
+                what=f"clipped gradient {i}",
+                mistakes={
+                    "clipped each gradient by its own norm; use the global norm of all of them": clipped_each[
+                        i
+                    ],
+                    "clipped element by element; scale all gradients by one factor": np.clip(
+                        g, -max_norm, max_norm
+                    ),
+                },
+            )
         except _Fail as error:
             state = "above" if norm > max_norm else "below"
             raise _Fail(f"{error} (a case where the global norm is {state} max_norm)") from None
@@ -520,16 +578,23 @@ def _check_windows(answer, case):
     if not isinstance(answer, tuple | list) or len(answer) != 2:
         raise _Fail("return a pair (X, y)")
     n = len(series) - seq_len - horizon + 1
-    X = np.stack([series[i:i + seq_len] for i in range(n)])
-    y = series[seq_len + horizon - 1:seq_len + horizon - 1 + n]
+    X = np.stack([series[i : i + seq_len] for i in range(n)])
+    y = series[seq_len + horizon - 1 : seq_len + horizon - 1 + n]
     tag = f" (case seq_len={seq_len}, horizon={horizon}, {len(series)} values)"
     try:
         _compare(answer[0], X, what="X", mistakes={"made one window too many or too few": X[:-1]})
-        y_ignoring_horizon = series[seq_len:seq_len + n]
-        _compare(answer[1], y, what="y", mistakes={
-            "made one window too many or too few": y[:-1],
-            "took the value right after the window; the target is `horizon` steps after its end":
-                y_ignoring_horizon})
+        y_ignoring_horizon = series[seq_len : seq_len + n]
+        _compare(
+            answer[1],
+            y,
+            what="y",
+            mistakes={
+                "made one window too many or too few": y[:-1],
+                "took the value right after the window; the target is `horizon` steps after its end": (
+                    y_ignoring_horizon
+                ),
+            },
+        )
     except _Fail as error:
         raise _Fail(f"{error}{tag}") from None
 
@@ -559,31 +624,46 @@ def _check_split(answer, case):
         if not isinstance(part, _Pandas) or part.kind != "DataFrame":
             raise _Fail(f"the {name} part should be a DataFrame, got {type(part).__name__}")
         if len(part.index) != size:
-            raise _Fail(f"the {name} part has {len(part.index)} rows, which is wrong for {n} rows with "
-                        f"train={train}, val={val} (use int(len(df) * fraction))")
+            raise _Fail(
+                f"the {name} part has {len(part.index)} rows, which is wrong for {n} rows with "
+                f"train={train}, val={val} (use int(len(df) * fraction))"
+            )
         if part.columns != [str(c) for c in df.columns]:
             raise _Fail(f"the {name} part should keep the DataFrame's columns")
-        if not np.array_equal(part.index, expected_index[start:start + size]):
-            raise _Fail(f"the {name} part holds the wrong dates: keep the rows in time order, without "
-                        "shuffling, train first")
+        if not np.array_equal(part.index, expected_index[start : start + size]):
+            raise _Fail(
+                f"the {name} part holds the wrong dates: keep the rows in time order, without "
+                "shuffling, train first"
+            )
         start += size
 
 
 def _cases_seasonal(seed: int) -> list[dict]:
     rng = _rng(seed, 303)
-    return [dict(X=np.round(rng.normal(0, 1, (n, seq_len)), 3), season=season)
-            for n, seq_len, season in [(4, 14, 7), (3, 10, 1), (5, 24, 12)]]
+    return [
+        dict(X=np.round(rng.normal(0, 1, (n, seq_len)), 3), season=season)
+        for n, seq_len, season in [(4, 14, 7), (3, 10, 1), (5, 24, 12)]
+    ]
 
 
 def _check_seasonal(answer, case):
     X, season = case["X"], case["season"]
-    _compare(answer, X[:, -season], what=f"your forecast (season={season})", mistakes={
-        "returned the last value of each window (the naive forecast), not the value one season back":
-            X[:, -1] if season != 1 else np.full(X.shape[0], np.inf),
-        "counted the season from the start of the window": X[:, season - 1],
-        "are one step off: the target is one step after the window's end": X[:, -season - 1]
-            if season < X.shape[1] else np.full(X.shape[0], np.inf),
-    })
+    _compare(
+        answer,
+        X[:, -season],
+        what=f"your forecast (season={season})",
+        mistakes={
+            "returned the last value of each window (the naive forecast), not the value one season back": X[
+                :, -1
+            ]
+            if season != 1
+            else np.full(X.shape[0], np.inf),
+            "counted the season from the start of the window": X[:, season - 1],
+            "are one step off: the target is one step after the window's end": X[:, -season - 1]
+            if season < X.shape[1]
+            else np.full(X.shape[0], np.inf),
+        },
+    )
 
 
 def _cases_skill(seed: int) -> list[dict]:
@@ -603,19 +683,26 @@ def _check_skill(answer, case):
     arr = _as_array(answer)
     if arr.shape != ():
         raise _Fail(f"return one number (a float), got an array of shape {arr.shape}")
-    _compare(arr, np.asarray(expected), what=f"your skill for {len(y)} values", mistakes={
-        "returned the ratio of the MAEs; skill is 1 minus that ratio": np.asarray(mae_p / mae_b),
-        "swapped the model and the baseline": np.asarray(1 - mae_b / mae_p),
-        "used squared errors; use absolute errors (MAE)": np.asarray(1 - mse(p) / mse(base)),
-    })
+    _compare(
+        arr,
+        np.asarray(expected),
+        what=f"your skill for {len(y)} values",
+        mistakes={
+            "returned the ratio of the MAEs; skill is 1 minus that ratio": np.asarray(mae_p / mae_b),
+            "swapped the model and the baseline": np.asarray(1 - mae_b / mae_p),
+            "used squared errors; use absolute errors (MAE)": np.asarray(1 - mse(p) / mse(base)),
+        },
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------
 # 04 -- sentiment
 # ----------------------------------------------------------------------------------------------------------
 
-_WORDS = ("the movie was great awful boring fun a plot actor film not very good bad i loved hated it "
-          "and but story ending music slow brilliant").split()
+_WORDS = (
+    "the movie was great awful boring fun a plot actor film not very good bad i loved hated it "
+    "and but story ending music slow brilliant"
+).split()
 
 
 def _standardize(text: str) -> list[str]:
@@ -642,7 +729,7 @@ def _ref_vectorize(texts, vocab, seq_len):
     out = np.zeros((len(texts), seq_len), dtype=np.int64)
     for row, text in enumerate(texts):
         ids = [vocab.get(tok, 1) for tok in _standardize(text)][:seq_len]
-        out[row, :len(ids)] = ids
+        out[row, : len(ids)] = ids
     return out
 
 
@@ -655,12 +742,18 @@ def _check_vectorize(answer, case):
     no_strip = np.zeros_like(expected)
     for row, text in enumerate(texts):
         ids = [vocab.get(tok, 1) for tok in text.lower().split()][:seq_len]
-        no_strip[row, :len(ids)] = ids
-    _compare(got, expected, what=f"your ids (case seq_len={seq_len}, {len(texts)} texts)", mistakes={
-        "did not strip punctuation (or did not lowercase)": no_strip,
-        "padded at the start; pad with 0 at the end": np.stack(
-            [np.roll(r, seq_len - int(np.count_nonzero(r))) for r in expected]),
-    })
+        no_strip[row, : len(ids)] = ids
+    _compare(
+        got,
+        expected,
+        what=f"your ids (case seq_len={seq_len}, {len(texts)} texts)",
+        mistakes={
+            "did not strip punctuation (or did not lowercase)": no_strip,
+            "padded at the start; pad with 0 at the end": np.stack(
+                [np.roll(r, seq_len - int(np.count_nonzero(r))) for r in expected]
+            ),
+        },
+    )
 
 
 def _cases_masked_mean(seed: int) -> list[dict]:
@@ -669,7 +762,7 @@ def _cases_masked_mean(seed: int) -> list[dict]:
     for batch, steps, dim in [(2, 5, 3), (3, 4, 2), (1, 6, 4)]:
         ids = rng.integers(1, 9, (batch, steps))
         for row in range(batch):
-            ids[row, int(rng.integers(1, steps)):] = 0
+            ids[row, int(rng.integers(1, steps)) :] = 0
         cases.append(dict(embeddings=rng.normal(size=(batch, steps, dim)), token_ids=ids))
     return cases
 
@@ -678,19 +771,27 @@ def _check_masked_mean(answer, case):
     emb, ids = case["embeddings"], case["token_ids"]
     mask = (ids != 0)[..., None]
     expected = (emb * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
-    _compare(answer, expected, mistakes={
-        "averaged over every position; leave out the padding (token id 0)": emb.mean(axis=1),
-        "summed the kept vectors without dividing by how many there are": (emb * mask).sum(axis=1),
-        "divided by the full length instead of the number of real tokens": (emb * mask).mean(axis=1),
-    })
+    _compare(
+        answer,
+        expected,
+        mistakes={
+            "averaged over every position; leave out the padding (token id 0)": emb.mean(axis=1),
+            "summed the kept vectors without dividing by how many there are": (emb * mask).sum(axis=1),
+            "divided by the full length instead of the number of real tokens": (emb * mask).mean(axis=1),
+        },
+    )
 
 
 def _cases_majority(seed: int) -> list[dict]:
     rng = _rng(seed, 403)
     cases = []
     for n_train, n_test, p in [(50, 20, 0.7), (31, 9, 0.3), (40, 25, 0.55)]:
-        cases.append(dict(train_labels=[int(v) for v in rng.random(n_train) < p],
-                          test_labels=[int(v) for v in rng.random(n_test) < 1 - p]))
+        cases.append(
+            dict(
+                train_labels=[int(v) for v in rng.random(n_train) < p],
+                test_labels=[int(v) for v in rng.random(n_test) < 1 - p],
+            )
+        )
     return cases
 
 
@@ -700,11 +801,19 @@ def _check_majority(answer, case):
     arr = _as_array(answer)
     if arr.shape != ():
         raise _Fail(f"return one number (a float), got an array of shape {arr.shape}")
-    _compare(arr, np.asarray(np.mean(test == majority)), what="your accuracy", mistakes={
-        "took the majority class of the test labels; take it from the training labels":
-            np.asarray(np.mean(test == int(np.bincount(test, minlength=2).argmax()))),
-        "returned a percentage; return a fraction between 0 and 1": np.asarray(100 * np.mean(test == majority)),
-    })
+    _compare(
+        arr,
+        np.asarray(np.mean(test == majority)),
+        what="your accuracy",
+        mistakes={
+            "took the majority class of the test labels; take it from the training labels": np.asarray(
+                np.mean(test == int(np.bincount(test, minlength=2).argmax()))
+            ),
+            "returned a percentage; return a fraction between 0 and 1": np.asarray(
+                100 * np.mean(test == majority)
+            ),
+        },
+    )
 
 
 #: Test accuracy the sentiment model of notebook 04 must reach on the held-out test split.
@@ -720,8 +829,13 @@ def _sentiment_split() -> tuple[tuple[str, ...], np.ndarray, tuple[str, ...], np
     from rnncourse import datasets
 
     df = datasets.load_sentiment()
-    tr_x, te_x, tr_y, te_y = train_test_split(list(df["text"]), df["label"].to_numpy(), stratify=df["label"],
-                                              test_size=_SENTIMENT_TEST_SIZE, random_state=_SENTIMENT_SEED)
+    tr_x, te_x, tr_y, te_y = train_test_split(
+        list(df["text"]),
+        df["label"].to_numpy(),
+        stratify=df["label"],
+        test_size=_SENTIMENT_TEST_SIZE,
+        random_state=_SENTIMENT_SEED,
+    )
     return tuple(tr_x), np.asarray(tr_y), tuple(te_x), np.asarray(te_y)
 
 
@@ -745,8 +859,10 @@ def _check_sentiment(answer, case):
     _, _, test_texts, test_labels = sentiment_data()
     got = _as_array(answer, "your predictions")
     if got.shape not in {(len(test_texts),), (len(test_texts), 1)}:
-        raise _Fail(f"predict_sentiment should return one number per text, shape ({len(test_texts)},); got "
-                    f"shape {got.shape}")
+        raise _Fail(
+            f"predict_sentiment should return one number per text, shape ({len(test_texts)},); got "
+            f"shape {got.shape}"
+        )
     if not np.all(np.isfinite(got)) or got.min() < 0 or got.max() > 1:
         raise _Fail("return probabilities of the positive class (or 0/1 labels), between 0 and 1")
     accuracy = float(np.mean((got.ravel() >= 0.5).astype(int) == test_labels))
@@ -769,8 +885,10 @@ def _ref_params(kind: str, features: int, units: int) -> int:
 
 def _cases_recurrent_params(seed: int) -> list[dict]:
     rng = _rng(seed, 501)
-    return [dict(kind=kind, features=int(rng.integers(1, 30)), units=int(rng.integers(1, 60)))
-            for kind in _KINDS + _KINDS]
+    return [
+        dict(kind=kind, features=int(rng.integers(1, 30)), units=int(rng.integers(1, 60)))
+        for kind in _KINDS + _KINDS
+    ]
 
 
 def _check_recurrent_params(answer, case):
@@ -779,8 +897,10 @@ def _check_recurrent_params(answer, case):
     if got == _ref_params(kind, f, u):
         return
     if kind == "GRU" and got == 3 * u * (f + u + 1):
-        raise _Fail(f"wrong count for a GRU (features={f}, units={u}): Keras's GRU uses reset_after=True, "
-                    "which gives each gate a second bias vector")
+        raise _Fail(
+            f"wrong count for a GRU (features={f}, units={u}): Keras's GRU uses reset_after=True, "
+            "which gives each gate a second bias vector"
+        )
     if kind != "SimpleRNN" and got == u * (f + u + 1):
         raise _Fail(f"wrong count for {kind}: it looks like you counted one gate; how many does {kind} have?")
     raise _Fail(f"wrong count for kind={kind!r}, features={f}, units={u} (got {got})")
@@ -802,10 +922,16 @@ def _cases_lstm(seed: int) -> list[dict]:
     rng = _rng(seed, 502)
     cases = []
     for batch, features, units in [(2, 3, 2), (1, 4, 3), (3, 1, 4)]:
-        cases.append(dict(x_t=rng.normal(size=(batch, features)), h_prev=rng.uniform(-1, 1, (batch, units)),
-                          c_prev=rng.normal(size=(batch, units)), kernel=rng.normal(0, 0.5, (features, 4 * units)),
-                          recurrent_kernel=rng.normal(0, 0.5, (units, 4 * units)),
-                          bias=rng.normal(0, 0.5, 4 * units)))
+        cases.append(
+            dict(
+                x_t=rng.normal(size=(batch, features)),
+                h_prev=rng.uniform(-1, 1, (batch, units)),
+                c_prev=rng.normal(size=(batch, units)),
+                kernel=rng.normal(0, 0.5, (features, 4 * units)),
+                recurrent_kernel=rng.normal(0, 0.5, (units, 4 * units)),
+                bias=rng.normal(0, 0.5, 4 * units),
+            )
+        )
     return cases
 
 
@@ -836,10 +962,17 @@ def _random_results_table(rng: np.random.Generator):
     for kind in _KINDS:
         for units in (16, 32, 64):
             features = 8
-            rows.append(dict(model=f"{kind}-{units}", params=_ref_params(kind, features, units) + units + 1,
-                             seconds_per_epoch=round(float(rng.uniform(0.5, 6.0)), 2),
-                             val_mae=round(float(rng.uniform(0.8, 2.0)), 3)))
-    table = pd.DataFrame(rows).sample(frac=1.0, random_state=int(rng.integers(1 << 30))).reset_index(drop=True)
+            rows.append(
+                dict(
+                    model=f"{kind}-{units}",
+                    params=_ref_params(kind, features, units) + units + 1,
+                    seconds_per_epoch=round(float(rng.uniform(0.5, 6.0)), 2),
+                    val_mae=round(float(rng.uniform(0.8, 2.0)), 3),
+                )
+            )
+    table = (
+        pd.DataFrame(rows).sample(frac=1.0, random_state=int(rng.integers(1 << 30))).reset_index(drop=True)
+    )
     return table
 
 
@@ -863,8 +996,13 @@ def _cases_choose(seed: int) -> list[dict]:
     cases = []
     for _ in range(4):
         table = _random_results_table(rng)
-        cases.append(dict(results=table, max_params=int(rng.choice([1_000, 3_000, 8_000, 20_000])),
-                          max_seconds=round(float(rng.uniform(1.5, 5.0)), 1)))
+        cases.append(
+            dict(
+                results=table,
+                max_params=int(rng.choice([1_000, 3_000, 8_000, 20_000])),
+                max_seconds=round(float(rng.uniform(1.5, 5.0)), 1),
+            )
+        )
     cases.append(dict(results=cases[0]["results"], max_params=10, max_seconds=100.0))  # nothing qualifies
     return cases
 
@@ -910,31 +1048,73 @@ def _q(qid, title, points, name, cases, check_case, call=None) -> Question:
     return Question(qid, NOTEBOOKS[nb], int(number), title, points, name, cases, check_case, call)
 
 
-QUESTIONS: dict[str, Question] = {q.qid: q for q in [
-    _q("01.q1", "one RNN step in NumPy", 2, "rnn_step", _cases_rnn_step, _check_rnn_step),
-    _q("01.q2", "parameter count of a SimpleRNN layer", 1, "simple_rnn_params", _cases_param_count,
-       _check_param_count),
-    _q("01.q3", "forward pass over a sequence", 2, "rnn_forward", _cases_rnn_forward, _check_rnn_forward),
-    _q("01.q4", "output shape with and without return_sequences", 1, "rnn_output_shape", _cases_output_shape,
-       _check_output_shape),
-    _q("02.q1", "gradient through time of a scalar RNN", 2, "scalar_rnn_gradient", _cases_scalar_gradient,
-       _check_scalar_gradient),
-    _q("02.q2", "backpropagation through time for W_h", 3, "bptt_grad_W_h", _cases_bptt, _check_bptt),
-    _q("02.q3", "gradient clipping by global norm", 1, "clip_by_global_norm", _cases_clip, _check_clip),
-    _q("03.q1", "windowing a series", 2, "make_windows", _cases_windows, _check_windows),
-    _q("03.q2", "chronological split", 1, "chronological_split", _cases_split, _check_split),
-    _q("03.q3", "seasonal-naive forecast", 1, "seasonal_naive", _cases_seasonal, _check_seasonal),
-    _q("03.q4", "forecast skill against a baseline", 1, "forecast_skill", _cases_skill, _check_skill),
-    _q("04.q1", "text vectorization by hand", 2, "vectorize", _cases_vectorize, _check_vectorize),
-    _q("04.q2", "masked mean of embeddings", 2, "masked_mean", _cases_masked_mean, _check_masked_mean),
-    _q("04.q3", "majority-class baseline accuracy", 1, "majority_accuracy", _cases_majority, _check_majority),
-    _q("04.q4", f"a sentiment model with test accuracy >= {SENTIMENT_MIN_ACCURACY}", 3, "predict_sentiment",
-       _cases_sentiment, _check_sentiment),
-    _q("05.q1", "parameter counts of SimpleRNN, LSTM and GRU", 2, "recurrent_params", _cases_recurrent_params,
-       _check_recurrent_params),
-    _q("05.q2", "one LSTM step in NumPy", 3, "lstm_step", _cases_lstm, _check_lstm),
-    _q("05.q3", "choosing a model from measured numbers", 2, "choose_model", _cases_choose, _check_choose),
-]}
+QUESTIONS: dict[str, Question] = {
+    q.qid: q
+    for q in [
+        _q("01.q1", "one RNN step in NumPy", 2, "rnn_step", _cases_rnn_step, _check_rnn_step),
+        _q(
+            "01.q2",
+            "parameter count of a SimpleRNN layer",
+            1,
+            "simple_rnn_params",
+            _cases_param_count,
+            _check_param_count,
+        ),
+        _q("01.q3", "forward pass over a sequence", 2, "rnn_forward", _cases_rnn_forward, _check_rnn_forward),
+        _q(
+            "01.q4",
+            "output shape with and without return_sequences",
+            1,
+            "rnn_output_shape",
+            _cases_output_shape,
+            _check_output_shape,
+        ),
+        _q(
+            "02.q1",
+            "gradient through time of a scalar RNN",
+            2,
+            "scalar_rnn_gradient",
+            _cases_scalar_gradient,
+            _check_scalar_gradient,
+        ),
+        _q("02.q2", "backpropagation through time for W_h", 3, "bptt_grad_W_h", _cases_bptt, _check_bptt),
+        _q("02.q3", "gradient clipping by global norm", 1, "clip_by_global_norm", _cases_clip, _check_clip),
+        _q("03.q1", "windowing a series", 2, "make_windows", _cases_windows, _check_windows),
+        _q("03.q2", "chronological split", 1, "chronological_split", _cases_split, _check_split),
+        _q("03.q3", "seasonal-naive forecast", 1, "seasonal_naive", _cases_seasonal, _check_seasonal),
+        _q("03.q4", "forecast skill against a baseline", 1, "forecast_skill", _cases_skill, _check_skill),
+        _q("04.q1", "text vectorization by hand", 2, "vectorize", _cases_vectorize, _check_vectorize),
+        _q("04.q2", "masked mean of embeddings", 2, "masked_mean", _cases_masked_mean, _check_masked_mean),
+        _q(
+            "04.q3",
+            "majority-class baseline accuracy",
+            1,
+            "majority_accuracy",
+            _cases_majority,
+            _check_majority,
+        ),
+        _q(
+            "04.q4",
+            f"a sentiment model with test accuracy >= {SENTIMENT_MIN_ACCURACY}",
+            3,
+            "predict_sentiment",
+            _cases_sentiment,
+            _check_sentiment,
+        ),
+        _q(
+            "05.q1",
+            "parameter counts of SimpleRNN, LSTM and GRU",
+            2,
+            "recurrent_params",
+            _cases_recurrent_params,
+            _check_recurrent_params,
+        ),
+        _q("05.q2", "one LSTM step in NumPy", 3, "lstm_step", _cases_lstm, _check_lstm),
+        _q(
+            "05.q3", "choosing a model from measured numbers", 2, "choose_model", _cases_choose, _check_choose
+        ),
+    ]
+}
 
 
 def get_question(qid: str) -> Question:
@@ -948,7 +1128,9 @@ def questions_for(notebook: str) -> list[Question]:
     """The questions of one exercise notebook (its name without ``.ipynb``), in order."""
     found = [q for q in QUESTIONS.values() if q.notebook == notebook]
     if not found:
-        raise KeyError(f"unknown exercise notebook {notebook!r}; expected one of {sorted(NOTEBOOKS.values())}")
+        raise KeyError(
+            f"unknown exercise notebook {notebook!r}; expected one of {sorted(NOTEBOOKS.values())}"
+        )
     return found
 
 
@@ -1007,7 +1189,7 @@ def produce(qid: str, answer: Any, seed: int = 0) -> str:
 
 
 def verdict_from_json(qid: str, text: str | bytes, seed: int) -> Result:
-    """Check answers produced by `produce` for `seed`; `text` is untrusted (it comes from the learner's kernel).
+    """Check answers produced by `produce` for `seed`; `text` is untrusted (it comes from the kernel).
 
     The test cases and the reference answers are rebuilt here from `seed`, never read from `text`.
     """

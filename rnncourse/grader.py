@@ -54,8 +54,16 @@ from nbclient.exceptions import DeadKernelError
 
 from rnncourse import exercises
 
-__all__ = ["QuestionGrade", "NotebookGrade", "GradingError", "grade_notebook", "grade_notebooks",
-           "format_table", "DEFAULT_CELL_TIMEOUT", "DEFAULT_TIMEOUT"]
+__all__ = [
+    "QuestionGrade",
+    "NotebookGrade",
+    "GradingError",
+    "grade_notebook",
+    "grade_notebooks",
+    "format_table",
+    "DEFAULT_CELL_TIMEOUT",
+    "DEFAULT_TIMEOUT",
+]
 
 #: Seconds one cell may run before it is interrupted.
 DEFAULT_CELL_TIMEOUT = 60
@@ -122,16 +130,22 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode, str]:
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as error:
-        raise GradingError(f"{path}: not a readable Jupyter notebook ({type(error).__name__}: "
-                           f"{str(error)[:200]})") from None
+        raise GradingError(
+            f"{path}: not a readable Jupyter notebook ({type(error).__name__}: {str(error)[:200]})"
+        ) from None
     known = sorted(exercises.NOTEBOOKS.values())
-    name = nb.metadata.get("rnncourse", {}).get("exercise") if isinstance(nb.metadata.get("rnncourse"),
-                                                                          dict) else None
+    name = (
+        nb.metadata.get("rnncourse", {}).get("exercise")
+        if isinstance(nb.metadata.get("rnncourse"), dict)
+        else None
+    )
     if name is None:  # a copy saved by hand may have lost its metadata: fall back on the file name
         name = next((k for k in known if path.stem.startswith(k)), None)
     if name not in known:
-        raise GradingError(f"{path}: not an rnncourse exercise notebook (expected one of {known}, from the "
-                           "notebook's metadata or its file name)")
+        raise GradingError(
+            f"{path}: not an rnncourse exercise notebook (expected one of {known}, from the "
+            "notebook's metadata or its file name)"
+        )
     return nb, name
 
 
@@ -154,13 +168,22 @@ class _CappedClient(NotebookClient):
         kept = sum(len(json.dumps(o)) for o in outs) if len(outs) < 50 else self.output_limit
         if msg["msg_type"] == "error":
             content = msg["content"]
-            outs.append(nbformat.v4.new_output("error", ename=str(content.get("ename", ""))[:200],
-                                               evalue=str(content.get("evalue", ""))[:500], traceback=[]))
+            outs.append(
+                nbformat.v4.new_output(
+                    "error",
+                    ename=str(content.get("ename", ""))[:200],
+                    evalue=str(content.get("evalue", ""))[:500],
+                    traceback=[],
+                )
+            )
             return None
         if kept >= self.output_limit:
             if not any(o.get("name") == "rnncourse-truncated" for o in outs):
-                outs.append(nbformat.v4.new_output("stream", name="rnncourse-truncated",
-                                                   text="[output truncated by rnncourse grade]"))
+                outs.append(
+                    nbformat.v4.new_output(
+                        "stream", name="rnncourse-truncated", text="[output truncated by rnncourse grade]"
+                    )
+                )
             return None
         return super().output(outs, msg, display_id, cell_index)
 
@@ -180,15 +203,32 @@ _ANSWER_CELL = (
 )
 
 
-async def _run_once(cells: list[_Cell], skip: set[int], *, cwd: Path, cell_timeout: int, deadline: float,
-                    output_limit: int, status: dict[int, str], check_output: dict[str, str]) -> int | None:
+async def _run_once(
+    cells: list[_Cell],
+    skip: set[int],
+    *,
+    cwd: Path,
+    cell_timeout: int,
+    deadline: float,
+    output_limit: int,
+    status: dict[int, str],
+    check_output: dict[str, str],
+) -> int | None:
     """Run `cells` (except `skip`) in a fresh kernel. Returns the position of a cell that killed or hung the
     kernel (to skip on the next attempt), or None when the run got to the end."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c.source) for c in cells]
-    client = _CappedClient(nb, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
-                           kernel_name="python3", record_timing=False, shutdown_kernel="immediate",
-                           iopub_timeout=10, resources={"metadata": {"path": str(cwd)}})
+    client = _CappedClient(
+        nb,
+        timeout=cell_timeout,
+        interrupt_on_timeout=True,
+        allow_errors=True,
+        kernel_name="python3",
+        record_timing=False,
+        shutdown_kernel="immediate",
+        iopub_timeout=10,
+        resources={"metadata": {"path": str(cwd)}},
+    )
     client.output_limit = output_limit
     # The kernel's own stdout/stderr (C-level logs such as TensorFlow's) are not the notebook's output.
     async with client.async_setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
@@ -207,15 +247,19 @@ async def _run_once(cells: list[_Cell], skip: set[int], *, cwd: Path, cell_timeo
                 await asyncio.wait_for(client.async_execute_cell(nb_cell, position), timeout=limit)
             except DeadKernelError:  # nbclient also reports a cancelled (hung) cell this way
                 hung = time.monotonic() - started >= limit - 0.5
-                status[position] = ("hung" if cell.qid is None or limit >= cell_timeout else "deadline") \
-                    if hung else "died"
+                status[position] = (
+                    ("hung" if cell.qid is None or limit >= cell_timeout else "deadline") if hung else "died"
+                )
                 return position
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 status[position] = "hung" if cell.qid is None or limit >= cell_timeout else "deadline"
                 return position
             errors = [o for o in nb_cell.outputs if o.get("output_type") == "error"]
-            if errors and errors[-1].get("ename") == "KeyboardInterrupt" and \
-                    time.monotonic() - started >= cell_timeout:
+            if (
+                errors
+                and errors[-1].get("ename") == "KeyboardInterrupt"
+                and time.monotonic() - started >= cell_timeout
+            ):
                 status[position] = "timeout"
             elif errors:
                 ename, evalue = errors[-1].get("ename"), errors[-1].get("evalue")
@@ -223,13 +267,16 @@ async def _run_once(cells: list[_Cell], skip: set[int], *, cwd: Path, cell_timeo
             else:
                 status[position] = "ok"
             if cell.check:
-                printed = "".join(o.get("text", "") for o in nb_cell.outputs if o.get("output_type") == "stream")
+                printed = "".join(
+                    o.get("text", "") for o in nb_cell.outputs if o.get("output_type") == "stream"
+                )
                 check_output[cell.check] = printed[:2000]
     return None
 
 
-async def _grade_async(path: Path, *, seed: int | None, cell_timeout: int, timeout: int,
-                       output_limit: int) -> NotebookGrade:
+async def _grade_async(
+    path: Path, *, seed: int | None, cell_timeout: int, timeout: int, output_limit: int
+) -> NotebookGrade:
     started = time.monotonic()
     grade = NotebookGrade(path=str(path), exercise=None)
     try:
@@ -246,14 +293,24 @@ async def _grade_async(path: Path, *, seed: int | None, cell_timeout: int, timeo
 
     workdir = Path(tempfile.mkdtemp(prefix="rnncourse-grade-"))
     try:
-        cells = [_Cell(i, c.source, check=_meta(c).get("check")) for i, c in enumerate(nb.cells)
-                 if c.cell_type == "code" and c.source.strip()]
+        cells = [
+            _Cell(i, c.source, check=_meta(c).get("check"))
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and c.source.strip()
+        ]
         answer_paths = {}
         for question in questions:
             answer_path = workdir / f"{question.qid}.json"
             answer_paths[question.qid] = answer_path
-            cells.append(_Cell(-1, _ANSWER_CELL.format(qid=question.qid, name=question.answer_name, seed=seed,
-                                                       path=str(answer_path)), question.qid))
+            cells.append(
+                _Cell(
+                    -1,
+                    _ANSWER_CELL.format(
+                        qid=question.qid, name=question.answer_name, seed=seed, path=str(answer_path)
+                    ),
+                    question.qid,
+                )
+            )
         skip: set[int] = set()
         deadline = started + timeout
         status: dict[int, str] = {}
@@ -262,9 +319,16 @@ async def _grade_async(path: Path, *, seed: int | None, cell_timeout: int, timeo
                 answer_path.unlink(missing_ok=True)
             status = {}
             grade.check_output = {}
-            bad = await _run_once(cells, skip, cwd=path.resolve().parent, cell_timeout=cell_timeout,
-                                  deadline=deadline, output_limit=output_limit, status=status,
-                                  check_output=grade.check_output)
+            bad = await _run_once(
+                cells,
+                skip,
+                cwd=path.resolve().parent,
+                cell_timeout=cell_timeout,
+                deadline=deadline,
+                output_limit=output_limit,
+                status=status,
+                check_output=grade.check_output,
+            )
             if bad is None:
                 break
             skip.add(bad)
@@ -294,7 +358,7 @@ async def _grade_async(path: Path, *, seed: int | None, cell_timeout: int, timeo
             else:
                 reason = {
                     "timeout": f"your {question.answer_name} ran past {cell_timeout} s on the test cases",
-                    "hung": f"your {question.answer_name} ran past {cell_timeout} s and could not be interrupted",
+                    "hung": f"your {question.answer_name} ran past {cell_timeout} s and ignored interrupts",
                     "died": f"calling your {question.answer_name} killed the kernel",
                     "skipped": "not checked: the kernel failed while running it",
                     "deadline": "not checked: the notebook ran past its time limit",
@@ -302,17 +366,32 @@ async def _grade_async(path: Path, *, seed: int | None, cell_timeout: int, timeo
                 if answer_path.is_file():
                     reason = "your answer is far too large"
                 result = exercises.Result(question.qid, False, question.points, 0, reason)
-            grade.questions.append(QuestionGrade(question.qid, question.number, question.answer_name,
-                                                 question.title, question.points, result.earned,
-                                                 result.passed, result.reason))
+            grade.questions.append(
+                QuestionGrade(
+                    question.qid,
+                    question.number,
+                    question.answer_name,
+                    question.title,
+                    question.points,
+                    result.earned,
+                    result.passed,
+                    result.reason,
+                )
+            )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         grade.seconds = time.monotonic() - started
     return grade
 
 
-def grade_notebook(path: str | os.PathLike, *, seed: int | None = None, cell_timeout: int = DEFAULT_CELL_TIMEOUT,
-                   timeout: int = DEFAULT_TIMEOUT, output_limit: int = DEFAULT_OUTPUT_LIMIT) -> NotebookGrade:
+def grade_notebook(
+    path: str | os.PathLike,
+    *,
+    seed: int | None = None,
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+    timeout: int = DEFAULT_TIMEOUT,
+    output_limit: int = DEFAULT_OUTPUT_LIMIT,
+) -> NotebookGrade:
     """Grade one exercise notebook in a fresh kernel; see the module docstring for what happens.
 
     Args:
@@ -326,20 +405,31 @@ def grade_notebook(path: str | os.PathLike, *, seed: int | None = None, cell_tim
         A `NotebookGrade`; when the file cannot be graded its `error` says why and `questions` is empty.
 
     Example:
-        >>> grade = grade_notebook("notebooks/exercises/solutions/01_the_rnn_unit_exercises.ipynb")  # doctest: +SKIP
+        >>> grade = grade_notebook("01_the_rnn_unit_exercises.ipynb")  # doctest: +SKIP
         >>> grade.score, grade.total  # doctest: +SKIP
         (6, 6)
     """
-    return grade_notebooks([path], seed=seed, cell_timeout=cell_timeout, timeout=timeout,
-                           output_limit=output_limit)[0]
+    return grade_notebooks(
+        [path], seed=seed, cell_timeout=cell_timeout, timeout=timeout, output_limit=output_limit
+    )[0]
 
 
-def grade_notebooks(paths: Sequence[str | os.PathLike], *, jobs: int = 1, seed: int | None = None,
-                    cell_timeout: int = DEFAULT_CELL_TIMEOUT, timeout: int = DEFAULT_TIMEOUT,
-                    output_limit: int = DEFAULT_OUTPUT_LIMIT) -> list[NotebookGrade]:
+def grade_notebooks(
+    paths: Sequence[str | os.PathLike],
+    *,
+    jobs: int = 1,
+    seed: int | None = None,
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+    timeout: int = DEFAULT_TIMEOUT,
+    output_limit: int = DEFAULT_OUTPUT_LIMIT,
+) -> list[NotebookGrade]:
     """Grade several notebooks, `jobs` kernels at a time (one kernel per notebook); results in input order."""
-    for name, value in (("jobs", jobs), ("cell_timeout", cell_timeout), ("timeout", timeout),
-                        ("output_limit", output_limit)):
+    for name, value in (
+        ("jobs", jobs),
+        ("cell_timeout", cell_timeout),
+        ("timeout", timeout),
+        ("output_limit", output_limit),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"expected a positive integer for {name}, got {value!r}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -350,8 +440,13 @@ def grade_notebooks(paths: Sequence[str | os.PathLike], *, jobs: int = 1, seed: 
 
         async def one(path):
             async with gate:
-                return await _grade_async(Path(path), seed=seed, cell_timeout=cell_timeout, timeout=timeout,
-                                          output_limit=output_limit)
+                return await _grade_async(
+                    Path(path),
+                    seed=seed,
+                    cell_timeout=cell_timeout,
+                    timeout=timeout,
+                    output_limit=output_limit,
+                )
 
         return await asyncio.gather(*(one(p) for p in paths))
 

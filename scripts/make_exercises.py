@@ -38,7 +38,7 @@ _HEADER = re.compile(r"^# %%(?P<markdown> \[markdown\])?(?P<rest>.*)$")
 
 
 def parse_source(text: str) -> list[dict]:
-    """Split a percent-format source into cells: dicts with ``type``, ``source`` and ``meta`` (answer/check)."""
+    """Split a percent-format source into cells: dicts with ``type``, ``source`` and ``meta``."""
     cells: list[dict] = []
     current: dict | None = None
     for line in text.splitlines():
@@ -127,8 +127,13 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 600) -> nbforma
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("MPLBACKEND", "Agg")
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(cwd)}},
+    ).execute()
     return nb
 
 
@@ -147,7 +152,7 @@ def wrong_variant(name: str, qid: str) -> nbformat.NotebookNode:
     raise KeyError(f"{name} has no answer cell for {qid}")
 
 
-_PERTURB = '''\
+_PERTURB = """\
 def _rc_perturb(value):
     import numpy
     if value is None:
@@ -174,7 +179,7 @@ _rc_right_{fn} = {fn}
 
 def {fn}(*args, **kwargs):
     return _rc_perturb(_rc_right_{fn}(*args, **kwargs))
-'''
+"""
 
 
 def names() -> list[str]:
@@ -190,14 +195,19 @@ def out_of_date(name: str) -> list[str]:
     """Which generated copies of `name` differ from what its source gives (solutions: cells, not outputs)."""
     stale = []
     learner_path, solution_path = EXERCISES / f"{name}.ipynb", SOLUTIONS / f"{name}.ipynb"
-    if not learner_path.exists() or learner_path.read_text(encoding="utf-8") != nbformat.writes(
-            build(name, learner=True)) + "\n":
+    if (
+        not learner_path.exists()
+        or learner_path.read_text(encoding="utf-8") != nbformat.writes(build(name, learner=True)) + "\n"
+    ):
         stale.append(str(learner_path.relative_to(ROOT)))
     if not solution_path.exists() or _comparable(nbformat.read(solution_path, as_version=4)) != _comparable(
-            build(name, learner=False)):
+        build(name, learner=False)
+    ):
         stale.append(str(solution_path.relative_to(ROOT)))
-    elif any(c.cell_type == "code" and c.source.strip() and c.get("execution_count") is None
-             for c in nbformat.read(solution_path, as_version=4).cells):
+    elif any(
+        c.cell_type == "code" and c.source.strip() and c.get("execution_count") is None
+        for c in nbformat.read(solution_path, as_version=4).cells
+    ):
         stale.append(str(solution_path.relative_to(ROOT)) + " (not executed)")
     return stale
 

@@ -1,4 +1,4 @@
-"""Tests of rnncourse.exercises (the shared checks) and of the exercise-notebook generator (no kernels here)."""
+"""Tests of rnncourse.exercises (the shared checks) and of the exercise generator (no kernels here)."""
 
 from __future__ import annotations
 
@@ -25,8 +25,13 @@ def _namespace(name: str, learner: bool) -> dict:
     namespace: dict = {"np": np, "string": string, "ex": ex}
     for cell in mk.build(name, learner=learner).cells:
         meta = cell.metadata.get("rnncourse", {})
-        if cell.cell_type != "code" or "check" in meta or meta.get("answer") == "04.q4" or "keras" in cell.source \
-                or "sentiment_data()" in cell.source:
+        if (
+            cell.cell_type != "code"
+            or "check" in meta
+            or meta.get("answer") == "04.q4"
+            or "keras" in cell.source
+            or "sentiment_data()" in cell.source
+        ):
             continue
         try:
             exec(compile(cell.source, name, "exec"), namespace)
@@ -42,8 +47,12 @@ def test_catalogue_matches_the_sources():
     assert mk.names() == sorted(ex.NOTEBOOKS.values())
     for name in mk.names():
         cells = mk.build(name, learner=False).cells
-        answers = [c.metadata["rnncourse"]["answer"] for c in cells if "answer" in c.metadata.get("rnncourse", {})]
-        checks = [c.metadata["rnncourse"]["check"] for c in cells if "check" in c.metadata.get("rnncourse", {})]
+        answers = [
+            c.metadata["rnncourse"]["answer"] for c in cells if "answer" in c.metadata.get("rnncourse", {})
+        ]
+        checks = [
+            c.metadata["rnncourse"]["check"] for c in cells if "check" in c.metadata.get("rnncourse", {})
+        ]
         assert answers == checks == [q.qid for q in ex.questions_for(name)]
         assert 3 <= len(answers) <= 6
         # every question's markdown states its points
@@ -105,28 +114,55 @@ def _wrong(*pairs):
     ("01.q1", "def f(x_t, h_prev, W_x, W_h, b): return np.tanh(x_t @ W_x)[:, :1]", "shape"),
     ("01.q2", "def f(features, units): return units * (features + units)", "forgot the bias"),
     ("01.q2", "def f(features, units): return float(units * (features + units + 1))", "should be an int"),
-    ("01.q3", "def f(x, W_x, W_h, b, h0=None):\n"
-              "    h = np.zeros((x.shape[0], W_h.shape[0])) if h0 is None else h0\n"
-              "    for t in range(x.shape[1]): h = np.tanh(x[:, t] @ W_x + h @ W_h + b)\n"
-              "    return h", "only the last hidden state"),
+    (
+        "01.q3",
+        "def f(x, W_x, W_h, b, h0=None):\n"
+        "    h = np.zeros((x.shape[0], W_h.shape[0])) if h0 is None else h0\n"
+        "    for t in range(x.shape[1]): h = np.tanh(x[:, t] @ W_x + h @ W_h + b)\n"
+        "    return h",
+        "only the last hidden state",
+    ),
     ("02.q1", "def f(xs, w, u, h0): return u ** len(xs)", "derivative of tanh"),
-    ("02.q3", "def f(grads, max_norm): return [g * min(1, max_norm / np.linalg.norm(g)) for g in grads]",
-     "own norm"),
-    ("03.q1", "def f(series, seq_len, horizon=1):\n"
-              "    n = len(series) - seq_len - horizon + 1\n"
-              "    return np.stack([series[i:i+seq_len] for i in range(n)]), series[seq_len:seq_len+n]", "horizon"),
-    ("03.q2", "def f(df, train=0.7, val=0.15):\n"
-              "    d = df.sample(frac=1, random_state=0); a, b = int(len(d)*train), int(len(d)*val)\n"
-              "    return d.iloc[:a], d.iloc[a:a+b], d.iloc[a+b:]", "shuffling"),
+    (
+        "02.q3",
+        "def f(grads, max_norm): return [g * min(1, max_norm / np.linalg.norm(g)) for g in grads]",
+        "own norm",
+    ),
+    (
+        "03.q1",
+        "def f(series, seq_len, horizon=1):\n"
+        "    n = len(series) - seq_len - horizon + 1\n"
+        "    return np.stack([series[i:i+seq_len] for i in range(n)]), series[seq_len:seq_len+n]",
+        "horizon",
+    ),
+    (
+        "03.q2",
+        "def f(df, train=0.7, val=0.15):\n"
+        "    d = df.sample(frac=1, random_state=0); a, b = int(len(d)*train), int(len(d)*val)\n"
+        "    return d.iloc[:a], d.iloc[a:a+b], d.iloc[a+b:]",
+        "shuffling",
+    ),
     ("03.q3", "def f(X, season): return X[:, -1]", "naive forecast"),
     ("04.q2", "def f(embeddings, token_ids): return embeddings.mean(axis=1)", "padding"),
-    ("04.q3", "def f(train_labels, test_labels):\n"
-              "    m = int(np.bincount(test_labels, minlength=2).argmax()); return float(np.mean(np.asarray(test_labels) == m))",
-     "training labels"),
-    ("05.q1", "def f(kind, features, units): return {'SimpleRNN': 1, 'LSTM': 4, 'GRU': 3}[kind] * units * (features + units + 1)",
-     "reset_after"),
-    ("05.q3", "def f(results, max_params, max_seconds): return str(results.loc[results['val_mae'].idxmin(), 'model'])",
-     "constraint"),
+    (
+        "04.q3",
+        "def f(train_labels, test_labels):\n"
+        "    m = int(np.bincount(test_labels, minlength=2).argmax())\n"
+        "    return float(np.mean(np.asarray(test_labels) == m))",
+        "training labels",
+    ),
+    (
+        "05.q1",
+        "def f(kind, features, units):\n"
+        "    return {'SimpleRNN': 1, 'LSTM': 4, 'GRU': 3}[kind] * units * (features + units + 1)",
+        "reset_after",
+    ),
+    (
+        "05.q3",
+        "def f(results, max_params, max_seconds):\n"
+        "    return str(results.loc[results['val_mae'].idxmin(), 'model'])",
+        "constraint",
+    ),
     ("01.q1", "def f(**k): raise ValueError('boom')", "raised ValueError: boom"),
 )
 def test_typical_mistakes_get_a_useful_hint(qid, code, hint):
@@ -147,11 +183,23 @@ def test_hints_never_contain_the_expected_count():
 
 
 def test_verdict_from_json_survives_garbage():
-    bad_inputs = ["", "not json", "[]", "{}", json.dumps({"qid": "01.q2"}), json.dumps({"qid": "01.q2", "outputs": 3}),
-                  json.dumps({"qid": "01.q1", "outputs": [{"__np__": {"dtype": "object", "shape": [1], "data": [1]}}] * 3}),
-                  json.dumps({"qid": "01.q1", "outputs": [{"__np__": {"dtype": "float64", "shape": [99], "data": [1]}}] * 3}),
-                  json.dumps({"qid": "01.q1", "outputs": [[[[[]]]]] * 3}), "x" * (ex.MAX_ANSWER_BYTES + 1),
-                  json.dumps({"qid": "01.q2", "outputs": [{"__list__": [1] * 10}] * 5})]
+    bad_inputs = [
+        "",
+        "not json",
+        "[]",
+        "{}",
+        json.dumps({"qid": "01.q2"}),
+        json.dumps({"qid": "01.q2", "outputs": 3}),
+        json.dumps(
+            {"qid": "01.q1", "outputs": [{"__np__": {"dtype": "object", "shape": [1], "data": [1]}}] * 3}
+        ),
+        json.dumps(
+            {"qid": "01.q1", "outputs": [{"__np__": {"dtype": "float64", "shape": [99], "data": [1]}}] * 3}
+        ),
+        json.dumps({"qid": "01.q1", "outputs": [[[[[]]]]] * 3}),
+        "x" * (ex.MAX_ANSWER_BYTES + 1),
+        json.dumps({"qid": "01.q2", "outputs": [{"__list__": [1] * 10}] * 5}),
+    ]
     for text in bad_inputs:
         result = ex.verdict_from_json("01.q1" if "01.q1" in text else "01.q2", text, 0)
         assert not result.passed and result.earned == 0
@@ -177,7 +225,12 @@ def test_check_prints_one_line(capsys):
 
 def test_reference_gradients_match_finite_differences():
     rng = np.random.default_rng(0)
-    x, W_x, W_h, b = rng.normal(size=(2, 5, 3)), rng.normal(0, .5, (3, 4)), rng.normal(0, .5, (4, 4)), rng.normal(size=4)
+    x, W_x, W_h, b = (
+        rng.normal(size=(2, 5, 3)),
+        rng.normal(0, 0.5, (3, 4)),
+        rng.normal(0, 0.5, (4, 4)),
+        rng.normal(size=4),
+    )
     dh_T = rng.normal(size=(2, 4))
     loss = lambda: float(np.sum(ex._ref_rnn_forward(x, W_x, W_h, b)[:, -1] * dh_T))  # noqa: E731
     numeric = np.zeros_like(W_h)

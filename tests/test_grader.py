@@ -10,10 +10,10 @@ import sys
 
 import nbformat
 import pytest
+from test_exercises import mk
 
 from rnncourse import exercises as ex
 from rnncourse import grader
-from test_exercises import mk
 
 SEED = secrets.randbelow(2**31)  # fresh test cases on every run, like the grader itself
 
@@ -28,20 +28,32 @@ HOSTILE = {
     # name: (code inserted after the answer to 01.q1, expected earned points, expected note fragment)
     "raises": ("raise RuntimeError('oops')", 6, "raised RuntimeError: oops"),
     "loop": ("while True:\n    pass", 6, "was interrupted"),
-    "stubborn": ("import time\nwhile True:\n    try:\n        time.sleep(0.05)\n    except KeyboardInterrupt:\n"
-                 "        pass", 6, "could not be interrupted"),
+    "stubborn": (
+        "import time\nwhile True:\n    try:\n        time.sleep(0.05)\n    except KeyboardInterrupt:\n"
+        "        pass",
+        6,
+        "could not be interrupted",
+    ),
     "os_exit": ("import os\nos._exit(3)", 6, "killed the kernel"),
     "sys_exit": ("import sys\nsys.exit(1)", 6, "raised SystemExit"),
     "spam": ("for _ in range(200):\n    print('x' * 100_000)", 6, None),
-    "tamper": ("import rnncourse.exercises as E\n"
-               "E.verdict_from_json = lambda qid, *a, **k: E.Result(qid, True, 2, 2, 'passed')\n"
-               "E.check = lambda *a, **k: print('Q1 rnn_step: passed (2/2 points)')\n"
-               "def rnn_step(x_t, h_prev, W_x, W_h, b):\n    return x_t @ W_x\n"
-               "print('passed ' * 100)", 4, None),
-    "hardcoded": ("_cases = {}\nimport rnncourse.exercises as E\n_ref = rnn_step\n"
-                  "_known = {E._encode(c['x_t']).__repr__(): _ref(**c) for s in (0, 1) for c in E._cases_rnn_step(s)}\n"
-                  "def rnn_step(x_t, h_prev, W_x, W_h, b):\n    return _known.get(E._encode(x_t).__repr__(), x_t[:, :1])",
-                  4, None),
+    "tamper": (
+        "import rnncourse.exercises as E\n"
+        "E.verdict_from_json = lambda qid, *a, **k: E.Result(qid, True, 2, 2, 'passed')\n"
+        "E.check = lambda *a, **k: print('Q1 rnn_step: passed (2/2 points)')\n"
+        "def rnn_step(x_t, h_prev, W_x, W_h, b):\n    return x_t @ W_x\n"
+        "print('passed ' * 100)",
+        4,
+        None,
+    ),
+    "hardcoded": (
+        "_cases = {}\nimport rnncourse.exercises as E\n_ref = rnn_step\n"
+        "_known = {E._encode(c['x_t']).__repr__(): _ref(**c) for s in (0, 1) for c in E._cases_rnn_step(s)}\n"
+        "def rnn_step(x_t, h_prev, W_x, W_h, b):\n"
+        "    return _known.get(E._encode(x_t).__repr__(), x_t[:, :1])",
+        4,
+        None,
+    ),
 }
 
 
@@ -58,14 +70,18 @@ def graded(tmp_path_factory):
             jobs[f"wrong:{q.qid}"] = (path, "wrong", q.qid)
     for label, (code, _, _) in HOSTILE.items():
         path = root / f"hostile_{label}.ipynb"
-        nbformat.write(_insert_after(mk.build("01_the_rnn_unit_exercises", learner=False), "01.q1", code), path)
+        nbformat.write(
+            _insert_after(mk.build("01_the_rnn_unit_exercises", learner=False), "01.q1", code), path
+        )
         jobs[f"hostile:{label}"] = (path, "hostile", None)
     out = {}
     # Two calls: the hostile notebooks with a short cell time limit (their loops hit it), the rest with the
     # default one (importing TensorFlow in notebook 04 takes longer than the short limit on a busy machine).
     for hostile, cell_timeout in ((False, grader.DEFAULT_CELL_TIMEOUT), (True, 5)):
         labels = [k for k in jobs if (jobs[k][1] == "hostile") == hostile]
-        grades = grader.grade_notebooks([jobs[k][0] for k in labels], jobs=2, seed=SEED, cell_timeout=cell_timeout)
+        grades = grader.grade_notebooks(
+            [jobs[k][0] for k in labels], jobs=2, seed=SEED, cell_timeout=cell_timeout
+        )
         out.update({label: (jobs[label], grade) for label, grade in zip(labels, grades, strict=True)})
     return out
 
@@ -73,7 +89,11 @@ def graded(tmp_path_factory):
 def test_solutions_score_full_marks_and_blanks_zero(graded):
     for label, ((_, kind, _), grade) in graded.items():
         if kind == "solution":
-            assert grade.error is None and grade.score == grade.total > 0, (label, SEED, grader.format_table(grade))
+            assert grade.error is None and grade.score == grade.total > 0, (
+                label,
+                SEED,
+                grader.format_table(grade),
+            )
             assert grade.notes == [], grade.notes
         elif kind == "blank":
             assert grade.score == 0 and len(grade.questions) == len(ex.questions_for(grade.exercise)), label
@@ -100,7 +120,7 @@ def test_check_cells_and_grader_agree(graded):
 
 
 def test_hostile_notebooks_get_the_documented_result(graded):
-    for label, (code, earned, note) in HOSTILE.items():
+    for label, (_code, earned, note) in HOSTILE.items():
         grade = graded[f"hostile:{label}"][1]
         assert grade.error is None and grade.score == earned, (label, grader.format_table(grade))
         if note:
@@ -131,8 +151,22 @@ def test_cli_exit_codes_table_and_json(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), other)
     out_json = tmp_path / "grades.json"
     solution = mk.SOLUTIONS / "01_the_rnn_unit_exercises.ipynb"
-    run = subprocess.run([sys.executable, "-m", "rnncourse", "grade", str(solution), str(not_nb), str(other),
-                          "--json", str(out_json)], capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rnncourse",
+            "grade",
+            str(solution),
+            str(not_nb),
+            str(other),
+            "--json",
+            str(out_json),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 2, run.stderr
     assert "6/6 points" in run.stdout and "not a readable Jupyter notebook" in run.stdout
     assert "not an rnncourse exercise notebook" in run.stdout
@@ -140,13 +174,23 @@ def test_cli_exit_codes_table_and_json(tmp_path):
     assert [d["score"] for d in data] == [6, 0, 0] and data[0]["questions"][0]["passed"] is True
     assert data[1]["error"] and data[2]["error"]
 
-    ok = subprocess.run([sys.executable, "-m", "rnncourse", "grade", str(solution)], capture_output=True, text=True,
-                        timeout=300)
+    ok = subprocess.run(
+        [sys.executable, "-m", "rnncourse", "grade", str(solution)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert ok.returncode == 0, ok.stderr
-    usage = subprocess.run([sys.executable, "-m", "rnncourse", "grade"], capture_output=True, text=True, timeout=60)
+    usage = subprocess.run(
+        [sys.executable, "-m", "rnncourse", "grade"], capture_output=True, text=True, timeout=60
+    )
     assert usage.returncode == 2 and "usage" in usage.stderr
-    bad = subprocess.run([sys.executable, "-m", "rnncourse", "grade", str(solution), "--cell-timeout", "0"],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "rnncourse", "grade", str(solution), "--cell-timeout", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "positive integer" in bad.stderr
 
 

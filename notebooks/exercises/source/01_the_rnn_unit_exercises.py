@@ -12,7 +12,7 @@
 # notebook the same way, on fresh random test cases. Total: **6 points**.
 
 # %%
-import numpy as np
+import numpy as np  # noqa: F401 (used in your answers)
 
 from rnncourse import exercises as ex
 

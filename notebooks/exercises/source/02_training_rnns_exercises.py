@@ -5,12 +5,13 @@
 # through time: first for a one-unit RNN, where every factor can be seen, then for the recurrent weights of a
 # full layer (backpropagation through time), and finally how gradient clipping keeps a step from exploding.
 #
-# **How this works.** Write your code in each answer cell in place of `raise NotImplementedError`, run it, then
+# **How this works.** Write your code in each answer cell in place of `raise NotImplementedError`, run it,
+# then
 # run the check cell below it for instant feedback. `rnncourse grade 02_training_rnns_exercises.ipynb` grades
 # the saved notebook on fresh random test cases. Total: **6 points**.
 
 # %%
-import numpy as np
+import numpy as np  # noqa: F401 (used in your answers)
 
 from rnncourse import exercises as ex
 

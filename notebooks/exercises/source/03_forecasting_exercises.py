@@ -1,18 +1,20 @@
 # %% [markdown]
 # # Exercises 03 -- Forecasting
 #
-# Companion to `notebooks/03_forecasting.ipynb`. You will write the data plumbing every forecasting model needs
+# Companion to `notebooks/03_forecasting.ipynb`. You will write the data plumbing every forecasting model
+# needs
 # and the yardsticks it is judged by: cutting a series into windows, splitting it in time order, the
 # seasonal-naive forecast, and a skill score against a baseline.
 #
-# **How this works.** Write your code in each answer cell in place of `raise NotImplementedError`, run it, then
-# run the check cell below it for instant feedback. `rnncourse grade 03_forecasting_exercises.ipynb` grades the
+# **How this works.** Write your code in each answer cell in place of `raise NotImplementedError`, run it,
+# then
+# run the check cell below it for instant feedback. `rnncourse grade 03_forecasting_exercises.ipynb` grades
+# the
 # saved notebook on fresh random test cases. Each answer stands alone (do not call one answer from another).
 # Total: **5 points**.
 
 # %%
-import numpy as np
-import pandas as pd
+import numpy as np  # noqa: F401 (used in your answers)
 
 from rnncourse import exercises as ex
 

@@ -6,15 +6,16 @@
 # baseline every classifier must beat, and finally train a small Keras model on real movie-review sentences
 # rated by people (Hutto & Gilbert, ICWSM 2014; `rnncourse.datasets.load_sentiment()`).
 #
-# **How this works.** Write your code in each answer cell in place of `raise NotImplementedError`, run it, then
+# **How this works.** Write your code in each answer cell in place of `raise NotImplementedError`, run it,
+# then
 # run the check cell below it for instant feedback. `rnncourse grade 04_sentiment_exercises.ipynb` grades the
 # saved notebook on fresh random test cases. Each answer stands alone. Total: **8 points**.
 
 # %%
-import string
+import string  # noqa: F401 (used in your answers)
 
 import keras
-import numpy as np
+import numpy as np  # noqa: F401 (used in your answers)
 
 from rnncourse import exercises as ex
 
@@ -95,7 +96,8 @@ ex.check("04.q3", majority_accuracy)
 # `predict_sentiment(texts)` that takes a list of strings and returns the probability that each is positive,
 # shape `(len(texts),)`. It passes when its accuracy on the test part is at least
 # `ex.SENTIMENT_MIN_ACCURACY` (0.72). Keep it small: it should train in seconds (a `TextVectorization`, an
-# `Embedding`, an average over the sequence and one `Dense` unit are enough; a recurrent layer from notebook 04
+# `Embedding`, an average over the sequence and one `Dense` unit are enough; a recurrent layer from notebook
+# 04
 # works too, but takes longer). Do not train on the test part.
 
 # %%

@@ -5,12 +5,13 @@
 # write one LSTM step in NumPy with Keras's weight layout, and pick a model from a table of results under a
 # parameter and time budget, as you would in a project.
 #
-# **How this works.** Write your code in each answer cell in place of `raise NotImplementedError`, run it, then
+# **How this works.** Write your code in each answer cell in place of `raise NotImplementedError`, run it,
+# then
 # run the check cell below it for instant feedback. `rnncourse grade 05_lstm_gru_exercises.ipynb` grades the
 # saved notebook on fresh random test cases. Total: **7 points**.
 
 # %%
-import numpy as np
+import numpy as np  # noqa: F401 (used in your answers)
 
 from rnncourse import exercises as ex
 
@@ -88,7 +89,7 @@ ex.check("05.q2", lstm_step)
 
 # %%
 results = ex.example_results_table()
-results
+print(results.to_string(index=False))
 
 # %% answer=05.q3
 def choose_model(results, max_params, max_seconds):
