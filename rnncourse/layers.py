@@ -39,7 +39,7 @@ from keras import activations, constraints, initializers, ops, regularizers
 
 # Keras's RNN layer draws one dropout mask per sequence *before* its time loop (and clears it after) for
 # any cell that inherits this mixin; without it a cell could only draw a fresh mask at every step. Keras
-# does not export it publicly, so we import it from where every Keras 3 release keeps it.
+# does not export it publicly, so we import it from its module inside Keras 3 (the one SimpleRNNCell uses).
 from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
 __all__ = ["VanillaRNN", "VanillaRNNCell"]
@@ -478,13 +478,18 @@ class VanillaRNN(keras.layers.RNN):
         return self.cell.kernel.shape[0] if self.cell.built else None
 
     def _check_initial_state(self, sequences_shape: tuple, state: Any) -> None:
-        states = list(state) if isinstance(state, (list, tuple)) else [state]
+        """`state`: a tensor, a list of tensors, or (from compute_output_shape) a shape or list of shapes."""
+        if isinstance(state, (list, tuple)) and all(d is None or isinstance(d, int) for d in state):
+            states = [state]  # a single shape tuple
+        else:
+            states = list(state) if isinstance(state, (list, tuple)) else [state]
         owner = type(self).__name__
         if len(states) != 1:
             raise ValueError(
                 f"{owner} expects one initial state of shape (batch, {self.units}), got {len(states)} states"
             )
-        shape = _shape(getattr(states[0], "shape", None))
+        first = states[0]
+        shape = _shape(first if isinstance(first, (list, tuple)) else getattr(first, "shape", None))
         batch = sequences_shape[0]
         if (
             len(shape) != 2
@@ -513,6 +518,8 @@ class VanillaRNN(keras.layers.RNN):
 
     def compute_output_shape(self, sequences_shape: tuple, initial_state_shape: Any = None):
         _check_sequence_shape(_shape(sequences_shape), type(self).__name__, self._built_features())
+        if initial_state_shape is not None:
+            self._check_initial_state(_shape(sequences_shape), initial_state_shape)
         return super().compute_output_shape(sequences_shape, initial_state_shape)
 
     def call(self, sequences, initial_state=None, mask=None, training: bool = False):

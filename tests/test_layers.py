@@ -442,7 +442,7 @@ def test_cell_called_by_hand_is_one_step():
     h0 = cell.get_initial_state(batch_size=2)[0]
     assert tuple(h0.shape) == (2, 3) and not np.any(np.asarray(h0))
     h1, states = cell(x_t, [h0])
-    w_x, w_h, b = (np.asarray(w) for w in cell.weights)
+    w_x, w_h, b = (w.numpy() for w in cell.weights)
     assert isinstance(states, list) and len(states) == 1
     assert_close(np.asarray(h1), 1 / (1 + np.exp(-(x_t @ w_x + b))), "one step")
     h2, state = cell(x_t, h1)  # a bare tensor state comes back as a bare tensor
@@ -530,6 +530,11 @@ def _built_layer(**kwargs):
             lambda: _built_layer()(X, initial_state=np.zeros((3, 5), "float32")),
             ValueError,
             r"initial state of shape \(4, 5\) = \(batch, units\), got shape \(3, 5\)",
+        ),
+        (
+            lambda: _built_layer()(keras.Input((7, 3)), initial_state=keras.Input((4,))),
+            ValueError,
+            r"initial state of shape \(None, 5\) = \(batch, units\), got shape \(None, 4\)",
         ),
         (
             lambda: _built_layer()(X, initial_state=[np.zeros((4, 5), "float32")] * 2),
