@@ -616,3 +616,16 @@ def test_docstring_examples_run_and_document_every_argument(cls):
         assert_close(np.asarray(vanilla(x)), np.asarray(simple(x)), "docstring example")
     else:
         assert tuple(namespace["h1"].shape) == (32, 4)
+
+
+def test_float64_layer_matches_numpy_to_double_precision():
+    rng = np.random.default_rng(10)
+    x = rng.normal(size=(2, 6, 3))
+    layer = VanillaRNN(4, dtype="float64")
+    layer(x)
+    w_x, w_h, b = (w.numpy() for w in layer.weights)
+    assert w_x.dtype == np.float64
+    h = np.zeros((2, 4))
+    for t in range(6):
+        h = np.tanh(x[:, t] @ w_x + h @ w_h + b)
+    np.testing.assert_allclose(np.asarray(layer(x)), h, rtol=1e-12, atol=1e-12)
