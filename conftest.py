@@ -6,7 +6,6 @@ from pathlib import Path
 # Kernels started by nbval inherit this environment: keep TensorFlow's start-up chatter out of the outputs.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
