@@ -6,6 +6,9 @@ from pathlib import Path
 # Kernels started by nbval inherit this environment: keep TensorFlow's start-up chatter out of the outputs.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# oneDNN's start-up notice has a time stamp and ignores TF_CPP_MIN_LOG_LEVEL; turning oneDNN off also makes
+# the notebooks' numbers repeatable. The course notebooks set the same in their Setup cell.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
 def pytest_ignore_collect(collection_path: Path, config) -> bool | None:

@@ -126,6 +126,8 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 600) -> nbforma
     from nbclient import NotebookClient
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # oneDNN's start-up notice carries a time stamp and bypasses TF_CPP_MIN_LOG_LEVEL; nbval compares stderr.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("MPLBACKEND", "Agg")
     NotebookClient(
         nb,
