@@ -28,6 +28,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from rnncourse.timeseries import _check_positive_int
+
 __all__ = [
     "naive_forecast",
     "seasonal_naive_forecast",
@@ -36,12 +38,6 @@ __all__ = [
     "bag_of_words_baseline",
     "majority_class",
 ]
-
-
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"expected a positive integer for {name}, got {value!r}")
-    return int(value)
 
 
 def _target_history(X, target) -> np.ndarray:
