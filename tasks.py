@@ -30,7 +30,13 @@ def install(extras: str) -> None:
     """Create the virtual environment if needed and install the package with `extras` into it."""
     if not PYTHON.exists():
         print(f"Creating a virtual environment in {VENV}", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
+        try:
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        except (OSError, subprocess.CalledProcessError) as err:
+            sys.exit(
+                f"could not create a virtual environment in {VENV} ({err}). On Debian/Ubuntu the system "
+                "Python needs the venv module first: apt install python3-venv"
+            )
     run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]")
 
