@@ -24,7 +24,9 @@ from rnncourse import exercises as ex
 # Write `make_windows(series, seq_len, horizon=1)` for a 1-D array `series`. Window `i` is
 # `series[i : i + seq_len]` and its target is the value `horizon` steps after the window's last value. Make
 # every window that has a target and return `(X, y)` with `X` of shape `(n_windows, seq_len)` and `y` of
-# shape `(n_windows,)`.
+# shape `(n_windows,)`. (Careful with the word: here `horizon` is how far ahead the single target lies. In
+# `rnncourse.timeseries.window_arrays`, `horizon=k` asks for all of the next k values, and the last of them is
+# this target.)
 
 # %% answer=03.q1
 def make_windows(series, seq_len, horizon=1):
