@@ -11,6 +11,7 @@ Modules, each named for what it holds:
 - `rnncourse.metrics`     -- MAE, RMSE, MAPE and accuracy in one place.
 - `rnncourse.diagnostics` -- gradient norms through time, hidden states, saliency, model cost.
 - `rnncourse.plots`       -- matplotlib figures for all of the above.
+- `rnncourse.experiments` -- `setup_notebook`, an early-stopped fit, and metrics measured over seeds.
 - `rnncourse.exercises`   -- the checks behind the graded exercises (`rnncourse grade` runs them).
 
 Submodules are imported on first use, so `import rnncourse` is quick and does not load TensorFlow.
@@ -27,6 +28,7 @@ _SUBMODULES = (
     "datasets",
     "diagnostics",
     "exercises",
+    "experiments",
     "grader",
     "layers",
     "metrics",
@@ -36,12 +38,14 @@ _SUBMODULES = (
     "timeseries",
 )
 
-__all__ = ["__version__", *_SUBMODULES]
+__all__ = ["__version__", "setup_notebook", *_SUBMODULES]
 
 
 def __getattr__(name: str):
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name == "setup_notebook":  # the first call of every course notebook
+        return importlib.import_module(f"{__name__}.experiments").setup_notebook
     raise AttributeError(f"module 'rnncourse' has no attribute {name!r}")
 
 

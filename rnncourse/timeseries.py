@@ -43,6 +43,9 @@ __all__ = [
     "window_arrays",
     "window_dataset",
     "to_dated_forecast",
+    "calendar_features",
+    "ForecastData",
+    "make_forecast_data",
 ]
 
 
@@ -528,3 +531,226 @@ def to_dated_forecast(predictions, index, seq_len: int, horizon: int = 1, window
         return pd.DataFrame(values, index=dates, columns=[f"t+{k}" for k in range(1, horizon + 1)])
     raise ValueError(f"expected predictions of shape (n,), (horizon,) or (n, horizon), got {values.shape}; "
                      f"for sequence-to-sequence output (n, seq_len, horizon) pass predictions[:, -1]")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 5. Inputs known in advance: the calendar
+# ----------------------------------------------------------------------------------------------------------
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def calendar_features(dates, holidays: bool = True) -> pd.DataFrame:
+    """Calendar inputs for each date: the day of the week (one-hot) and a public-holiday flag.
+
+    The calendar is known in advance, so a forecaster may be told what *tomorrow* is even though it cannot
+    know tomorrow's value: pass the dates of the days to be forecast (for a daily series, ``index + 1 day``)
+    and join the result to the inputs of the day before. The holidays are the US federal holidays of
+    ``pandas.tseries.holiday.USFederalHolidayCalendar`` (New Year, Martin Luther King Jr. Day, Presidents'
+    Day, Memorial Day, Juneteenth from 2021, Independence Day, Labor Day, Columbus Day, Veterans Day,
+    Thanksgiving, Christmas, observed on the nearest weekday).
+
+    Args:
+        dates: a ``pd.DatetimeIndex`` (a Series or DataFrame with one may be passed for its ``.index``).
+        holidays: add a ``holiday`` column (1.0 on US federal holidays). Default: ``True``.
+
+    Returns:
+        ``pd.DataFrame`` indexed by ``dates``, float32 columns ``mon`` .. ``sun`` (exactly one is 1.0 per
+        row) and, with ``holidays=True``, ``holiday``.
+
+    Raises:
+        TypeError: if ``dates`` is not a DatetimeIndex (or a pandas object indexed by one).
+        ValueError: if ``dates`` is empty.
+
+    Example:
+        >>> import pandas as pd
+        >>> cal = calendar_features(pd.date_range("2015-11-25", periods=3, freq="D"))
+        >>> cal.loc["2015-11-26", ["thu", "holiday"]].tolist()      # Thanksgiving 2015 was a Thursday
+        [1.0, 1.0]
+        >>> cal.sum(axis=1).tolist()                                 # one weekday each, plus the flag
+        [1.0, 2.0, 1.0]
+    """
+    if isinstance(dates, pd.DataFrame | pd.Series):
+        dates = dates.index
+    if not isinstance(dates, pd.DatetimeIndex):
+        raise TypeError(f"calendar_features expects a pandas DatetimeIndex for dates, got {type(dates).__name__}")
+    if len(dates) == 0:
+        raise ValueError("calendar_features expects at least one date, got an empty index")
+    if not isinstance(holidays, bool):
+        raise TypeError(f"calendar_features expects True or False for holidays, got {holidays!r}")
+    weekday = np.asarray(dates.dayofweek)
+    features = pd.DataFrame(
+        (weekday[:, None] == np.arange(7)[None, :]).astype(np.float32), index=dates, columns=list(WEEKDAYS))
+    if holidays:
+        from pandas.tseries.holiday import USFederalHolidayCalendar
+
+        days = dates.normalize()
+        federal = USFederalHolidayCalendar().holidays(start=days.min(), end=days.max())
+        features["holiday"] = days.isin(federal).astype(np.float32)
+    return features
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 6. The whole recipe in one call
+# ----------------------------------------------------------------------------------------------------------
+class ForecastData:
+    """A series split in time order, scaled with the training part, and cut into windows for each part.
+
+    Made by ``make_forecast_data``. The validation and test inputs start with the last ``seq_len`` rows of
+    the part before them (as inputs only, never as targets), so every day of every part is forecast once.
+    The object keeps what the arrays lose: the target's name and column position, the dates, ``seq_len``
+    and ``horizon``, so forecasts can be unscaled and dated without handing them back by hand.
+
+    Attributes:
+        X_train, y_train, X_val, y_val, X_test, y_test: the windows of each part (float32, scaled), shaped as
+            by ``window_arrays``.
+        train, val, test: the three parts of the original (unscaled) data.
+        inputs: ``{"train": ..., "val": ..., "test": ...}``, the unscaled frames each part's windows were cut
+            from (validation and test with their prepended history).
+        target: the target column's name; ``target_index``: its position among the input features.
+        seq_len, horizon, sequence_targets: as given to ``make_forecast_data``.
+        scaler: the ``Scaler`` fitted on the training part's scaled columns (``scaler.columns``).
+    """
+
+    PARTS = ("train", "val", "test")
+
+    def __init__(self, *, parts, inputs, arrays, scaler, target, seq_len, horizon, sequence_targets):
+        self.train, self.val, self.test = parts
+        self.inputs = dict(zip(self.PARTS, inputs, strict=True))
+        (self.X_train, self.y_train), (self.X_val, self.y_val), (self.X_test, self.y_test) = arrays
+        self.scaler = scaler
+        self.target = target
+        self.target_index = list(self.train.columns).index(target)
+        self.seq_len, self.horizon, self.sequence_targets = seq_len, horizon, sequence_targets
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"X_{p} {getattr(self, f'X_{p}').shape}" for p in self.PARTS)
+        return (f"ForecastData(target={self.target!r}, seq_len={self.seq_len}, horizon={self.horizon}, "
+                f"{shapes})")
+
+    @property
+    def num_features(self) -> int:
+        """Number of input features per time step (the last axis of ``X_*``)."""
+        return self.X_train.shape[-1]
+
+    def _check_part(self, part: str) -> str:
+        if part not in self.PARTS:
+            raise KeyError(f"ForecastData expects part to be one of {list(self.PARTS)}, got {part!r}")
+        return part
+
+    def windows(self, part: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(X, y)`` of one part: ``"train"``, ``"val"`` or ``"test"``."""
+        part = self._check_part(part)
+        return getattr(self, f"X_{part}"), getattr(self, f"y_{part}")
+
+    def unscale(self, values):
+        """Scaled values of the target (any shape, e.g. model forecasts) back in the data's own units."""
+        if self.target not in self.scaler.columns:
+            return np.asarray(values, dtype=np.float64)
+        return self.scaler.inverse_transform(values, column=self.target)
+
+    def truth(self, part: str = "test") -> np.ndarray:
+        """The targets of one part's windows, in the data's own units."""
+        return self.unscale(self.windows(part)[1])
+
+    def dated(self, predictions, part: str = "test", name=None):
+        """Forecasts for one part's windows, unscaled and indexed by the dates they forecast.
+
+        Args:
+            predictions: scaled forecasts for every window of ``part``: shape ``(n,)`` or ``(n, 1)`` for
+                ``horizon=1``, ``(n, horizon)`` otherwise (for sequence-to-sequence output pass
+                ``pred[:, -1]``).
+            part: ``"train"``, ``"val"`` or ``"test"``. Default: ``"test"``.
+            name: name of the returned Series. Default: ``None``.
+
+        Returns:
+            A ``pd.Series`` (one-step) or ``pd.DataFrame`` (multi-step, columns ``t+1`` ..), as from
+            ``to_dated_forecast``.
+
+        Raises:
+            ValueError: if the number of forecasts differs from the number of windows of ``part``.
+        """
+        n_windows = len(self.windows(part)[0])
+        values = np.asarray(predictions)
+        if len(values) != n_windows:
+            raise ValueError(f"ForecastData.dated expects one forecast per {part} window ({n_windows}), got "
+                             f"{len(values)}")
+        return to_dated_forecast(self.unscale(values), self.inputs[part].index, self.seq_len,
+                                 horizon=self.horizon, name=name)
+
+
+def make_forecast_data(data, seq_len: int, target=None, *, train: float = 0.7, val: float = 0.15,
+                       horizon: int = 1, sequence_targets: bool = False, scale=None) -> ForecastData:
+    """Split, scale and window a series in one call: the forecasting recipe of notebook 3.
+
+    1. ``chronological_split(data, train, val)``;
+    2. ``fit_scaler`` on the training part (only the ``scale`` columns; 0/1 inputs such as a calendar are
+       better left as they are), applied to all three parts;
+    3. the validation and test parts get the last ``seq_len`` rows of the part before them as history;
+    4. ``window_arrays`` on each part.
+
+    Args:
+        data: ``pd.DataFrame`` (or ``pd.Series``) in time order; every column is an input feature.
+        seq_len: steps of history in each input window (positive int).
+        target: the column to forecast; may be left ``None`` when there is one column. Default: ``None``.
+        train, val: fractions of the rows for training and validation; the rest is the test part.
+            Default: ``0.7``, ``0.15``.
+        horizon: number of future steps to predict. Default: ``1``.
+        sequence_targets: sequence-to-sequence targets, as in ``window_arrays``. Default: ``False``.
+        scale: the columns to standardise. Default: ``None`` (all of them).
+
+    Returns:
+        A ``ForecastData`` with the windows of each part and ``unscale``, ``truth`` and ``dated``.
+
+    Raises:
+        TypeError: if ``data`` is not a DataFrame or Series, or ``scale`` is not a list of columns.
+        KeyError: for a ``target`` or ``scale`` column that is not in ``data``.
+        ValueError: for the errors of the steps above (too short a series, NaN, bad fractions, ...).
+
+    Example:
+        >>> import numpy as np, pandas as pd
+        >>> days = pd.date_range("2024-01-01", periods=100, freq="D")
+        >>> series = pd.DataFrame({"y": np.sin(np.arange(100) / 3) + 2}, index=days)
+        >>> data = make_forecast_data(series, seq_len=7)
+        >>> data.X_train.shape, data.X_val.shape, data.X_test.shape   # 70 - 7 windows; 15 and 15 (history)
+        ((63, 7, 1), (15, 7, 1), (15, 7, 1))
+        >>> str(data.dated(data.y_test).index[0].date()) == str(data.test.index[0].date())
+        True
+        >>> bool(np.allclose(data.truth("test"), series["y"].iloc[85:]))
+        True
+    """
+    if isinstance(data, pd.Series):
+        data = data.to_frame(data.name if data.name is not None else "value")
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"make_forecast_data expects a pandas DataFrame or Series for data, got "
+                        f"{type(data).__name__}")
+    columns = list(data.columns)
+    if target is None:
+        if len(columns) != 1:
+            raise ValueError(f"make_forecast_data expects target= naming the column to forecast, since data has "
+                             f"{len(columns)} columns {columns}; got target=None")
+        target = columns[0]
+    if target not in columns:
+        raise KeyError(f"make_forecast_data expects target to be one of the columns {columns}, got {target!r}")
+    if scale is None:
+        scale = columns
+    elif isinstance(scale, str) or not isinstance(scale, list | tuple):
+        raise TypeError(f"make_forecast_data expects scale as a list of column names, got {scale!r}")
+    unknown = [c for c in scale if c not in columns]
+    if unknown:
+        raise KeyError(f"make_forecast_data expects scale columns among {columns}, got unknown {unknown}")
+    seq_len = _check_positive_int(seq_len, "seq_len")
+
+    parts = chronological_split(data, train=train, val=val)
+    scaled_columns = [c for c in columns if c in scale]
+    scaler = fit_scaler(parts[0][scaled_columns])
+    inputs = (parts[0],
+              pd.concat([parts[0].iloc[-seq_len:], parts[1]]),
+              pd.concat([parts[1].iloc[-seq_len:], parts[2]]))
+
+    def windows(frame):
+        scaled = frame.copy()
+        scaled[scaled_columns] = scaler.transform(frame[scaled_columns])
+        return window_arrays(scaled, seq_len, horizon=horizon, target=target, sequence_targets=sequence_targets)
+
+    return ForecastData(parts=parts, inputs=inputs, arrays=[windows(frame) for frame in inputs], scaler=scaler,
+                        target=target, seq_len=seq_len, horizon=horizon, sequence_targets=sequence_targets)

@@ -1,0 +1,317 @@
+"""Running experiments that can be trusted: one set-up call, a quiet early-stopped fit, and seeds.
+
+A number that comes out of training is one draw: another seed (or another CPU, whose floating-point sums
+run in another order) gives another number. A claim such as "the LSTM beats the vanilla RNN" is only worth
+making when it holds across draws, so the course measures trained models over several seeds and reports
+each seed's value with the mean and the spread:
+
+- ``setup_notebook(seed)`` -- the first call of every course notebook: quiet TensorFlow, seed everything,
+  print one line of versions;
+- ``fit_with_early_stopping`` -- compile-free ``model.fit`` on validation data that stops when the monitored
+  metric stops improving and restores the best weights;
+- ``over_seeds(run, seeds)`` -- call ``run(seed)`` for each seed and collect its metrics in a tidy table,
+  with the mean, standard deviation, minimum and maximum of each metric; ``summarize`` turns it into one row
+  per metric. ``rnncourse.plots.plot_over_seeds`` draws it.
+
+Example:
+    >>> import numpy as np
+    >>> def run(seed):
+    ...     rng = np.random.default_rng(seed)
+    ...     return {"error": 1.0 + 0.1 * rng.standard_normal()}
+    >>> results = over_seeds(run, seeds=(0, 1, 2))
+    >>> results.columns.tolist()
+    ['metric', 'seed', 'value', 'mean', 'std', 'min', 'max']
+    >>> summarize(results).columns.tolist()
+    ['seed 0', 'seed 1', 'seed 2', 'n', 'mean', 'std', 'min', 'max']
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["setup_notebook", "fit_with_early_stopping", "over_seeds", "summarize", "format_spread"]
+
+STATS = ("mean", "std", "min", "max")
+
+# Environment defaults for a course notebook, applied with setdefault (a value the user set wins).
+NOTEBOOK_ENVIRONMENT = {
+    "KERAS_BACKEND": "tensorflow",
+    "TF_CPP_MIN_LOG_LEVEL": "3",      # TensorFlow's C++ start-up messages
+    "TF_ENABLE_ONEDNN_OPTS": "0",     # oneDNN's notice has a time stamp, and without it results repeat
+}
+
+
+def _check_seed(seed, name: str = "seed", caller: str = "") -> int:
+    where = f"{caller} " if caller else ""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{where}expects a non-negative integer for {name}, got {seed!r} "
+                        f"({type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"{where}expects a non-negative integer for {name}, got {seed!r}")
+    return int(seed)
+
+
+def setup_notebook(seed: int = 0, *, quiet: bool = False) -> None:
+    """Prepare a notebook for the course: environment, matplotlib, seeds, and one line of versions.
+
+    Call it in the Setup cell before importing Keras (TensorFlow reads its environment once, when it is
+    first imported). It
+
+    - sets ``KERAS_BACKEND=tensorflow``, ``TF_CPP_MIN_LOG_LEVEL=3`` and ``TF_ENABLE_ONEDNN_OPTS=0`` unless they
+      are already set (so TensorFlow's start-up messages stay out of the outputs and runs repeat exactly);
+    - turns on inline figures when running under IPython/Jupyter;
+    - seeds Python, NumPy and the Keras backend with ``keras.utils.set_random_seed(seed)``;
+    - shows three decimals in pandas tables;
+    - prints ``rnncourse 0.1.0 | keras 3.x | backend tensorflow 2.x | numpy 2.x | seed 0``.
+
+    Args:
+        seed: the notebook's random seed (non-negative int). Default: ``0``.
+        quiet: print nothing. Default: ``False`` prints the version line. (Keyword only.)
+
+    Raises:
+        TypeError, ValueError: for a seed that is not a non-negative integer.
+
+    Example:
+        >>> setup_notebook(0, quiet=True)
+        >>> import keras, numpy as np
+        >>> first = np.random.rand()
+        >>> setup_notebook(0, quiet=True)
+        >>> bool(np.random.rand() == first)     # the same seed gives the same draws
+        True
+    """
+    seed = _check_seed(seed, caller="setup_notebook")
+    for name, value in NOTEBOOK_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - IPython comes with the course's Jupyter
+        shell = None
+    if shell is not None and hasattr(shell, "kernel"):
+        shell.run_line_magic("matplotlib", "inline")
+
+    import keras
+
+    import rnncourse
+
+    keras.utils.set_random_seed(seed)
+    pd.set_option("display.precision", 3)
+    if not quiet:
+        backend = keras.backend.backend()
+        backend_version = __import__(backend).__version__ if backend in {"tensorflow", "jax", "torch"} else ""
+        print(f"rnncourse {rnncourse.__version__} | keras {keras.__version__} | backend {backend} "
+              f"{backend_version} | numpy {np.__version__} | seed {seed}")
+
+
+def fit_with_early_stopping(model, x, y, validation_data, *, monitor: str = "val_loss", patience: int = 5,
+                            max_epochs: int = 30, batch_size: int = 64, verbose: bool = False, **fit_kwargs):
+    """Fit a compiled model quietly until ``monitor`` stops improving, then restore its best weights.
+
+    The recipe used for every trained model of the course: train on ``(x, y)``, evaluate on the validation
+    data after each epoch, stop ``patience`` epochs after the best one (at most ``max_epochs``), and keep the
+    weights of the best epoch. No progress bars.
+
+    Args:
+        model: a compiled ``keras.Model``.
+        x, y: training inputs and targets (arrays, or ``x`` a ``tf.data.Dataset`` with ``y=None``).
+        validation_data: ``(x_val, y_val)`` or a dataset.
+        monitor: the validation metric to watch, e.g. ``"val_loss"``, ``"val_mae"``, ``"val_accuracy"``
+            (accuracies are maximised, everything else minimised). Default: ``"val_loss"``.
+        patience: epochs without improvement before stopping (positive int). Default: ``5``.
+        max_epochs: upper bound on the epochs (positive int). Default: ``30``.
+        batch_size: ignored for datasets (positive int). Default: ``64``.
+        verbose: print one line, e.g. ``12 epochs, best val_mae 0.161 at epoch 7``. Default: ``False``.
+        **fit_kwargs: passed on to ``model.fit`` (e.g. ``shuffle``, ``class_weight``).
+
+    Returns:
+        The ``keras.callbacks.History`` of the run; ``len(history.epoch)`` is the number of epochs run.
+
+    Raises:
+        TypeError, ValueError: for ``patience``/``max_epochs``/``batch_size`` that are not positive ints.
+        ValueError: if the model is not compiled, or ``monitor`` is not among the logged metrics.
+
+    Example:
+        >>> import keras, numpy as np
+        >>> keras.utils.set_random_seed(0)
+        >>> x = np.random.rand(64, 5, 1).astype("float32"); y = x.sum(axis=(1, 2))
+        >>> model = keras.Sequential([keras.Input((5, 1)), keras.layers.SimpleRNN(4), keras.layers.Dense(1)])
+        >>> model.compile("adam", "mse")
+        >>> history = fit_with_early_stopping(model, x, y, (x, y), patience=2, max_epochs=3)
+        >>> 1 <= len(history.epoch) <= 3
+        True
+    """
+    import keras
+
+    for name, value in (("patience", patience), ("max_epochs", max_epochs), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"fit_with_early_stopping expects a positive integer for {name}, got {value!r}")
+        if value <= 0:
+            raise ValueError(f"fit_with_early_stopping expects a positive integer for {name}, got {value!r}")
+    if not getattr(model, "compiled", False):
+        raise ValueError("fit_with_early_stopping expects a compiled model (call model.compile(...) first), "
+                         f"got {getattr(model, 'name', model)!r} uncompiled")
+    mode = "max" if "acc" in monitor else "min"
+    stop = keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=patience,
+                                         restore_best_weights=True)
+    history = model.fit(x, y, validation_data=validation_data, epochs=max_epochs, batch_size=batch_size,
+                        callbacks=[stop, *fit_kwargs.pop("callbacks", [])], verbose=0, **fit_kwargs)
+    if monitor not in history.history:
+        raise ValueError(f"fit_with_early_stopping expects monitor to be one of the logged metrics "
+                         f"{sorted(history.history)}, got {monitor!r}")
+    if verbose:
+        values = history.history[monitor]
+        best = int(np.argmax(values) if mode == "max" else np.argmin(values))
+        print(f"{model.name}: {len(values)} epochs, best {monitor} {values[best]:.3f} at epoch {best + 1}")
+    return history
+
+
+def _rows(result, seed: int) -> list[dict]:
+    """Tidy rows from one run's result: ``{metric: value}`` or ``{model: {metric: value}}``."""
+    if not isinstance(result, Mapping) or not result:
+        raise TypeError(f"over_seeds expects run(seed) to return a non-empty dict of metrics, got "
+                        f"{type(result).__name__} {result!r:.80} for seed {seed}")
+    rows = []
+    for key, value in result.items():
+        if isinstance(value, Mapping):
+            rows += [{"model": key, **row} for row in _rows(value, seed)]
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            try:
+                value = float(np.asarray(value).item())   # a NumPy / backend scalar
+            except (TypeError, ValueError):
+                raise TypeError(f"over_seeds expects run(seed) to return numbers, got {value!r} for "
+                                f"{key!r} with seed {seed}") from None
+        rows.append({"metric": key, "seed": seed, "value": float(value)})
+    return rows
+
+
+def over_seeds(run: Callable[[int], Mapping], seeds: Iterable[int] = (0, 1, 2), *,
+               verbose: bool = False) -> pd.DataFrame:
+    """Run an experiment once per seed and collect its metrics in a tidy table with their spread.
+
+    Args:
+        run: ``run(seed)`` trains/evaluates whatever it likes with that seed and returns its metrics, either
+            flat, ``{"test MAE": 1.02, "epochs": 17}``, or per model, ``{"LSTM": {"test MAE": 1.1}, ...}``.
+            Every seed must return the same keys.
+        seeds: the seeds to run, distinct non-negative integers. Default: ``(0, 1, 2)``.
+        verbose: print each seed's metrics and time as it finishes. Default: ``False``.
+
+    Returns:
+        ``pd.DataFrame`` with one row per seed and metric (and model, if ``run`` returned them per model):
+        columns ``[model,] metric, seed, value``, then the ``mean``, ``std`` (sample standard deviation,
+        ``ddof=1``; NaN for one seed), ``min`` and ``max`` of that metric over the seeds, repeated on each of
+        its rows. ``summarize`` gives one row per metric.
+
+    Raises:
+        TypeError: if ``run`` is not callable or returns something other than a dict of numbers.
+        ValueError: for no seeds, repeated or negative seeds, or seeds that return different metrics.
+
+    Example:
+        >>> def run(seed):
+        ...     return {"vanilla": {"acc": 0.70 + 0.01 * seed}, "LSTM": {"acc": 0.75 - 0.01 * seed}}
+        >>> results = over_seeds(run, seeds=(0, 1, 2))
+        >>> results[["model", "metric", "seed", "value"]].head(2).to_dict("records")
+        [{'model': 'vanilla', 'metric': 'acc', 'seed': 0, 'value': 0.7}, {'model': 'LSTM', 'metric': 'acc', 'seed': 0, 'value': 0.75}]
+        >>> summarize(results)["mean"].round(3).to_dict()
+        {('vanilla', 'acc'): 0.71, ('LSTM', 'acc'): 0.74}
+    """
+    if not callable(run):
+        raise TypeError(f"over_seeds expects a function run(seed) -> dict of metrics, got {type(run).__name__}")
+    if isinstance(seeds, numbers.Integral):
+        raise TypeError(f"over_seeds expects a sequence of seeds such as (0, 1, 2), got the single number "
+                        f"{seeds!r}")
+    seeds = [_check_seed(s, "each seed", "over_seeds") for s in seeds]
+    if not seeds:
+        raise ValueError("over_seeds expects at least one seed, got none")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"over_seeds expects distinct seeds, got {seeds}")
+    rows, keys = [], None
+    for seed in seeds:
+        start = time.perf_counter()
+        seed_rows = _rows(run(seed), seed)
+        seed_keys = [(r.get("model"), r["metric"]) for r in seed_rows]
+        if keys is None:
+            keys = seed_keys
+        elif sorted(map(str, seed_keys)) != sorted(map(str, keys)):
+            raise ValueError(f"over_seeds expects every seed to return the same metrics; seed {seeds[0]} "
+                             f"returned {keys}, seed {seed} returned {seed_keys}")
+        rows += seed_rows
+        if verbose:
+            shown = ", ".join(f"{'' if m is None else f'{m} '}{k} {r['value']:.4g}"
+                              for (m, k), r in zip(seed_keys, seed_rows, strict=True))
+            print(f"seed {seed} ({time.perf_counter() - start:.0f} s): {shown}", flush=True)
+    frame = pd.DataFrame(rows)
+    group = ["model", "metric"] if "model" in frame.columns else ["metric"]
+    frame = frame[[*group, "seed", "value"]]
+    stats = frame.groupby(group, sort=False)["value"]
+    for stat in STATS:
+        frame[stat] = stats.transform(stat)
+    return frame
+
+
+def summarize(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per metric (and model) of an ``over_seeds`` table: each seed's value, n, mean, std, min, max.
+
+    Args:
+        results: the table returned by ``over_seeds``.
+
+    Returns:
+        ``pd.DataFrame`` indexed by ``metric`` (or ``(model, metric)``), with columns ``seed 0``, ``seed 1``,
+        ... then ``n``, ``mean``, ``std``, ``min``, ``max``.
+
+    Raises:
+        TypeError: if ``results`` is not a DataFrame.
+        ValueError: if it lacks the ``metric``, ``seed`` and ``value`` columns.
+
+    Example:
+        >>> results = over_seeds(lambda seed: {"mae": 1.0 + seed}, seeds=(0, 1))
+        >>> summarize(results).loc["mae", ["seed 0", "seed 1", "mean", "max"]].tolist()
+        [1.0, 2.0, 1.5, 2.0]
+    """
+    if not isinstance(results, pd.DataFrame):
+        raise TypeError(f"summarize expects the DataFrame returned by over_seeds, got {type(results).__name__}")
+    missing = [c for c in ("metric", "seed", "value") if c not in results.columns]
+    if missing:
+        raise ValueError(f"summarize expects the columns of an over_seeds table (metric, seed, value), "
+                         f"got {list(results.columns)} (missing {missing})")
+    group = ["model", "metric"] if "model" in results.columns else ["metric"]
+    wide = results.pivot_table(index=group, columns="seed", values="value", aggfunc="first", sort=False)
+    order = list(dict.fromkeys(zip(*(results[c] for c in group), strict=True))) if len(group) > 1 else \
+        list(dict.fromkeys(results["metric"]))
+    wide = wide.loc[order]
+    values = wide.to_numpy(dtype=float)
+    wide.columns = [f"seed {s}" for s in wide.columns]
+    wide["n"] = np.sum(np.isfinite(values), axis=1)
+    wide["mean"] = np.nanmean(values, axis=1)
+    wide["std"] = pd.DataFrame(values).std(axis=1, ddof=1).to_numpy()
+    wide["min"] = np.nanmin(values, axis=1)
+    wide["max"] = np.nanmax(values, axis=1)
+    wide.columns.name = None
+    return wide
+
+
+def format_spread(summary_row, digits: int = 2) -> str:
+    """``"0.74 ± 0.01 (0.73–0.75)"``: mean ± standard deviation (min–max) of one row of ``summarize``.
+
+    Args:
+        summary_row: a row of ``summarize(...)`` (a Series with ``mean``, ``std``, ``min``, ``max``).
+        digits: decimals to show. Default: ``2``.
+
+    Returns:
+        The formatted string.
+
+    Example:
+        >>> row = summarize(over_seeds(lambda s: {"acc": [0.73, 0.75, 0.74][s]}, seeds=(0, 1, 2))).loc["acc"]
+        >>> format_spread(row)
+        '0.74 ± 0.01 (0.73–0.75)'
+    """
+    mean, std, low, high = (float(summary_row[k]) for k in STATS)
+    std_text = "n/a" if np.isnan(std) else f"{std:.{digits}f}"
+    return f"{mean:.{digits}f} ± {std_text} ({low:.{digits}f}–{high:.{digits}f})"
