@@ -6,7 +6,7 @@ Every function takes an optional ``ax=`` to draw into (so figures can be combine
 - one-panel plots return the ``matplotlib.axes.Axes``: ``plot_series``, ``plot_forecast``,
   ``plot_hidden_states``, ``plot_gradient_norms``, ``plot_unrolled``;
 - one-panel-per-metric plots return the ``matplotlib.figure.Figure`` (its panels are ``fig.axes``):
-  ``plot_history``, ``plot_comparison``. Their ``ax=`` may be one Axes per panel.
+  ``plot_history``, ``plot_comparison``, ``plot_over_seeds``. Their ``ax=`` may be one Axes per panel.
 
 Example:
     >>> import numpy as np, pandas as pd
@@ -34,6 +34,7 @@ __all__ = [
     "plot_hidden_states",
     "plot_gradient_norms",
     "plot_comparison",
+    "plot_over_seeds",
     "plot_unrolled",
 ]
 
@@ -508,6 +509,87 @@ def plot_comparison(table: pd.DataFrame, metrics: Sequence[str] | None = None, a
             a.spines[side].set_visible(False)
         if a is not axes[0]:
             a.tick_params(labelleft=False)
+    figure = axes[0].figure
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def plot_over_seeds(results: pd.DataFrame, metrics: Sequence[str] | None = None, ax=None,
+                    title: str | None = None) -> Figure:
+    """Each model's value for every seed, with the mean and the spread: one panel per metric.
+
+    A comparison between trained models is only as good as its spread: draw every seed as a dot, the mean
+    as a black diamond and the range from the smallest to the largest value as a line, labelled
+    ``mean ± std``. Rows whose ranges overlap are not told apart by these seeds.
+
+    Args:
+        results: the tidy table returned by ``rnncourse.experiments.over_seeds`` (columns ``[model,] metric,
+            seed, value``). Without a ``model`` column each panel has a single row.
+        metrics: the metrics to draw, in order. Default: ``None`` (all, in the table's order).
+        ax: one Axes per metric. Default: a new figure.
+        title: figure title. Default: ``None``.
+
+    Returns:
+        The ``Figure``; one panel per metric in ``fig.axes``.
+
+    Raises:
+        TypeError: if ``results`` is not a DataFrame.
+        ValueError: if it lacks the over_seeds columns, is empty, or a metric is unknown.
+
+    Example:
+        >>> from rnncourse.experiments import over_seeds
+        >>> results = over_seeds(lambda seed: {"RNN": {"MAE": 1.0 + seed / 10}, "LSTM": {"MAE": 0.9}})
+        >>> fig = plot_over_seeds(results)
+        >>> [a.get_title() for a in fig.axes], [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        (['MAE'], ['RNN', 'LSTM'])
+    """
+    if not isinstance(results, pd.DataFrame):
+        raise TypeError(f"plot_over_seeds expects the DataFrame returned by over_seeds, got "
+                        f"{type(results).__name__}")
+    missing = [c for c in ("metric", "seed", "value") if c not in results.columns]
+    if missing or results.empty:
+        raise ValueError(f"plot_over_seeds expects a non-empty over_seeds table with columns metric, seed, "
+                         f"value; got {len(results)} rows with columns {list(results.columns)}")
+    available = list(dict.fromkeys(results["metric"]))
+    metrics = available if metrics is None else list(metrics)
+    unknown = [m for m in metrics if m not in available]
+    if unknown or not metrics:
+        raise ValueError(f"plot_over_seeds expects metrics among {available}, got {metrics}")
+    has_models = "model" in results.columns
+    rows = list(dict.fromkeys(results["model"])) if has_models else None
+    n_rows = len(rows) if has_models else 1
+    axes = _panel_axes(ax, len(metrics), (3.8 * len(metrics), 0.5 * n_rows + 1.5))
+    for a, metric in zip(axes, metrics, strict=True):
+        part = results[results["metric"] == metric]
+        labels = rows if has_models else [str(metric)]
+        for y, label in enumerate(labels):
+            values = (part[part["model"] == label] if has_models else part)["value"].to_numpy(dtype=float)
+            values = values[np.isfinite(values)]
+            if values.size == 0:
+                continue
+            color = f"C{y}"
+            jitter = np.linspace(-0.12, 0.12, values.size) if values.size > 1 else np.zeros(1)
+            a.plot([values.min(), values.max()], [y, y], color=color, lw=2, alpha=0.6, solid_capstyle="butt")
+            a.scatter(values, y + jitter, color=color, s=22, alpha=0.85, zorder=3,
+                      label="each seed" if y == 0 else None)
+            mean = values.mean()
+            a.scatter([mean], [y], marker="D", color="black", s=30, zorder=4, label="mean" if y == 0 else None)
+            spread = f" ± {values.std(ddof=1):.3g}" if values.size > 1 else ""
+            a.annotate(f"{_format_value(mean)}{spread}", (values.max(), y), xytext=(6, 0),
+                       textcoords="offset points", va="center", fontsize=8.5)
+        a.set_yticks(range(len(labels)), [str(label) for label in labels])
+        a.set_ylim(len(labels) - 0.5, -0.5)
+        a.set_title(str(metric))
+        a.margins(x=0.25)
+        a.grid(True, axis="x", alpha=0.3, linewidth=0.6)
+        for side in ("top", "right"):
+            a.spines[side].set_visible(False)
+        if a is not axes[0] and has_models:
+            a.tick_params(labelleft=False)
+    n_seeds = results["seed"].nunique()
+    axes[0].legend(frameon=False, fontsize=8, loc="best", title=f"{n_seeds} seed{'s' * (n_seeds != 1)}",
+                   title_fontsize=8)
     figure = axes[0].figure
     if title:
         figure.suptitle(title)

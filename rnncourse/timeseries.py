@@ -577,7 +577,7 @@ def calendar_features(dates, holidays: bool = True) -> pd.DataFrame:
         raise ValueError("calendar_features expects at least one date, got an empty index")
     if not isinstance(holidays, bool):
         raise TypeError(f"calendar_features expects True or False for holidays, got {holidays!r}")
-    weekday = np.asarray(dates.dayofweek)
+    weekday = np.asarray(dates.day_of_week)
     features = pd.DataFrame(
         (weekday[:, None] == np.arange(7)[None, :]).astype(np.float32), index=dates, columns=list(WEEKDAYS))
     if holidays:

@@ -187,3 +187,34 @@ def test_plot_unrolled_bad_input():
         plots.plot_unrolled(steps=0)
     with pytest.raises(ValueError, match="got 'sideways'"):
         plots.plot_unrolled(time_labels="sideways")
+
+
+def test_plot_over_seeds_draws_every_seed_and_the_mean():
+    from rnncourse.experiments import over_seeds
+
+    results = over_seeds(lambda seed: {"RNN": {"MAE": 1.0 + seed, "s / epoch": 0.3},
+                                       "LSTM": {"MAE": 0.9, "s / epoch": 0.5}}, seeds=(0, 1, 2))
+    fig = plots.plot_over_seeds(results, title="three seeds")
+    _render(fig)
+    assert [a.get_title() for a in fig.axes] == ["MAE", "s / epoch"]
+    first = fig.axes[0]
+    assert [t.get_text() for t in first.get_yticklabels()] == ["RNN", "LSTM"]
+    seeds_rnn = first.collections[0].get_offsets()[:, 0]
+    assert sorted(seeds_rnn.tolist()) == [1.0, 2.0, 3.0]                 # every seed drawn
+    assert first.collections[1].get_offsets()[0, 0] == 2.0                # the mean
+    assert any("± 1" in t.get_text() for t in first.texts)                # the spread, labelled
+    only_mae = plots.plot_over_seeds(results, metrics=["MAE"])
+    assert len(only_mae.axes) == 1
+    flat = plots.plot_over_seeds(over_seeds(lambda seed: {"accuracy": 0.7 + seed / 100}))
+    assert [t.get_text() for t in flat.axes[0].get_yticklabels()] == ["accuracy"]
+
+
+@pytest.mark.parametrize(("results", "kwargs", "error"), [
+    ({"metric": []}, {}, TypeError),
+    (pd.DataFrame({"metric": ["a"], "value": [1.0]}), {}, ValueError),
+    (pd.DataFrame({"metric": [], "seed": [], "value": []}), {}, ValueError),
+    (pd.DataFrame({"metric": ["a"], "seed": [0], "value": [1.0]}), {"metrics": ["b"]}, ValueError),
+])
+def test_plot_over_seeds_bad_input(results, kwargs, error):
+    with pytest.raises(error):
+        plots.plot_over_seeds(results, **kwargs)

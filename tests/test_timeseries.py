@@ -242,3 +242,116 @@ def test_dated_forecast_bad_input(daily):
         to_dated_forecast(np.zeros(10), pd.RangeIndex(10), seq_len=3)
     with pytest.raises(TypeError, match="pandas Index"):
         to_dated_forecast(np.zeros(3), list(range(10)), seq_len=3)
+
+
+# ------------------------------------------------------------------------------------------- calendar
+def test_calendar_features_weekdays_and_us_holidays():
+    from rnncourse.timeseries import calendar_features
+
+    dates = pd.date_range("2015-12-20", "2016-01-05", freq="D")
+    cal = calendar_features(dates)
+    assert list(cal.columns) == ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday"]
+    np.testing.assert_array_equal(cal[list(cal.columns[:7])].to_numpy().argmax(axis=1), dates.day_of_week)
+    assert (cal.iloc[:, :7].sum(axis=1) == 1).all()
+    # Christmas (Fri 25 Dec 2015) and New Year (Fri 1 Jan 2016) and nothing else in these two weeks
+    assert [d.strftime("%m-%d") for d in cal.index[cal["holiday"] == 1]] == ["12-25", "01-01"]
+    # Observed holidays: 4 July 2015 was a Saturday, observed on Friday 3 July
+    observed = calendar_features(pd.date_range("2015-07-02", periods=4, freq="D"))["holiday"]
+    assert observed.tolist() == [0.0, 1.0, 0.0, 0.0]
+    assert "holiday" not in calendar_features(dates, holidays=False).columns
+    # hourly dates: the flag covers the whole holiday
+    hourly = calendar_features(pd.date_range("2015-12-25", periods=48, freq="h"))
+    assert hourly["holiday"].tolist() == [1.0] * 24 + [0.0] * 24
+
+
+@pytest.mark.parametrize(("dates", "kwargs", "error", "message"), [
+    (pd.RangeIndex(5), {}, TypeError, "DatetimeIndex for dates, got RangeIndex"),
+    (["2015-01-01"], {}, TypeError, "got list"),
+    (pd.DatetimeIndex([]), {}, ValueError, "at least one date"),
+    (pd.date_range("2015-01-01", periods=3), {"holidays": "US"}, TypeError, "True or False for holidays"),
+])
+def test_calendar_features_bad_input(dates, kwargs, error, message):
+    from rnncourse.timeseries import calendar_features
+
+    with pytest.raises(error, match=message):
+        calendar_features(dates, **kwargs)
+
+
+# ---------------------------------------------------------------------------------- make_forecast_data
+@pytest.fixture
+def two_columns():
+    index = pd.date_range("2020-01-01", periods=200, freq="D")
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"riders": 100 + 10 * np.sin(np.arange(200) / 3) + rng.normal(size=200),
+                         "flag": (np.arange(200) % 7 == 0).astype(float)}, index=index)
+
+
+def test_make_forecast_data_matches_the_recipe_by_hand(two_columns):
+    from rnncourse.timeseries import make_forecast_data
+
+    data = make_forecast_data(two_columns, seq_len=14, target="riders")
+    train, val, test = chronological_split(two_columns)
+    scaler = fit_scaler(train)
+    for part, frame in [("train", train), ("val", pd.concat([train.iloc[-14:], val])),
+                        ("test", pd.concat([val.iloc[-14:], test]))]:
+        X, y = window_arrays(scaler.transform(frame), 14, target="riders")
+        np.testing.assert_array_equal(data.windows(part)[0], X)
+        np.testing.assert_array_equal(data.windows(part)[1], y)
+    # every validation and test day is forecast exactly once, and unscale/truth/dated give them back
+    assert len(data.y_val) == len(val) and len(data.y_test) == len(test)
+    np.testing.assert_allclose(data.truth("test"), test["riders"], rtol=1e-5)
+    dated = data.dated(data.y_test)
+    assert dated.index.equals(test.index)
+    np.testing.assert_allclose(dated, test["riders"], rtol=1e-5)
+    assert data.target_index == 0 and data.num_features == 2 and "seq_len=14" in repr(data)
+
+
+def test_make_forecast_data_leaves_unscaled_columns_alone(two_columns):
+    from rnncourse.timeseries import make_forecast_data
+
+    data = make_forecast_data(two_columns, seq_len=7, target="riders", scale=["riders"])
+    assert data.scaler.columns == ["riders"]
+    np.testing.assert_array_equal(data.X_train[:, :, 1], np.lib.stride_tricks.sliding_window_view(
+        two_columns["flag"].to_numpy()[:140], 7)[:133])          # the 0/1 flag is passed through unchanged
+    # a target that is not scaled is returned as it is
+    flagged = make_forecast_data(two_columns, seq_len=7, target="flag", scale=["riders"])
+    np.testing.assert_array_equal(flagged.truth("val"), two_columns["flag"].iloc[140:170])
+
+
+def test_make_forecast_data_multi_step_and_sequence_targets(two_columns):
+    from rnncourse.timeseries import make_forecast_data
+
+    week = make_forecast_data(two_columns["riders"], seq_len=14, horizon=7)
+    assert week.X_test.shape == (30 - 7 + 1, 14, 1) and week.y_test.shape == (24, 7)
+    dated = week.dated(week.y_test)
+    assert list(dated.columns) == [f"t+{k}" for k in range(1, 8)]
+    np.testing.assert_allclose(dated["t+1"], two_columns["riders"].iloc[170:194], rtol=1e-5)
+    seq = make_forecast_data(two_columns["riders"], seq_len=14, horizon=7, sequence_targets=True)
+    assert seq.y_train.shape == (140 - 14 - 7 + 1, 14, 7)
+
+
+@pytest.mark.parametrize(("data", "kwargs", "error", "message"), [
+    (np.arange(50.0), {"seq_len": 3}, TypeError, "DataFrame or Series for data, got ndarray"),
+    ("two", {"seq_len": 3}, TypeError, "got str"),
+    (None, {"seq_len": 3}, ValueError, "target= naming the column"),
+    (None, {"seq_len": 3, "target": "bus"}, KeyError, "'bus'"),
+    (None, {"seq_len": 3, "target": "riders", "scale": "riders"}, TypeError, "list of column names"),
+    (None, {"seq_len": 3, "target": "riders", "scale": ["bus"]}, KeyError, "unknown \\['bus'\\]"),
+    (None, {"seq_len": 0, "target": "riders"}, ValueError, "seq_len"),
+    (None, {"seq_len": 150, "target": "riders"}, ValueError, "at least seq_len"),
+])
+def test_make_forecast_data_bad_input(two_columns, data, kwargs, error, message):
+    from rnncourse.timeseries import make_forecast_data
+
+    with pytest.raises(error, match=message):
+        make_forecast_data(two_columns if data is None else data, **kwargs)
+
+
+def test_forecast_data_bad_part_and_length(two_columns):
+    from rnncourse.timeseries import make_forecast_data
+
+    data = make_forecast_data(two_columns, seq_len=7, target="riders")
+    with pytest.raises(KeyError, match="'validation'"):
+        data.windows("validation")
+    with pytest.raises(ValueError, match="one forecast per test window \\(30\\), got 29"):
+        data.dated(data.y_test[:-1])

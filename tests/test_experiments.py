@@ -1,0 +1,181 @@
+"""Tests for rnncourse.experiments: over_seeds / summarize / format_spread, the early-stopped fit, setup."""
+
+import doctest
+import os
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnncourse import experiments
+from rnncourse.experiments import fit_with_early_stopping, format_spread, over_seeds, setup_notebook, summarize
+
+
+def test_docstring_examples():
+    result = doctest.testmod(experiments, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 5 and result.failed == 0
+
+
+# ----------------------------------------------------------------------------------------------- over_seeds
+def test_over_seeds_flat_values_and_statistics():
+    draws = {0: 1.0, 1: 4.0, 2: 7.0}
+    results = over_seeds(lambda seed: {"mae": draws[seed], "epochs": 10 + seed})
+    assert list(results.columns) == ["metric", "seed", "value", "mean", "std", "min", "max"]
+    assert len(results) == 6                                   # one row per seed and metric
+    mae = results[results["metric"] == "mae"]
+    assert mae["seed"].tolist() == [0, 1, 2] and mae["value"].tolist() == [1.0, 4.0, 7.0]
+    assert set(mae["mean"]) == {4.0} and set(mae["min"]) == {1.0} and set(mae["max"]) == {7.0}
+    assert mae["std"].iloc[0] == pytest.approx(np.std([1, 4, 7], ddof=1))
+    epochs = results[results["metric"] == "epochs"]
+    assert epochs["mean"].iloc[0] == 11.0
+
+
+def test_over_seeds_per_model_and_summarize():
+    def run(seed):
+        rng = np.random.default_rng(seed)
+        return {"RNN": {"acc": 0.7 + 0.01 * rng.standard_normal()}, "LSTM": {"acc": 0.75, "params": 4480}}
+
+    results = over_seeds(run, seeds=(3, 5, 8, 13))
+    assert list(results.columns[:4]) == ["model", "metric", "seed", "value"]
+    summary = summarize(results)
+    assert summary.index.tolist() == [("RNN", "acc"), ("LSTM", "acc"), ("LSTM", "params")]
+    assert summary.columns.tolist() == ["seed 3", "seed 5", "seed 8", "seed 13", "n", "mean", "std", "min", "max"]
+    rnn = [0.7 + 0.01 * np.random.default_rng(s).standard_normal() for s in (3, 5, 8, 13)]
+    np.testing.assert_allclose(summary.loc[("RNN", "acc"), ["seed 3", "seed 5", "seed 8", "seed 13"]], rnn)
+    assert summary.loc[("RNN", "acc"), "mean"] == pytest.approx(np.mean(rnn))
+    assert summary.loc[("RNN", "acc"), "std"] == pytest.approx(np.std(rnn, ddof=1))
+    assert summary.loc[("LSTM", "params"), "std"] == 0 and summary.loc[("LSTM", "params"), "n"] == 4
+
+
+def test_over_seeds_calls_run_with_each_seed_once():
+    seen = []
+    over_seeds(lambda seed: seen.append(seed) or {"x": seed}, seeds=[2, 0, 7])
+    assert seen == [2, 0, 7]
+
+
+def test_over_seeds_accepts_numpy_and_backend_scalars():
+    results = over_seeds(lambda seed: {"a": np.float32(0.5), "b": np.int64(3), "c": keras.ops.convert_to_tensor(2.0)},
+                         seeds=(0,))
+    assert results["value"].tolist() == [0.5, 3.0, 2.0]
+    assert results["std"].isna().all()                         # one seed: no spread
+
+
+def test_over_seeds_verbose_prints_each_seed(capsys):
+    over_seeds(lambda seed: {"mae": 1.5}, seeds=(0, 1), verbose=True)
+    out = capsys.readouterr().out
+    assert "seed 0" in out and "seed 1" in out and "mae 1.5" in out
+
+
+@pytest.mark.parametrize(("run", "seeds", "error", "message"), [
+    ("not callable", (0,), TypeError, "expects a function run"),
+    (lambda seed: {"x": 1.0}, 3, TypeError, "got the single number 3"),
+    (lambda seed: {"x": 1.0}, (), ValueError, "at least one seed"),
+    (lambda seed: {"x": 1.0}, (0, 0), ValueError, "distinct seeds"),
+    (lambda seed: {"x": 1.0}, (0, -1), ValueError, "got -1"),
+    (lambda seed: {"x": 1.0}, (0, 1.5), TypeError, "got 1.5"),
+    (lambda seed: {"x": 1.0}, (True,), TypeError, "got True"),
+    (lambda seed: 0.5, (0,), TypeError, "return a non-empty dict"),
+    (lambda seed: {}, (0,), TypeError, "return a non-empty dict"),
+    (lambda seed: {"x": "high"}, (0,), TypeError, "'high' for 'x'"),
+    (lambda seed: {"x": [1.0, 2.0]}, (0,), TypeError, "for 'x'"),
+    (lambda seed: {"x": 1.0} if seed == 0 else {"y": 1.0}, (0, 1), ValueError, "the same metrics"),
+])
+def test_over_seeds_bad_input(run, seeds, error, message):
+    with pytest.raises(error, match=message):
+        over_seeds(run, seeds=seeds)
+
+
+def test_summarize_and_format_spread_bad_input():
+    with pytest.raises(TypeError, match="DataFrame returned by over_seeds"):
+        summarize({"metric": [1]})
+    with pytest.raises(ValueError, match="missing"):
+        summarize(pd.DataFrame({"metric": ["a"], "value": [1.0]}))
+    row = summarize(over_seeds(lambda seed: {"acc": 0.5}, seeds=(0,))).loc["acc"]
+    assert format_spread(row) == "0.50 ± n/a (0.50–0.50)"
+    row = summarize(over_seeds(lambda seed: {"mae": [1.0, 2.0, 3.0][seed]})).loc["mae"]
+    assert format_spread(row, digits=1) == "2.0 ± 1.0 (1.0–3.0)"
+
+
+# --------------------------------------------------------------------------------- fit_with_early_stopping
+def _regression(seed=0, n=256):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 6, 2)).astype("float32")
+    return x, x[:, -1, 0] - 0.5 * x[:, 0, 1]
+
+
+def _model(seed=0):
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((6, 2)), keras.layers.SimpleRNN(8), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(1e-2), "mse", metrics=["mae"])
+    return model
+
+
+def test_fit_with_early_stopping_restores_the_best_epoch():
+    x, y = _regression()
+    x_val, y_val = x[:64] + 3.0, y[:64]                        # a validation set the model will overfit against
+    model = _model()
+    history = fit_with_early_stopping(model, x[64:], y[64:], (x_val, y_val), monitor="val_mae", patience=2,
+                                      max_epochs=15, batch_size=32)
+    val_mae = history.history["val_mae"]
+    best = int(np.argmin(val_mae))
+    assert len(val_mae) <= 15 and (len(val_mae) == 15 or len(val_mae) == best + 1 + 2)
+    restored = model.evaluate(x_val, y_val, verbose=0)[1]
+    assert restored == pytest.approx(val_mae[best], rel=1e-4)  # the best weights, not the last ones
+
+
+def test_fit_with_early_stopping_maximises_accuracy_and_prints(capsys):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(128, 4, 1)).astype("float32")
+    y = (x.sum(axis=(1, 2)) > 0).astype("float32")
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((4, 1)), keras.layers.SimpleRNN(4), keras.layers.Dense(1, "sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    history = fit_with_early_stopping(model, x, y, (x, y), monitor="val_accuracy", patience=1, max_epochs=4,
+                                      verbose=True)
+    assert 1 <= len(history.epoch) <= 4
+    assert "best val_accuracy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"patience": 0}, ValueError, "patience"),
+    ({"max_epochs": 2.5}, TypeError, "max_epochs"),
+    ({"batch_size": True}, TypeError, "batch_size"),
+    ({"monitor": "val_nothing"}, ValueError, "val_nothing"),
+])
+def test_fit_with_early_stopping_bad_input(kwargs, error, message):
+    x, y = _regression(n=32)
+    with pytest.raises(error, match=message):
+        fit_with_early_stopping(_model(), x, y, (x, y), max_epochs=kwargs.pop("max_epochs", 1), **kwargs)
+
+
+def test_fit_with_early_stopping_needs_a_compiled_model():
+    x, y = _regression(n=16)
+    model = keras.Sequential([keras.Input((6, 2)), keras.layers.SimpleRNN(2), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="compiled model"):
+        fit_with_early_stopping(model, x, y, (x, y))
+
+
+# ---------------------------------------------------------------------------------------------- setup
+def test_setup_notebook_seeds_and_prints_versions(capsys):
+    setup_notebook(3)
+    out = capsys.readouterr().out
+    assert f"keras {keras.__version__}" in out and "| seed 3" in out and "backend tensorflow" in out
+    first = (np.random.rand(), keras.random.uniform((2,)).numpy().tolist())
+    setup_notebook(3, quiet=True)
+    assert (np.random.rand(), keras.random.uniform((2,)).numpy().tolist()) == first
+    assert capsys.readouterr().out == ""
+
+
+def test_setup_notebook_keeps_the_users_environment(monkeypatch):
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "1")
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    setup_notebook(0, quiet=True)
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "1" and os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
+
+
+@pytest.mark.parametrize(("seed", "error"), [(-1, ValueError), ("0", TypeError), (1.0, TypeError),
+                                             (None, TypeError)])
+def test_setup_notebook_bad_seed(seed, error):
+    with pytest.raises(error, match="setup_notebook expects a non-negative integer for seed"):
+        setup_notebook(seed, quiet=True)
