@@ -63,8 +63,8 @@ def setup_notebook(seed: int = 0, *, quiet: bool = False) -> None:
     Call it in the Setup cell before importing Keras (TensorFlow reads its environment once, when it is
     first imported). It
 
-    - sets ``KERAS_BACKEND=tensorflow``, ``TF_CPP_MIN_LOG_LEVEL=3`` and ``TF_ENABLE_ONEDNN_OPTS=0`` unless they
-      are already set (so TensorFlow's start-up messages stay out of the outputs and runs repeat exactly);
+    - sets ``KERAS_BACKEND=tensorflow``, ``TF_CPP_MIN_LOG_LEVEL=3`` and ``TF_ENABLE_ONEDNN_OPTS=0``
+      unless they are already set (so TensorFlow's start-up messages stay out of the outputs and runs repeat exactly);
     - turns on inline figures when running under IPython/Jupyter;
     - seeds Python, NumPy and the Keras backend with ``keras.utils.set_random_seed(seed)``;
     - shows three decimals in pandas tables;
@@ -217,13 +217,14 @@ def over_seeds(run: Callable[[int], Mapping], seeds: Iterable[int] = (0, 1, 2), 
         >>> def run(seed):
         ...     return {"vanilla": {"acc": 0.70 + 0.01 * seed}, "LSTM": {"acc": 0.75 - 0.01 * seed}}
         >>> results = over_seeds(run, seeds=(0, 1, 2))
-        >>> results[["model", "metric", "seed", "value"]].head(2).to_dict("records")
-        [{'model': 'vanilla', 'metric': 'acc', 'seed': 0, 'value': 0.7}, {'model': 'LSTM', 'metric': 'acc', 'seed': 0, 'value': 0.75}]
+        >>> results[["model", "metric", "seed", "value"]].head(2).values.tolist()
+        [['vanilla', 'acc', 0, 0.7], ['LSTM', 'acc', 0, 0.75]]
         >>> summarize(results)["mean"].round(3).to_dict()
         {('vanilla', 'acc'): 0.71, ('LSTM', 'acc'): 0.74}
     """
     if not callable(run):
-        raise TypeError(f"over_seeds expects a function run(seed) -> dict of metrics, got {type(run).__name__}")
+        raise TypeError(f"over_seeds expects a function run(seed) -> dict of metrics, got "
+                        f"{type(run).__name__}")
     if isinstance(seeds, numbers.Integral):
         raise TypeError(f"over_seeds expects a sequence of seeds such as (0, 1, 2), got the single number "
                         f"{seeds!r}")
@@ -276,7 +277,8 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
         [1.0, 2.0, 1.5, 2.0]
     """
     if not isinstance(results, pd.DataFrame):
-        raise TypeError(f"summarize expects the DataFrame returned by over_seeds, got {type(results).__name__}")
+        raise TypeError(f"summarize expects the DataFrame returned by over_seeds, got "
+                        f"{type(results).__name__}")
     missing = [c for c in ("metric", "seed", "value") if c not in results.columns]
     if missing:
         raise ValueError(f"summarize expects the columns of an over_seeds table (metric, seed, value), "

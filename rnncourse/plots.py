@@ -574,7 +574,8 @@ def plot_over_seeds(results: pd.DataFrame, metrics: Sequence[str] | None = None,
             a.scatter(values, y + jitter, color=color, s=22, alpha=0.85, zorder=3,
                       label="each seed" if y == 0 else None)
             mean = values.mean()
-            a.scatter([mean], [y], marker="D", color="black", s=30, zorder=4, label="mean" if y == 0 else None)
+            a.scatter([mean], [y], marker="D", color="black", s=30, zorder=4,
+                      label="mean" if y == 0 else None)
             spread = f" ± {values.std(ddof=1):.3g}" if values.size > 1 else ""
             a.annotate(f"{_format_value(mean)}{spread}", (values.max(), y), xytext=(6, 0),
                        textcoords="offset points", va="center", fontsize=8.5)

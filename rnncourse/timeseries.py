@@ -572,7 +572,8 @@ def calendar_features(dates, holidays: bool = True) -> pd.DataFrame:
     if isinstance(dates, pd.DataFrame | pd.Series):
         dates = dates.index
     if not isinstance(dates, pd.DatetimeIndex):
-        raise TypeError(f"calendar_features expects a pandas DatetimeIndex for dates, got {type(dates).__name__}")
+        raise TypeError(f"calendar_features expects a pandas DatetimeIndex for dates, got "
+                        f"{type(dates).__name__}")
     if len(dates) == 0:
         raise ValueError("calendar_features expects at least one date, got an empty index")
     if not isinstance(holidays, bool):
@@ -726,11 +727,12 @@ def make_forecast_data(data, seq_len: int, target=None, *, train: float = 0.7, v
     columns = list(data.columns)
     if target is None:
         if len(columns) != 1:
-            raise ValueError(f"make_forecast_data expects target= naming the column to forecast, since data has "
-                             f"{len(columns)} columns {columns}; got target=None")
+            raise ValueError(f"make_forecast_data expects target= naming the column to forecast, since data "
+                             f"has {len(columns)} columns {columns}; got target=None")
         target = columns[0]
     if target not in columns:
-        raise KeyError(f"make_forecast_data expects target to be one of the columns {columns}, got {target!r}")
+        raise KeyError(f"make_forecast_data expects target to be one of the columns {columns}, "
+                       f"got {target!r}")
     if scale is None:
         scale = columns
     elif isinstance(scale, str) or not isinstance(scale, list | tuple):
@@ -750,7 +752,8 @@ def make_forecast_data(data, seq_len: int, target=None, *, train: float = 0.7, v
     def windows(frame):
         scaled = frame.copy()
         scaled[scaled_columns] = scaler.transform(frame[scaled_columns])
-        return window_arrays(scaled, seq_len, horizon=horizon, target=target, sequence_targets=sequence_targets)
+        return window_arrays(scaled, seq_len, horizon=horizon, target=target,
+                             sequence_targets=sequence_targets)
 
-    return ForecastData(parts=parts, inputs=inputs, arrays=[windows(frame) for frame in inputs], scaler=scaler,
-                        target=target, seq_len=seq_len, horizon=horizon, sequence_targets=sequence_targets)
+    return ForecastData(parts=parts, inputs=inputs, arrays=[windows(frame) for frame in inputs],
+                        scaler=scaler, target=target, seq_len=seq_len, horizon=horizon, sequence_targets=sequence_targets)

@@ -2,8 +2,8 @@
 
 The course asserts what it demonstrates, and a claim about a trained model must hold for any seed, not only
 the one the notebook is stored with: training on another CPU differs as much as a seed change does. This
-script replaces the Setup cell's ``SEED = 0`` line (any integer) with ``SEED = <seed>``, executes the notebook in a fresh
-kernel (nothing is written back), and lists every cell that raised, with its ``assert`` line.
+script replaces the Setup cell's ``SEED = 0`` line (any integer) with ``SEED = <seed>``, executes the
+notebook in a fresh kernel (nothing is written back), and lists every cell that raised, with its ``assert`` line.
 
     python scripts/run_seeds.py                      # seeds 1 and 2, every course notebook
     python scripts/run_seeds.py --seeds 3 4 notebooks/04_sentiment.ipynb
@@ -30,7 +30,7 @@ SEED_LINE = re.compile(r"^SEED = \d+\s*(#.*)?$", re.MULTILINE)
 
 
 def with_seed(nb: nbformat.NotebookNode, seed: int) -> nbformat.NotebookNode:
-    """Return a copy of `nb` whose Setup cell sets ``SEED = seed`` (exactly one ``SEED = <int>`` line must exist)."""
+    """A copy of `nb` whose Setup cell sets ``SEED = seed`` (it must have one ``SEED = <int>`` line)."""
     nb = nbformat.from_dict(nb)
     hits = [cell for cell in nb.cells if cell.cell_type == "code" and SEED_LINE.search(cell.source)]
     if len(hits) != 1:

@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from rnncourse import experiments
-from rnncourse.experiments import fit_with_early_stopping, format_spread, over_seeds, setup_notebook, summarize
+from rnncourse.experiments import (
+    fit_with_early_stopping,
+    format_spread,
+    over_seeds,
+    setup_notebook,
+    summarize,
+)
 
 
 def test_docstring_examples():
@@ -40,7 +46,8 @@ def test_over_seeds_per_model_and_summarize():
     assert list(results.columns[:4]) == ["model", "metric", "seed", "value"]
     summary = summarize(results)
     assert summary.index.tolist() == [("RNN", "acc"), ("LSTM", "acc"), ("LSTM", "params")]
-    assert summary.columns.tolist() == ["seed 3", "seed 5", "seed 8", "seed 13", "n", "mean", "std", "min", "max"]
+    assert summary.columns.tolist() == ["seed 3", "seed 5", "seed 8", "seed 13",
+                                        "n", "mean", "std", "min", "max"]
     rnn = [0.7 + 0.01 * np.random.default_rng(s).standard_normal() for s in (3, 5, 8, 13)]
     np.testing.assert_allclose(summary.loc[("RNN", "acc"), ["seed 3", "seed 5", "seed 8", "seed 13"]], rnn)
     assert summary.loc[("RNN", "acc"), "mean"] == pytest.approx(np.mean(rnn))
@@ -55,8 +62,8 @@ def test_over_seeds_calls_run_with_each_seed_once():
 
 
 def test_over_seeds_accepts_numpy_and_backend_scalars():
-    results = over_seeds(lambda seed: {"a": np.float32(0.5), "b": np.int64(3), "c": keras.ops.convert_to_tensor(2.0)},
-                         seeds=(0,))
+    scalars = {"a": np.float32(0.5), "b": np.int64(3), "c": keras.ops.convert_to_tensor(2.0)}
+    results = over_seeds(lambda seed: scalars, seeds=(0,))
     assert results["value"].tolist() == [0.5, 3.0, 2.0]
     assert results["std"].isna().all()                         # one seed: no spread
 
@@ -113,7 +120,7 @@ def _model(seed=0):
 
 def test_fit_with_early_stopping_restores_the_best_epoch():
     x, y = _regression()
-    x_val, y_val = x[:64] + 3.0, y[:64]                        # a validation set the model will overfit against
+    x_val, y_val = x[:64] + 3.0, y[:64]           # a shifted validation set, so validation error turns up
     model = _model()
     history = fit_with_early_stopping(model, x[64:], y[64:], (x_val, y_val), monitor="val_mae", patience=2,
                                       max_epochs=15, batch_size=32)
@@ -129,7 +136,8 @@ def test_fit_with_early_stopping_maximises_accuracy_and_prints(capsys):
     x = rng.normal(size=(128, 4, 1)).astype("float32")
     y = (x.sum(axis=(1, 2)) > 0).astype("float32")
     keras.utils.set_random_seed(1)
-    model = keras.Sequential([keras.Input((4, 1)), keras.layers.SimpleRNN(4), keras.layers.Dense(1, "sigmoid")])
+    model = keras.Sequential([keras.Input((4, 1)), keras.layers.SimpleRNN(4),
+                              keras.layers.Dense(1, "sigmoid")])
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
     history = fit_with_early_stopping(model, x, y, (x, y), monitor="val_accuracy", patience=1, max_epochs=4,
                                       verbose=True)
@@ -161,9 +169,9 @@ def test_setup_notebook_seeds_and_prints_versions(capsys):
     setup_notebook(3)
     out = capsys.readouterr().out
     assert f"keras {keras.__version__}" in out and "| seed 3" in out and "backend tensorflow" in out
-    first = (np.random.rand(), keras.random.uniform((2,)).numpy().tolist())
+    first = (np.random.rand(), keras.random.uniform((2,)).numpy().tolist())  # noqa: NPY002 (global RNG)
     setup_notebook(3, quiet=True)
-    assert (np.random.rand(), keras.random.uniform((2,)).numpy().tolist()) == first
+    assert (np.random.rand(), keras.random.uniform((2,)).numpy().tolist()) == first  # noqa: NPY002
     assert capsys.readouterr().out == ""
 
 
