@@ -64,7 +64,8 @@ def setup_notebook(seed: int = 0, *, quiet: bool = False) -> None:
     first imported). It
 
     - sets ``KERAS_BACKEND=tensorflow``, ``TF_CPP_MIN_LOG_LEVEL=3`` and ``TF_ENABLE_ONEDNN_OPTS=0``
-      unless they are already set (so TensorFlow's start-up messages stay out of the outputs and runs repeat exactly);
+      unless they are already set (so TensorFlow's start-up messages stay out of the outputs and runs
+      repeat exactly);
     - turns on inline figures when running under IPython/Jupyter;
     - seeds Python, NumPy and the Keras backend with ``keras.utils.set_random_seed(seed)``;
     - shows three decimals in pandas tables;

@@ -756,4 +756,5 @@ def make_forecast_data(data, seq_len: int, target=None, *, train: float = 0.7, v
                              sequence_targets=sequence_targets)
 
     return ForecastData(parts=parts, inputs=inputs, arrays=[windows(frame) for frame in inputs],
-                        scaler=scaler, target=target, seq_len=seq_len, horizon=horizon, sequence_targets=sequence_targets)
+                        scaler=scaler, target=target, seq_len=seq_len, horizon=horizon,
+                        sequence_targets=sequence_targets)

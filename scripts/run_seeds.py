@@ -3,7 +3,8 @@
 The course asserts what it demonstrates, and a claim about a trained model must hold for any seed, not only
 the one the notebook is stored with: training on another CPU differs as much as a seed change does. This
 script replaces the Setup cell's ``SEED = 0`` line (any integer) with ``SEED = <seed>``, executes the
-notebook in a fresh kernel (nothing is written back), and lists every cell that raised, with its ``assert`` line.
+notebook in a fresh kernel (nothing is written back), and lists every cell that raised, with its
+``assert`` line.
 
     python scripts/run_seeds.py                      # seeds 1 and 2, every course notebook
     python scripts/run_seeds.py --seeds 3 4 notebooks/04_sentiment.ipynb
