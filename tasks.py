@@ -2,6 +2,7 @@
 
     python3 tasks.py lab     # create .venv, install the course, open it in JupyterLab
     python3 tasks.py test    # create .venv, install the course and its tests, run ruff, pytest and nbval
+    python3 tasks.py seeds   # rerun every course notebook with SEED = 1 and SEED = 2; report failed claims
 
 Both create (or reuse) a virtual environment in `.venv` beside this file, so nothing is installed system-wide.
 Set RNNCOURSE_VENV to use another folder.
@@ -53,10 +54,17 @@ def test() -> None:
     run(PYTHON, "-m", "pytest", *sys.argv[2:])
 
 
+def seeds() -> None:
+    """Every claim about a trained model must hold for any seed: rerun the notebooks with other seeds."""
+    install("course,test")
+    run(PYTHON, "scripts/run_seeds.py", *sys.argv[2:])
+
+
 def main() -> None:
-    commands = {"lab": lab, "test": test}
+    commands = {"lab": lab, "test": test, "seeds": seeds}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
-        sys.exit(f"usage: python3 tasks.py {{{'|'.join(commands)}}} [pytest arguments for test]")
+        sys.exit(f"usage: python3 tasks.py {{{'|'.join(commands)}}} [pytest arguments for test | "
+                 f"scripts/run_seeds.py arguments for seeds]")
     try:
         commands[sys.argv[1]]()
     except subprocess.CalledProcessError as err:

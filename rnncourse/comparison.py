@@ -1,0 +1,405 @@
+"""Vanilla RNN, LSTM and GRU side by side: one recipe for every cell, four tasks, measured over seeds.
+
+This is the experiment of notebook 5, written once so that the notebook's live runs and the full study in
+``benchmarks/compare_cells.py`` (which writes the committed table ``benchmarks/results/compare_cells.csv``)
+are the same code. Everything but the recurrent layer is fixed per task: one recurrent layer of
+``UNITS`` units, the same inputs, Adam with ``clipnorm=1.0``, the same learning rate, batch size and epoch
+budget, and early stopping on a validation set with the best weights restored
+(``experiments.fit_with_early_stopping``).
+
+The tasks (``TASKS``):
+
+- ``recall``: ``datasets.make_delayed_recall`` at lag 30 without distractors; test accuracy (chance 1/8);
+- ``adding``: ``datasets.make_adding_problem`` of length 100; test MAE (predicting the mean scores 1/3);
+- ``ridership``: Chicago ridership one day ahead from 28-day windows, the recipe of notebook 3
+  (``timeseries.make_forecast_data``, Huber loss); test MAE in thousands of riders, next to seasonal naive;
+- ``sentiment``: the movie-review sentences of notebook 4 (``TextVectorization``, a masked ``Embedding``);
+  test accuracy, next to the bag-of-words baseline.
+
+Example:
+    >>> result = run_task("recall", "GRU", seed=0, budget="smoke")
+    >>> sorted(result)
+    ['epochs', 'parameters', 's / epoch', 'test']
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import cache
+
+import keras
+import numpy as np
+import pandas as pd
+
+from rnncourse import baselines, datasets, metrics, text
+from rnncourse.experiments import fit_with_early_stopping
+from rnncourse.layers import VanillaRNN
+from rnncourse.timeseries import make_forecast_data
+
+__all__ = ["CELLS", "TASKS", "UNITS", "Task", "make_cell", "run_task", "baseline", "load_results",
+           "verdicts"]
+
+UNITS = 32
+CELLS = ("vanilla RNN", "LSTM", "GRU")
+BUDGETS = ("full", "smoke")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task of the comparison and its training budget (the same for every cell)."""
+
+    name: str
+    metric: str  # what "test" means: "accuracy" (higher is better) or "MAE" (lower is better)
+    learning_rate: float
+    batch_size: int
+    max_epochs: int
+    patience: int
+    monitor: str
+    baseline: str  # the baseline to beat, named
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.metric == "accuracy"
+
+
+# The memory tasks start on a plateau (chance, or predicting the mean) that early stopping would mistake for
+# convergence: they train for their whole budget (patience = max_epochs) and keep the best validation epoch.
+TASKS = {
+    "recall": Task("recall", "accuracy", 1e-2, 32, 8, 8, "val_accuracy", "chance (1/8)"),
+    "adding": Task("adding", "MAE", 2e-2, 32, 10, 10, "val_mae", "predict the mean"),
+    "ridership": Task("ridership", "MAE", 3e-3, 64, 30, 5, "val_mae", "seasonal naive"),
+    "sentiment": Task("sentiment", "accuracy", 2e-3, 64, 8, 2, "val_loss", "bag of words"),
+}
+
+RECALL_LAG, RECALL_TRAIN = 30, 2000
+ADD_LEN, ADD_TRAIN = 100, 4000
+HELD_OUT = 1000  # validation and test sequences of the synthetic tasks
+FORECAST_SEQ_LEN = 28  # four weeks, as in notebook 3
+TEXT_LEN, VOCAB, EMBED_DIM = 32, 10_000, 32
+
+
+def make_cell(kind: str, units: int = UNITS, **kwargs) -> keras.layers.Layer:
+    """The recurrent layer under test: ``"vanilla RNN"`` (``VanillaRNN``), ``"LSTM"`` or ``"GRU"``.
+
+    Args:
+        kind: one of ``CELLS``.
+        units: size of the hidden state. Default: ``UNITS`` (32).
+        **kwargs: passed on to the layer (e.g. ``return_sequences=True``).
+
+    Returns:
+        A new, unbuilt Keras layer.
+
+    Raises:
+        KeyError: for an unknown ``kind``.
+
+    Example:
+        >>> make_cell("LSTM").units
+        32
+    """
+    layers = {"vanilla RNN": VanillaRNN, "LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}
+    if kind not in layers:
+        raise KeyError(f"make_cell expects kind to be one of {list(layers)}, got {kind!r}")
+    return layers[kind](units, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------------ data
+@cache
+def _recall_data(seed: int):
+    parts = [
+        datasets.make_delayed_recall(n, lag=RECALL_LAG, distractors=False, seed=1000 * k + seed)
+        for k, n in enumerate((RECALL_TRAIN, HELD_OUT, HELD_OUT))
+    ]
+    return parts
+
+
+@cache
+def _adding_data(seed: int):
+    return [
+        datasets.make_adding_problem(n, seq_len=ADD_LEN, seed=1000 * k + seed)
+        for k, n in enumerate((ADD_TRAIN, HELD_OUT, HELD_OUT))
+    ]
+
+
+@cache
+def _ridership_data():
+    rides = datasets.load_chicago_ridership()[["ridership"]]
+    return make_forecast_data(rides, seq_len=FORECAST_SEQ_LEN)
+
+
+@cache
+def _sentiment_data():
+    reviews = datasets.load_sentiment("movie_reviews")
+    (tr_text, tr_y), (va_text, va_y), (te_text, te_y) = text.stratified_split(
+        reviews["text"].tolist(), reviews["label"].to_numpy(), val=0.15, test=0.15, seed=0
+    )
+    vectorizer = text.make_vectorizer(tr_text, max_tokens=VOCAB, seq_len=TEXT_LEN)
+
+    def ids(texts):
+        return vectorizer(np.asarray(texts, dtype=object)).numpy()
+
+    return {
+        "train": (ids(tr_text), tr_y),
+        "val": (ids(va_text), va_y),
+        "test": (ids(te_text), te_y),
+        "texts": (tr_text, te_text),
+        "vocab_size": vectorizer.vocabulary_size(),
+    }
+
+
+def baseline(task: str) -> float:
+    """The test score of the task's baseline (``Task.baseline``), on the same test data as the cells.
+
+    Args:
+        task: one of ``TASKS``.
+
+    Returns:
+        Accuracy or MAE, as the task's ``metric`` (ridership in thousands of riders).
+
+    Example:
+        >>> round(baseline("recall"), 3)
+        0.125
+    """
+    if task not in TASKS:
+        raise KeyError(f"baseline expects task to be one of {list(TASKS)}, got {task!r}")
+    if task == "recall":
+        return 1 / 8
+    if task == "adding":
+        (_, y_train), _, (_, y_test) = _adding_data(0)
+        return metrics.mae(y_test, np.full_like(y_test, y_train.mean()))
+    if task == "ridership":
+        data = _ridership_data()
+        return metrics.mae(
+            data.truth("test"), data.unscale(baselines.seasonal_naive_forecast(data.X_test, season=7))
+        )
+    data = _sentiment_data()
+    (train_texts, test_texts), (_, y_train), (_, y_test) = data["texts"], data["train"], data["test"]
+    return metrics.accuracy(y_test, baselines.bag_of_words_baseline(train_texts, y_train).predict(test_texts))
+
+
+# --------------------------------------------------------------------------------------------- training
+def _model(task: Task, kind: str, input_shape, embedding: int | None = None) -> keras.Model:
+    layers: list = [keras.Input(input_shape, dtype="int64" if embedding else "float32")]
+    if embedding:
+        layers.append(keras.layers.Embedding(embedding, EMBED_DIM, mask_zero=True))
+    layers.append(make_cell(kind))
+    if task.name == "recall":
+        head, loss, metric = (
+            keras.layers.Dense(8, activation="softmax"),
+            "sparse_categorical_crossentropy",
+            "accuracy",
+        )
+    elif task.name == "sentiment":
+        head, loss, metric = keras.layers.Dense(1, activation="sigmoid"), "binary_crossentropy", "accuracy"
+    else:
+        head, loss, metric = keras.layers.Dense(1), "huber", "mae"
+    model = keras.Sequential([*layers, head], name=f"{task.name}_{kind.replace(' ', '_')}")
+    model.compile(keras.optimizers.Adam(task.learning_rate, clipnorm=1.0), loss=loss, metrics=[metric])
+    return model
+
+
+class _StopWhenSolved(keras.callbacks.Callback):
+    """Stop training once the validation metric passes a threshold: a solved task needs no more epochs."""
+
+    def __init__(self, monitor: str, threshold: float, higher_is_better: bool):
+        super().__init__()
+        self.monitor, self.threshold, self.higher_is_better = monitor, threshold, higher_is_better
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            return
+        if value >= self.threshold if self.higher_is_better else value <= self.threshold:
+            self.model.stop_training = True
+
+
+def run_task(
+    task: str,
+    cell: str,
+    seed: int,
+    budget: str = "full",
+    return_model: bool = False,
+    solved_at: float | None = None,
+):
+    """Train one cell on one task with one seed, using the task's recipe, and measure it.
+
+    Args:
+        task: one of ``TASKS`` (``"recall"``, ``"adding"``, ``"ridership"``, ``"sentiment"``).
+        cell: one of ``CELLS``.
+        seed: seeds the weights, the batch order and (synthetic tasks) the data.
+        budget: ``"full"`` (the task's epoch budget) or ``"smoke"`` (one epoch, a tenth of the data: for
+            tests). Default: ``"full"``.
+        return_model: also return the trained model. Default: ``False``.
+        solved_at: stop as soon as the validation metric that the task monitors (``Task.monitor``) reaches
+            this value (at least it for accuracies, at most for errors): notebook 5 uses it to keep its live
+            runs short. Default: ``None`` (the task's whole budget, as in the committed table).
+
+    Returns:
+        ``{"test": score, "epochs": epochs run, "s / epoch": mean training seconds per epoch,
+        "parameters": count}`` (and the model, as ``(result, model)``, with ``return_model=True``). The
+        score is the task's ``metric`` on its test data, in the data's own units.
+
+    Raises:
+        KeyError: for an unknown task, cell or budget.
+
+    Example:
+        >>> result = run_task("adding", "vanilla RNN", seed=0, budget="smoke")
+        >>> result["epochs"], result["parameters"]
+        (1, 1153)
+    """
+    if task not in TASKS:
+        raise KeyError(f"run_task expects task to be one of {list(TASKS)}, got {task!r}")
+    if cell not in CELLS:
+        raise KeyError(f"run_task expects cell to be one of {list(CELLS)}, got {cell!r}")
+    if budget not in BUDGETS:
+        raise KeyError(f"run_task expects budget to be one of {list(BUDGETS)}, got {budget!r}")
+    spec = TASKS[task]
+    smoke = budget == "smoke"
+    keras.utils.set_random_seed(seed)
+    if task in ("recall", "adding"):
+        (x, y), (x_val, y_val), (x_test, y_test) = (_recall_data if task == "recall" else _adding_data)(seed)
+        model = _model(spec, cell, x.shape[1:])
+    elif task == "ridership":
+        data = _ridership_data()
+        (x, y), (x_val, y_val), (x_test, y_test) = (data.windows(p) for p in data.PARTS)
+        model = _model(spec, cell, x.shape[1:])
+    else:
+        data = _sentiment_data()
+        (x, y), (x_val, y_val), (x_test, y_test) = data["train"], data["val"], data["test"]
+        model = _model(spec, cell, x.shape[1:], embedding=data["vocab_size"])
+    if smoke:
+        x, y = x[: len(x) // 10], y[: len(y) // 10]
+    start = time.perf_counter()
+    history = fit_with_early_stopping(
+        model,
+        x,
+        y,
+        (x_val, y_val),
+        monitor=spec.monitor,
+        patience=spec.patience,
+        max_epochs=1 if smoke else spec.max_epochs,
+        batch_size=spec.batch_size,
+        callbacks=[]
+        if solved_at is None
+        else [_StopWhenSolved(spec.monitor, solved_at, higher_is_better=spec.monitor != "val_mae")],
+    )
+    seconds = time.perf_counter() - start
+    epochs = len(history.epoch)
+    predictions = keras.ops.convert_to_numpy(model(x_test, training=False))  # (no retracing of predict)
+    if task == "recall":
+        score = metrics.accuracy(y_test, predictions.argmax(axis=-1))
+    elif task == "sentiment":
+        score = metrics.accuracy(y_test, (predictions[:, 0] > 0.5).astype(int))
+    elif task == "adding":
+        score = metrics.mae(y_test, predictions[:, 0])
+    else:
+        score = metrics.mae(data.truth("test"), data.unscale(predictions[:, 0]))
+    result = {
+        "test": float(score),
+        "epochs": epochs,
+        "s / epoch": seconds / epochs,
+        "parameters": int(model.count_params()),
+    }
+    return (result, model) if return_model else result
+
+
+def load_results(path) -> tuple[pd.DataFrame, dict]:
+    """Read a results table written by ``benchmarks/compare_cells.py``: the rows and the provenance.
+
+    Args:
+        path: the CSV file (``benchmarks/results/compare_cells.csv`` in the repository).
+
+    Returns:
+        ``(results, provenance)``: a tidy DataFrame with columns ``task, cell, seed, metric, value`` and a
+        dict of the ``# key: value`` lines at the top of the file (versions, CPU, date, wall time, seeds).
+
+    Raises:
+        FileNotFoundError: if the file does not exist.
+        ValueError: if its columns are not those of a comparison table.
+    """
+    provenance = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                break
+            key, _, value = line[1:].partition(":")
+            provenance[key.strip()] = value.strip()
+    results = pd.read_csv(path, comment="#")
+    expected = ["task", "cell", "seed", "metric", "value"]
+    if list(results.columns) != expected:
+        raise ValueError(
+            f"load_results expects the columns {expected}, got {list(results.columns)} in {path}"
+        )
+    return results, provenance
+
+
+def _spread(values: pd.Series, digits: int) -> str:
+    std = values.std(ddof=1) if len(values) > 1 else float("nan")
+    std_text = "" if np.isnan(std) else f" ± {std:.{digits}f}"
+    return f"{values.mean():.{digits}f}{std_text}"
+
+
+def verdicts(results: pd.DataFrame, digits: int = 2) -> dict[str, str]:
+    """One sentence per task, drawn from a comparison table: who is best, who is clearly behind, the baseline.
+
+    "Clearly" means the ranges over the seeds do not overlap: every seed of the better cell beats every seed
+    of the other. Cells whose ranges overlap are called level with each other.
+
+    Args:
+        results: the table of ``load_results`` (columns ``task, cell, seed, metric, value``).
+        digits: decimals in the numbers quoted. Default: ``2``.
+
+    Returns:
+        ``{task: sentence}`` in the order of ``TASKS``, for the tasks present in ``results``.
+
+    Raises:
+        ValueError: if ``results`` has no ``test`` rows.
+
+    Example:
+        >>> rows = [("recall", c, s, "test", v) for c, vals in
+        ...         [("vanilla RNN", [1.0, 1.0]), ("LSTM", [0.99, 1.0]), ("GRU", [0.13, 0.12])]
+        ...         for s, v in enumerate(vals)] + [("recall", "baseline", -1, "test", 0.125)]
+        >>> table = pd.DataFrame(rows, columns=["task", "cell", "seed", "metric", "value"])
+        >>> for part in verdicts(table)["recall"].split("; "):
+        ...     print(part)
+        recall (accuracy, 2 seeds): best vanilla RNN 1.00 ± 0.00
+        level with it: LSTM 0.99 ± 0.01
+        clearly behind: GRU 0.12 ± 0.01
+        baseline chance (1/8) 0.12: beaten on every seed by vanilla RNN, LSTM.
+    """
+    tests = results[results["metric"] == "test"]
+    if tests.empty:
+        raise ValueError("verdicts expects a comparison table with 'test' rows, got none")
+    sentences = {}
+    for name, task in TASKS.items():
+        rows = tests[tests["task"] == name]
+        if rows.empty:
+            continue
+        sign = 1 if task.higher_is_better else -1
+        cells = {c: rows[rows["cell"] == c]["value"] for c in CELLS if (rows["cell"] == c).any()}
+        best = max(cells, key=lambda c: sign * cells[c].mean())
+        worst_of_best = (cells[best] * sign).min()
+        behind = [c for c in cells if c != best and (cells[c] * sign).max() < worst_of_best]
+        level = [c for c in cells if c != best and c not in behind]
+        n_seeds = len(cells[best])
+        parts = [f"{name} ({task.metric}, {n_seeds} seeds): best {best} {_spread(cells[best], digits)}"]
+        if level:
+            parts.append("level with it: " + ", ".join(f"{c} {_spread(cells[c], digits)}" for c in level))
+        if behind:
+            parts.append("clearly behind: " + ", ".join(f"{c} {_spread(cells[c], digits)}" for c in behind))
+        sentence = "; ".join(parts)
+        base = rows[rows["cell"] == "baseline"]["value"]
+        if not base.empty:
+            base_value = float(base.iloc[0])
+            every = [c for c in cells if (cells[c] * sign).min() > sign * base_value]
+            on_mean = [c for c in cells if c not in every and sign * cells[c].mean() > sign * base_value]
+            text = f"; baseline {task.baseline} {base_value:.{digits}f}: "
+            if every:
+                text += "beaten on every seed by " + ", ".join(every)
+            if on_mean:
+                text += (", " if every else "") + "beaten on the mean only by " + ", ".join(on_mean)
+            if not every and not on_mean:
+                text += "not beaten by any cell"
+            sentence += text
+        sentences[name] = sentence + "."
+    return sentences
