@@ -21,6 +21,7 @@ import subprocess
 import sys
 import sysconfig
 import tarfile
+import tomllib
 import venv
 import zipfile
 from pathlib import Path
@@ -29,8 +30,7 @@ import pytest
 
 import rnncourse
 from rnncourse import datasets
-
-pytestmark = pytest.mark.slow
+from rnncourse.__main__ import main
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "notebooks" / "exercises" / "solutions" / "01_the_rnn_unit_exercises.ipynb"
@@ -43,6 +43,16 @@ def _run(command: list, **kwargs) -> subprocess.CompletedProcess:
         f"{' '.join(map(str, command))} exited with {result.returncode}:\n{result.stdout}\n{result.stderr}"
     )
     return result
+
+
+def test_one_version_number(capsys):
+    # pyproject.toml reads the version from rnncourse.__version__ and writes none of its own.
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "rnncourse.__version__"}
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out == f"rnncourse {rnncourse.__version__}\n"
 
 
 def _not_source(folder: str, names: list[str]) -> set[str]:
@@ -67,11 +77,13 @@ def dists(tmp_path_factory) -> dict[str, Path]:
     return {kind: files[0] for kind, files in built.items()}
 
 
+@pytest.mark.slow
 def test_twine_check_passes_on_sdist_and_wheel(dists):
     result = _run([sys.executable, "-m", "twine", "check", "--strict", dists["sdist"], dists["wheel"]])
     assert result.stdout.count("PASSED") == 2, result.stdout
 
 
+@pytest.mark.slow
 def test_wheel_holds_the_package_and_the_data_files(dists):
     wheel = dists["wheel"]
     assert wheel.name == f"rnncourse-{rnncourse.__version__}-py3-none-any.whl"
@@ -97,6 +109,7 @@ def test_wheel_holds_the_package_and_the_data_files(dists):
     assert any(r.startswith("keras>=") for r in fields.get_all("Requires-Dist"))
 
 
+@pytest.mark.slow
 def test_sdist_holds_what_the_wheel_is_built_from(dists):
     with tarfile.open(dists["sdist"]) as archive:
         root = f"rnncourse-{rnncourse.__version__}/"
@@ -163,6 +176,7 @@ print(".keras save/load round trip: same class, same outputs")
 """
 
 
+@pytest.mark.slow
 def test_wheel_works_outside_the_checkout(dists, tmp_path):
     assert not tmp_path.resolve().is_relative_to(REPO)
     env_dir, work = tmp_path / "venv", tmp_path / "work"
