@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import importlib
 
+# The one place the version is written: pyproject.toml reads it (dynamic version), `rnncourse --version`
+# prints it. Record each release in CHANGELOG.md.
 __version__ = "0.1.0"
 
 _SUBMODULES = (

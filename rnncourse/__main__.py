@@ -1,4 +1,5 @@
-"""Command line: `rnncourse grade NOTEBOOK... [--json FILE]` (also `python -m rnncourse grade ...`).
+"""Command line: `rnncourse grade NOTEBOOK... [--json FILE]` (also `python -m rnncourse grade ...`), and
+`rnncourse --version`.
 
 Exit status: 0 when every notebook was graded (whatever the score), 2 on a usage error or when a notebook
 could not be read or is not an exercise notebook (the others are still graded).
@@ -10,6 +11,8 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+
+import rnncourse
 
 
 def _positive(text: str) -> int:
@@ -26,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     from rnncourse import grader
 
     parser = argparse.ArgumentParser(prog="rnncourse", description="Tools for the rnncourse notebooks.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {rnncourse.__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser(
         "grade",

@@ -23,7 +23,9 @@ Synthetic tasks (NumPy, reproducible from `seed`, float32 inputs), each with a d
 Where files are looked up:
 
 - The CSV files: the folder named by the environment variable `RNNCOURSE_DATA_DIR` if set, else the
-  `datasets/` folder of the repository this package sits in (an editable install, `pip install -e .`).
+  files installed with the package. They live in the repository's `datasets/` folder, which the build
+  installs as the package `rnncourse._data`; `importlib.resources` finds it in a wheel (`site-packages/
+  rnncourse/_data/`) and, in an editable install (`pip install -e .`), in the clone's `datasets/` folder.
 - The sentiment cache: the `cache_dir` argument, else the environment variable `RNNCOURSE_CACHE`, else
   `~/.cache/rnncourse`.
 
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import importlib.resources
 import io
 import math
 import numbers
@@ -86,22 +89,35 @@ _FILES: dict[str, str] = {
 }
 
 
-def _repo_data_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "datasets"
+_DATA_PACKAGE = "rnncourse._data"  # the repository's datasets/ folder, as installed (see pyproject.toml)
+
+
+def _packaged_data_dir() -> Path:
+    """Where the installed package keeps the CSV files, found with importlib.resources."""
+    try:
+        folder = importlib.resources.files(_DATA_PACKAGE)
+    except ModuleNotFoundError:
+        # Imported from a clone without installing it (or with an editable install made before the data
+        # became a package): the files are in the clone's datasets/ folder, if anywhere.
+        return Path(__file__).resolve().parent.parent / "datasets"
+    if not isinstance(folder, Path):  # e.g. a zip import; the loaders read plain files
+        raise DatasetError(f"the data files of {_DATA_PACKAGE} are not in a folder on disk ({folder})")
+    return folder
 
 
 def data_dir() -> Path:
-    """The folder the CSV loaders read: `$RNNCOURSE_DATA_DIR` if set, else the repository's `datasets/`.
+    """The folder the CSV loaders read: `$RNNCOURSE_DATA_DIR` if set, else the files installed with rnncourse.
 
     Returns:
-        The folder as a `Path` (not checked for existence; the loaders do that).
+        The folder as a `Path` (not checked for existence; the loaders do that): the clone's `datasets/`
+        folder in an editable install, `.../site-packages/rnncourse/_data` in a regular one.
 
     Example:
-        >>> data_dir().name   # 'datasets' in a clone of the course repository
+        >>> data_dir().name   # 'datasets' in an editable install of a clone, '_data' in an installed wheel
         'datasets'
     """
     override = os.environ.get(DATA_DIR_ENV)
-    return Path(override).expanduser() if override else _repo_data_dir()
+    return Path(override).expanduser() if override else _packaged_data_dir()
 
 
 def _read_checked_csv(dataset: str, filename: str, directory: str | os.PathLike | None) -> pd.DataFrame:
@@ -111,13 +127,14 @@ def _read_checked_csv(dataset: str, filename: str, directory: str | os.PathLike 
     elif os.environ.get(DATA_DIR_ENV):
         folder, origin = data_dir(), f"the environment variable {DATA_DIR_ENV}"
     else:
-        folder, origin = _repo_data_dir(), "the repository's datasets/ folder next to the rnncourse package"
+        folder, origin = _packaged_data_dir(), f"the files installed with rnncourse as {_DATA_PACKAGE}"
     path = folder / filename
     if not path.is_file():
         raise DatasetError(
-            f"{dataset}: data file {filename} not found in {folder} (from {origin}). The CSV files live in "
-            "the course repository's datasets/ folder, so install the course from a clone with "
-            f"`pip install -e .`, or set {DATA_DIR_ENV} to the folder that holds {filename}."
+            f"{dataset}: data file {filename} not found in {folder} (from {origin}). The CSV files ship "
+            "with the package (from the course repository's datasets/ folder): reinstall rnncourse from a "
+            "clone with `pip install -e .` or from its wheel with `pip install --force-reinstall --no-deps "
+            f"WHEEL`, or set {DATA_DIR_ENV} to the folder that holds {filename}."
         )
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
@@ -125,8 +142,9 @@ def _read_checked_csv(dataset: str, filename: str, directory: str | os.PathLike 
     if digest != expected:
         raise DatasetError(
             f"{dataset}: {path} does not have the expected contents (sha256 {digest}, expected {expected}). "
-            "The file was changed or damaged; restore it with `git checkout -- datasets/` (or download the "
-            "repository again), or rebuild it with `python scripts/build_datasets.py`."
+            "The file was changed or damaged; in a clone of the course, restore it with `git checkout -- "
+            "datasets/` or rebuild it with `python scripts/build_datasets.py`; in an installed rnncourse, "
+            "reinstall it (`pip install --force-reinstall --no-deps` with the wheel or address you used)."
         )
     try:
         frame = pd.read_csv(io.BytesIO(data), compression="gzip", index_col=0, parse_dates=[0])

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.resources
 import io
 import re
 import shutil
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -169,14 +171,36 @@ def test_missing_data_folder_says_where_it_looked(tmp_path):
     assert "pip install -e ." in message and "RNNCOURSE_DATA_DIR" in message
 
 
-def test_non_editable_install_says_where_it_looked(tmp_path, monkeypatch):
-    # Installed into site-packages, the package has no datasets/ folder beside it.
-    site = tmp_path / "site-packages" / "datasets"
-    monkeypatch.setattr(datasets, "_repo_data_dir", lambda: site)
+def test_data_found_through_importlib_resources():
+    # pyproject.toml installs the repository's datasets/ folder as the package rnncourse._data; the editable
+    # install the tests run in maps it back to the clone's folder (tests/test_packaging.py checks a wheel).
+    assert importlib.resources.files("rnncourse._data") == REPO / "datasets"
+    assert datasets._packaged_data_dir() == REPO / "datasets"
+
+
+def test_uninstalled_clone_falls_back_to_its_datasets_folder(monkeypatch):
+    # Imported from a clone without installing it (no rnncourse._data to import): the clone's datasets/.
+    monkeypatch.setattr(datasets, "_DATA_PACKAGE", "rnncourse._no_such_data_package")
+    assert datasets.data_dir() == REPO / "datasets"
+    assert datasets.load_stock_prices().shape == (3270, 4)
+
+
+def test_data_folder_is_not_a_top_level_package(monkeypatch):
+    # Python started in the repository root must not hand the data folder over as a package `datasets`.
+    monkeypatch.syspath_prepend(str(REPO))
+    monkeypatch.delitem(sys.modules, "datasets", raising=False)
+    with pytest.raises(ImportError, match=r"rnncourse's data files and is not the package 'datasets'"):
+        importlib.import_module("datasets")
+
+
+def test_installed_package_without_data_says_where_it_looked(tmp_path, monkeypatch):
+    # A broken install: the package has no data files where they should be.
+    site = tmp_path / "site-packages" / "rnncourse" / "_data"
+    monkeypatch.setattr(datasets, "_packaged_data_dir", lambda: site)
     with pytest.raises(DatasetError) as info:
         datasets.load_electricity_demand()
     message = str(info.value)
-    assert str(site) in message and "next to the rnncourse package" in message
+    assert str(site) in message and "installed with rnncourse as rnncourse._data" in message
     assert "pip install -e ." in message and "RNNCOURSE_DATA_DIR" in message
 
 
