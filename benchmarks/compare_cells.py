@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             with RUNS.open("a") as handle:
                 handle.write(json.dumps(run) + "\n")
             print(
-                f"{time.perf_counter() - start:6.0f} s  {run['task']:9s} {run['cell']:11s} seed {run['seed']}: "
+                f"{time.perf_counter() - start:6.0f} s  {run['task']:9s} {run['cell']:11s} "
+                f"seed {run['seed']}: "
                 f"test {run['test']:.4f}, {run['epochs']} epochs, {run['s / epoch']:.2f} s/epoch",
                 flush=True,
             )
@@ -124,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         "written by": "benchmarks/compare_cells.py (rnncourse.comparison.run_task)",
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "seeds": " ".join(map(str, seeds)),
-        "versions": f"python {platform.python_version()}, keras {keras.__version__}, tensorflow {tf.__version__}, "
-        f"numpy {np.__version__}, pandas {pd.__version__}",
+        "versions": f"python {platform.python_version()}, keras {keras.__version__}, "
+        f"tensorflow {tf.__version__}, numpy {np.__version__}, pandas {pd.__version__}",
         "cpu": f"{_cpu_model()} ({os.cpu_count()} logical cores), {args.jobs} runs at once, 1 thread each",
         "wall time": f"{wall:.0f} s for the {len(todo)} runs of this invocation",
         "baseline rows": "cell 'baseline', seed -1: "
