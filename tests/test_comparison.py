@@ -1,0 +1,127 @@
+"""Tests for rnncourse.comparison and the committed five-seed table behind notebook 5's verdicts."""
+
+import doctest
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnncourse import comparison
+from rnncourse.comparison import CELLS, TASKS, load_results, make_cell, run_task, verdicts
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLE = ROOT / "benchmarks" / "results" / "compare_cells.csv"
+NOTEBOOK = ROOT / "notebooks" / "05_lstm_gru.ipynb"
+
+
+def test_docstring_examples():
+    result = doctest.testmod(comparison, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 5 and result.failed == 0
+
+
+# ------------------------------------------------------------------------------------- the committed table
+def test_committed_table_schema_and_provenance():
+    results, provenance = load_results(TABLE)
+    assert list(results.columns) == ["task", "cell", "seed", "metric", "value"]
+    for key in ("date", "seeds", "versions", "cpu", "wall time"):
+        assert provenance.get(key), f"provenance line '# {key}: ...' missing"
+    assert "keras" in provenance["versions"] and "tensorflow" in provenance["versions"]
+    seeds = [int(s) for s in provenance["seeds"].split()]
+    assert len(seeds) >= 5, "the full study runs at least five seeds"
+    runs = results[results["cell"] != "baseline"]
+    # every task x cell x seed has exactly the four metrics, all finite
+    counts = runs.groupby(["task", "cell", "seed"])["metric"].apply(sorted)
+    assert len(counts) == len(TASKS) * len(CELLS) * len(seeds)
+    assert all(m == ["epochs", "parameters", "s / epoch", "test"] for m in counts)
+    assert set(runs["seed"]) == set(seeds) and np.isfinite(runs["value"]).all()
+    baselines = results[results["cell"] == "baseline"]
+    assert sorted(baselines["task"]) == sorted(TASKS) and (baselines["metric"] == "test").all()
+    # test scores in range: accuracies in [0, 1], errors positive
+    for name, task in TASKS.items():
+        scores = runs[(runs["task"] == name) & (runs["metric"] == "test")]["value"]
+        assert (scores > 0).all() and (not task.higher_is_better or (scores <= 1).all())
+    # parameters are the same for every seed and match the layer formula for the recall task (8 features)
+    params = runs.query("metric == 'parameters' and task == 'recall'").groupby("cell")["value"].unique()
+    assert params["vanilla RNN"].tolist() == [(8 + 32 + 1) * 32 + 33 * 8]
+
+
+def _stored_outputs(cell_marker: str) -> str:
+    nb = json.loads(NOTEBOOK.read_text())
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code" and cell_marker in "".join(c["source"])]
+    assert len(cells) == 1, cell_marker
+    return "".join("".join(o.get("text", "")) for o in cells[0]["outputs"])
+
+
+def test_notebook_verdicts_match_the_committed_table():
+    results, _ = load_results(TABLE)
+    stored = _stored_outputs("verdicts = comparison.verdicts(study)")
+    expected = "".join(f"- {sentence}\n" for sentence in verdicts(results).values())
+    assert stored == expected, "notebook 5 was executed against another table: re-execute it"
+
+
+# ------------------------------------------------------------------------------------------------ verdicts
+def _table(values: dict, task="ridership", baseline=None):
+    rows = [(task, cell, seed, "test", v) for cell, vals in values.items() for seed, v in enumerate(vals)]
+    if baseline is not None:
+        rows.append((task, "baseline", -1, "test", baseline))
+    return pd.DataFrame(rows, columns=["task", "cell", "seed", "metric", "value"])
+
+
+def test_verdicts_lower_is_better_and_overlap():
+    table = _table({"vanilla RNN": [1.0, 1.1], "LSTM": [1.05, 1.2], "GRU": [1.3, 1.4]}, baseline=1.25)
+    sentence = verdicts(table)["ridership"]
+    assert sentence.startswith("ridership (MAE, 2 seeds): best vanilla RNN 1.05 ± 0.07")
+    assert "level with it: LSTM 1.12 ± 0.11" in sentence and "clearly behind: GRU 1.35 ± 0.07" in sentence
+    assert "beaten on every seed by vanilla RNN, LSTM" in sentence
+    assert "GRU" not in sentence.split("baseline")[1]
+
+
+def test_verdicts_baseline_on_the_mean_only_and_not_beaten():
+    table = _table({"vanilla RNN": [0.70, 0.74], "LSTM": [0.74, 0.78], "GRU": [0.60, 0.62]}, task="sentiment",
+                   baseline=0.75)
+    sentence = verdicts(table)["sentiment"]
+    assert "beaten on the mean only by LSTM" in sentence
+    table = _table({"vanilla RNN": [0.70, 0.71], "LSTM": [0.70, 0.72], "GRU": [0.6, 0.7]}, task="sentiment",
+                   baseline=0.75)
+    assert verdicts(table)["sentiment"].endswith("not beaten by any cell.")
+
+
+def test_verdicts_bad_input():
+    with pytest.raises(ValueError, match="'test' rows"):
+        verdicts(pd.DataFrame(columns=["task", "cell", "seed", "metric", "value"]))
+
+
+def test_load_results_bad_columns(tmp_path):
+    path = tmp_path / "table.csv"
+    path.write_text("# date: today\ntask,cell,value\nrecall,GRU,1\n")
+    with pytest.raises(ValueError, match="expects the columns"):
+        load_results(path)
+
+
+# ---------------------------------------------------------------------------------------------- training
+def test_make_cell_kinds_and_unknown():
+    assert [type(make_cell(k)).__name__ for k in CELLS] == ["VanillaRNN", "LSTM", "GRU"]
+    assert make_cell("GRU", units=4, return_sequences=True).return_sequences
+    with pytest.raises(KeyError, match="'RNN'"):
+        make_cell("RNN")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("copying", "LSTM", 0), "task"),
+    (("recall", "RNN", 0), "cell"),
+    (("recall", "LSTM", 0, "half"), "budget"),
+])
+def test_run_task_bad_input(args, message):
+    with pytest.raises(KeyError, match=message):
+        run_task(*args)
+
+
+def test_run_task_smoke_is_seeded_and_stops_when_solved():
+    first = run_task("recall", "vanilla RNN", seed=3, budget="smoke")
+    again = run_task("recall", "vanilla RNN", seed=3, budget="smoke")
+    assert first["test"] == again["test"] and first["epochs"] == 1
+    result, model = run_task("adding", "GRU", seed=0, budget="smoke", return_model=True, solved_at=10.0)
+    assert result["epochs"] == 1
+    assert model.count_params() == result["parameters"] == 3 * (2 + 32 + 2) * 32 + 33
