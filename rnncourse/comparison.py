@@ -343,7 +343,8 @@ def verdicts(results: pd.DataFrame, digits: int = 2) -> dict[str, str]:
     """One sentence per task, drawn from a comparison table: who is best, who is clearly behind, the baseline.
 
     "Clearly" means the ranges over the seeds do not overlap: every seed of the better cell beats every seed
-    of the other. Cells whose ranges overlap are called level with each other.
+    of the other. Cells whose ranges overlap are called level with each other. A cell beats the baseline "on
+    every seed" or "on the mean only" (better by more than 5 % of the baseline), or not at all.
 
     Args:
         results: the table of ``load_results`` (columns ``task, cell, seed, metric, value``).
@@ -391,8 +392,10 @@ def verdicts(results: pd.DataFrame, digits: int = 2) -> dict[str, str]:
         base = rows[rows["cell"] == "baseline"]["value"]
         if not base.empty:
             base_value = float(base.iloc[0])
-            every = [c for c in cells if (cells[c] * sign).min() > sign * base_value]
-            on_mean = [c for c in cells if c not in every and sign * cells[c].mean() > sign * base_value]
+            # "beaten" means better by more than 5 % of the baseline: a cell level with it has not beaten it
+            margin = 0.05 * abs(base_value)
+            every = [c for c in cells if (sign * (cells[c] - base_value)).min() > margin]
+            on_mean = [c for c in cells if c not in every and sign * (cells[c].mean() - base_value) > margin]
             text = f"; baseline {task.baseline} {base_value:.{digits}f}: "
             if every:
                 text += "beaten on every seed by " + ", ".join(every)

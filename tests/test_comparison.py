@@ -70,7 +70,7 @@ def _table(values: dict, task="ridership", baseline=None):
 
 
 def test_verdicts_lower_is_better_and_overlap():
-    table = _table({"vanilla RNN": [1.0, 1.1], "LSTM": [1.05, 1.2], "GRU": [1.3, 1.4]}, baseline=1.25)
+    table = _table({"vanilla RNN": [1.0, 1.1], "LSTM": [1.05, 1.2], "GRU": [1.3, 1.4]}, baseline=1.4)
     sentence = verdicts(table)["ridership"]
     assert sentence.startswith("ridership (MAE, 2 seeds): best vanilla RNN 1.05 ± 0.07")
     assert "level with it: LSTM 1.12 ± 0.11" in sentence and "clearly behind: GRU 1.35 ± 0.07" in sentence
@@ -79,13 +79,21 @@ def test_verdicts_lower_is_better_and_overlap():
 
 
 def test_verdicts_baseline_on_the_mean_only_and_not_beaten():
-    table = _table({"vanilla RNN": [0.70, 0.74], "LSTM": [0.74, 0.78], "GRU": [0.60, 0.62]}, task="sentiment",
+    table = _table({"vanilla RNN": [0.70, 0.74], "LSTM": [0.74, 0.86], "GRU": [0.60, 0.62]}, task="sentiment",
                    baseline=0.75)
     sentence = verdicts(table)["sentiment"]
     assert "beaten on the mean only by LSTM" in sentence
     table = _table({"vanilla RNN": [0.70, 0.71], "LSTM": [0.70, 0.72], "GRU": [0.6, 0.7]}, task="sentiment",
                    baseline=0.75)
     assert verdicts(table)["sentiment"].endswith("not beaten by any cell.")
+
+
+def test_verdicts_level_with_the_baseline_is_not_beating_it():
+    # within 5 % of the baseline counts as level with it, on every seed and on the mean
+    table = _table({"vanilla RNN": [0.128, 0.13], "LSTM": [0.9, 1.0], "GRU": [0.128, 0.9]}, task="recall",
+                   baseline=0.125)
+    sentence = verdicts(table)["recall"]
+    assert sentence.endswith("beaten on every seed by LSTM, beaten on the mean only by GRU.")
 
 
 def test_verdicts_bad_input():
