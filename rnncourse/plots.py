@@ -576,8 +576,7 @@ def plot_over_seeds(results: pd.DataFrame, metrics: Sequence[str] | None = None,
             mean = values.mean()
             a.scatter([mean], [y], marker="D", color="black", s=30, zorder=4,
                       label="mean" if y == 0 else None)
-            spread = f" ± {values.std(ddof=1):.3g}" if values.size > 1 else ""
-            a.annotate(f"{_format_value(mean)}{spread}", (values.max(), y), xytext=(6, 0),
+            a.annotate(_format_spread(values), (values.max(), y), xytext=(6, 0),
                        textcoords="offset points", va="center", fontsize=8.5)
         a.set_yticks(range(len(labels)), [str(label) for label in labels])
         a.set_ylim(len(labels) - 0.5, -0.5)
@@ -589,12 +588,23 @@ def plot_over_seeds(results: pd.DataFrame, metrics: Sequence[str] | None = None,
         if a is not axes[0] and has_models:
             a.tick_params(labelleft=False)
     n_seeds = results["seed"].nunique()
-    axes[0].legend(frameon=False, fontsize=8, loc="best", title=f"{n_seeds} seed{'s' * (n_seeds != 1)}",
-                   title_fontsize=8)
+    axes[0].legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.02) if len(axes) == 1
+                   else (0.0, -0.12 - 0.25 / max(n_rows, 1)), ncols=1 if len(axes) == 1 else 2,
+                   title=f"{n_seeds} seed{'s' * (n_seeds != 1)}", title_fontsize=8)
     figure = axes[0].figure
     if title:
         figure.suptitle(title)
     return figure
+
+
+def _format_spread(values: np.ndarray) -> str:
+    """``mean ± std`` with the decimals the spread warrants (two significant digits of the std)."""
+    mean = float(values.mean())
+    if values.size < 2:
+        return _format_value(mean)
+    std = float(values.std(ddof=1))
+    decimals = 2 if std < 1e-12 else int(min(4, max(1, 1 - np.floor(np.log10(std)))))
+    return f"{mean:.{decimals}f} ± {std:.{decimals}f}"
 
 
 def _format_value(value: float) -> str:
