@@ -23,12 +23,11 @@ Example:
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
 
-from rnncourse.timeseries import _check_positive_int
+from rnncourse import arguments
 
 __all__ = [
     "naive_forecast",
@@ -42,15 +41,19 @@ __all__ = [
 
 def _target_history(X, target) -> np.ndarray:
     """The target column of the windows, shape (n, seq_len), from X of shape (n, seq_len, features)."""
-    X = np.asarray(X)
-    if X.ndim == 2:
-        raise ValueError(f"expected windows X of shape (n, seq_len, features), got shape {X.shape}; "
-                         "add the feature axis with X[..., None]")
+    X = _windows(X, "X")
+    target = arguments.integer(target, "target", minimum=0, maximum=X.shape[2] - 1)
+    return X[:, :, target]
+
+
+def _windows(X, name: str) -> np.ndarray:
+    """Input windows of shape (n, seq_len, features): real, finite numbers, at least one window."""
+    X = arguments.numeric_array(X, name)
     if X.ndim != 3:
-        raise ValueError(f"expected windows X of shape (n, seq_len, features), got shape {X.shape}")
-    if isinstance(target, bool) or not isinstance(target, numbers.Integral) or not 0 <= target < X.shape[2]:
-        raise ValueError(f"expected target as a feature position 0..{X.shape[2] - 1} of X, got {target!r}")
-    return X[:, :, int(target)]
+        hint = "; add the feature axis with X[..., None]" if X.ndim == 2 else ""
+        raise ValueError(arguments.message(name, "windows of shape (n, seq_len, features)",
+                                           f"shape {X.shape}{hint}"))
+    return X
 
 
 def _repeat(last: np.ndarray, horizon: int) -> np.ndarray:
@@ -77,7 +80,7 @@ def naive_forecast(X, horizon: int = 1, target: int = 0) -> np.ndarray:
         >>> naive_forecast(np.array([[[1.0], [5.0]]]))
         array([5.])
     """
-    horizon = _check_positive_int(horizon, "horizon")
+    horizon = arguments.positive_int(horizon, "horizon")
     history = _target_history(X, target)
     return _repeat(history[:, -1], horizon)
 
@@ -108,13 +111,13 @@ def seasonal_naive_forecast(X, season: int, horizon: int = 1, target: int = 0) -
         >>> seasonal_naive_forecast(X, season=2, horizon=3)
         array([[2., 3., 2.]])
     """
-    season = _check_positive_int(season, "season")
-    horizon = _check_positive_int(horizon, "horizon")
+    season = arguments.positive_int(season, "season")
+    horizon = arguments.positive_int(horizon, "horizon")
     history = _target_history(X, target)
     seq_len = history.shape[1]
     if season > seq_len:
-        raise ValueError(f"expected a window at least one season long, got seq_len={seq_len} < "
-                         f"season={season}")
+        raise ValueError(arguments.message("season", "a season no longer than the window",
+                                           f"seq_len={seq_len} < season={season}"))
     positions = seq_len - season + np.arange(horizon) % season
     forecast = history[:, positions]
     return forecast[:, 0] if horizon == 1 else forecast
@@ -140,11 +143,12 @@ def moving_average_forecast(X, window: int, horizon: int = 1, target: int = 0) -
         >>> moving_average_forecast(np.array([[[1.0], [2.0], [6.0]]]), window=2)
         array([4.])
     """
-    window = _check_positive_int(window, "window")
-    horizon = _check_positive_int(horizon, "horizon")
+    window = arguments.positive_int(window, "window")
+    horizon = arguments.positive_int(horizon, "horizon")
     history = _target_history(X, target)
     if window > history.shape[1]:
-        raise ValueError(f"expected window <= seq_len, got window={window} > seq_len={history.shape[1]}")
+        raise ValueError(arguments.message("window", "window <= seq_len",
+                                           f"window={window} > seq_len={history.shape[1]}"))
     return _repeat(history[:, -window:].mean(axis=1), horizon)
 
 
@@ -177,34 +181,19 @@ def linear_window_forecast(X_train, y_train, X, alpha: float = 0.0) -> np.ndarra
     """
     from sklearn.linear_model import LinearRegression, Ridge
 
-    X_train, y_train, X = np.asarray(X_train), np.asarray(y_train), np.asarray(X)
-    if X_train.ndim != 3 or X.ndim != 3:
-        raise ValueError(f"expected windows of shape (n, seq_len, features) for X_train and X, got shapes "
-                         f"{X_train.shape} and {X.shape}")
+    X_train, X = _windows(X_train, "X_train"), _windows(X, "X")
+    y_train = arguments.numeric_array(y_train, "y_train", ndim=(1, 2, 3))
     if X_train.shape[1:] != X.shape[1:]:
-        raise ValueError(f"expected X with the window shape of X_train {X_train.shape[1:]}, "
-                         f"got {X.shape[1:]}")
+        raise ValueError(arguments.message("X", f"the window shape of X_train {X_train.shape[1:]}",
+                                           f"{X.shape[1:]}"))
     if len(y_train) != len(X_train):
-        raise ValueError(f"expected one target per training window, got {len(y_train)} targets for "
-                         f"{len(X_train)} windows")
-    if not isinstance(alpha, numbers.Real) or alpha < 0:
-        raise ValueError(f"expected a non-negative number for alpha, got {alpha!r}")
+        raise ValueError(arguments.message("y_train", f"one target per training window ({len(X_train)})",
+                                           f"{len(y_train)} targets for {len(X_train)} windows"))
+    alpha = arguments.number(alpha, "alpha", low=0.0)
     model = Ridge(alpha=alpha) if alpha > 0 else LinearRegression()
     model.fit(X_train.reshape(len(X_train), -1), y_train.reshape(len(y_train), -1))
     forecast = model.predict(X.reshape(len(X), -1))
     return forecast.reshape((len(X), *y_train.shape[1:]))
-
-
-def _check_texts_labels(texts, labels) -> None:
-    if isinstance(texts, str):
-        raise TypeError("expected a list of texts, got a single string")
-    if len(texts) == 0:
-        raise ValueError("expected at least one text to learn from, got an empty list")
-    if len(texts) != len(labels):
-        raise ValueError(f"expected one label per text, got {len(texts)} texts and {len(labels)} labels")
-    not_str = [type(t).__name__ for t in texts if not isinstance(t, str)]
-    if not_str:
-        raise TypeError(f"expected every text to be a str, got {len(not_str)} of type {not_str[0]}")
 
 
 def bag_of_words_baseline(
@@ -246,15 +235,23 @@ def bag_of_words_baseline(
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-    _check_texts_labels(train_texts, train_labels)
-    if len(set(np.asarray(train_labels).tolist())) < 2:
-        raise ValueError("expected at least two classes in train_labels, got only one")
+    texts = arguments.texts(train_texts, "train_texts")
+    labels = arguments.labels(train_labels, "train_labels")
+    arguments.same_length(labels, texts, ("train_labels", "train_texts"))
+    if len(np.unique(labels)) < 2:
+        raise ValueError(arguments.message("train_labels", "at least two classes", "only one"))
+    tfidf = arguments.boolean(tfidf, "tfidf")
+    if max_features is not None:
+        max_features = arguments.positive_int(max_features, "max_features")
+    C = arguments.number(C, "C", low=0.0, include_low=False)
     vectorizer_class = TfidfVectorizer if tfidf else CountVectorizer
-    pipeline = Pipeline([
-        ("vectorizer", vectorizer_class(ngram_range=ngram_range, max_features=max_features)),
-        ("classifier", LogisticRegression(C=C, max_iter=1000)),
-    ])
-    return pipeline.fit(list(train_texts), np.asarray(train_labels))
+    vectorizer = vectorizer_class(ngram_range=ngram_range, max_features=max_features)
+    analyze = vectorizer.build_analyzer()
+    if not any(analyze(text) for text in texts):
+        raise ValueError(arguments.message("train_texts", "at least one word (two letters or more)",
+                                           f"{len(texts)} text(s) without any, e.g. {texts[0]!r}"))
+    pipeline = Pipeline([("vectorizer", vectorizer), ("classifier", LogisticRegression(C=C, max_iter=1000))])
+    return pipeline.fit(texts, labels)
 
 
 def majority_class(labels):
@@ -273,8 +270,6 @@ def majority_class(labels):
         >>> majority_class([0, 1, 1, 0, 1])
         1
     """
-    values = np.asarray(labels)
-    if values.size == 0:
-        raise ValueError("expected at least one label, got an empty array")
+    values = arguments.labels(labels)
     classes, counts = np.unique(values.ravel(), return_counts=True)
     return classes[np.argmax(counts)].item()

@@ -39,8 +39,6 @@ import difflib
 import hashlib
 import importlib.resources
 import io
-import math
-import numbers
 import os
 import shutil
 import subprocess
@@ -53,6 +51,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from rnncourse import arguments
 
 __all__ = [
     "DatasetError",
@@ -289,9 +289,8 @@ def load_stock_prices(
         chosen = [tickers] if isinstance(tickers, str) else list(tickers)
         unknown = [t for t in chosen if t not in STOCK_TICKERS]
         if unknown or not chosen:
-            raise ValueError(
-                f"load_stock_prices: expected tickers from {list(STOCK_TICKERS)}, got {tickers!r}"
-            )
+            raise arguments.UnknownNameError(arguments.message(
+                "tickers", f"tickers from {list(STOCK_TICKERS)}", repr(tickers), where="load_stock_prices"))
     frame = _read_checked_csv("load_stock_prices", "stock_prices.csv.gz", data_dir)
     return frame[chosen]
 
@@ -470,10 +469,7 @@ def load_sentiment(source: str = "movie_reviews", cache_dir: str | os.PathLike |
         >>> df.shape                           # (10568, 3)
         >>> df["label"].value_counts()         # 0: 5326, 1: 5242
     """
-    if source not in _SENTIMENT_FILES:
-        raise ValueError(
-            f"load_sentiment: expected source to be one of {list(_SENTIMENT_FILES)}, got {source!r}"
-        )
+    arguments.one_of(source, "source", _SENTIMENT_FILES, where="load_sentiment")
     root = sentiment_cache_dir(cache_dir)
     target = root / _VADER_CACHE_NAME
     path = target / _SENTIMENT_FILES[source]
@@ -525,7 +521,8 @@ def load_imdb(
     """
     for name, value in (("num_words", num_words), ("maxlen", maxlen)):
         if value is not None:
-            _check_positive_int(value, name, "load_imdb")
+            arguments.positive_int(value, name, where="load_imdb")
+    arguments.seed(seed, where="load_imdb")
     try:
         load_data = _keras_imdb_loader()
         return load_data(num_words=num_words, maxlen=maxlen, seed=seed)
@@ -548,26 +545,8 @@ def _keras_imdb_loader() -> Callable[..., Any]:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _check_positive_int(value: Any, name: str, where: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{where}: expected an integer for {name}, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{where}: expected an integer >= {minimum} for {name}, got {value}")
-    return int(value)
-
-
-def _check_noise(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{where}: expected a number for noise, got {value!r} ({type(value).__name__})")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{where}: expected a finite number >= 0 for noise, got {value}")
-    return float(value)
-
-
 def _rng(seed: Any, where: str) -> np.random.Generator:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise TypeError(f"{where}: expected an integer seed (or None), got {seed!r}")
-    return np.random.default_rng(seed)
+    return np.random.default_rng(arguments.seed(seed, where=where))
 
 
 def make_adding_problem(n_samples: int, seq_len: int, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -601,8 +580,8 @@ def make_adding_problem(n_samples: int, seq_len: int, seed: int | None = 0) -> t
         >>> np.allclose(y, (x[..., 0] * x[..., 1]).sum(axis=1))   # True
     """
     where = "make_adding_problem"
-    n = _check_positive_int(n_samples, "n_samples", where)
-    t = _check_positive_int(seq_len, "seq_len", where, minimum=2)
+    n = arguments.positive_int(n_samples, "n_samples", where)
+    t = arguments.integer(seq_len, "seq_len", minimum=2, where=where)
     rng = _rng(seed, where)
     values = rng.random((n, t), dtype=np.float32)
     half = t // 2
@@ -658,12 +637,11 @@ def make_delayed_recall(
         >>> x.shape, y.shape        # (500, 21, 8), (500,)
     """
     where = "make_delayed_recall"
-    n = _check_positive_int(n_samples, "n_samples", where)
-    lag = _check_positive_int(lag, "lag", where)
-    k = _check_positive_int(num_symbols, "num_symbols", where, minimum=2)
-    if not isinstance(distractors, bool | np.bool_):
-        raise TypeError(f"{where}: expected True or False for distractors, got {distractors!r}")
-    sigma = _check_noise(noise, where)
+    n = arguments.positive_int(n_samples, "n_samples", where)
+    lag = arguments.positive_int(lag, "lag", where)
+    k = arguments.integer(num_symbols, "num_symbols", minimum=2, where=where)
+    distractors = arguments.boolean(distractors, "distractors", where)
+    sigma = arguments.number(noise, "noise", low=0.0, where=where)
     rng = _rng(seed, where)
     y = rng.integers(0, k, size=n)
     x = np.zeros((n, lag + 1, k), dtype=np.float32)
@@ -714,11 +692,10 @@ def make_sine_waves(
         >>> x.shape, y.shape      # (1000, 30, 1), (1000,)
     """
     where = "make_sine_waves"
-    n = _check_positive_int(n_samples, "n_samples", where)
-    t = _check_positive_int(seq_len, "seq_len", where)
-    sigma = _check_noise(noise, where)
-    if not isinstance(clean_target, bool | np.bool_):
-        raise TypeError(f"{where}: expected True or False for clean_target, got {clean_target!r}")
+    n = arguments.positive_int(n_samples, "n_samples", where)
+    t = arguments.positive_int(seq_len, "seq_len", where)
+    sigma = arguments.number(noise, "noise", low=0.0, where=where)
+    clean_target = arguments.boolean(clean_target, "clean_target", where)
     rng = _rng(seed, where)
     freq = rng.uniform(1 / 40, 1 / 10, size=(n, 1))
     phase = rng.uniform(0.0, 2 * np.pi, size=(n, 1))
@@ -774,10 +751,12 @@ def load_dataset(name: str, **kwargs: Any) -> Any:
         >>> x, y = load_dataset("adding_problem", n_samples=100, seq_len=50)
     """
     if not isinstance(name, str):
-        raise TypeError(f"load_dataset: expected a data set name (str), got {name!r} ({type(name).__name__})")
+        raise TypeError(arguments.message("name", "a data set name (str)", arguments.given(name),
+                                          "load_dataset"))
     if name not in _REGISTRY:
         close = [known for known in list_datasets() if name and name in known]
         close = close or difflib.get_close_matches(name, _REGISTRY, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"load_dataset: unknown data set {name!r}; expected one of {list_datasets()}.{hint}")
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise arguments.UnknownNameError(arguments.message(
+            "name", f"a known data set, one of {list_datasets()}", f"{name!r}{hint}", "load_dataset"))
     return _REGISTRY[name](**kwargs)

@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncourse import arguments
+
 __all__ = ["mae", "rmse", "mape", "accuracy"]
 
 
 def _as_float_array(values, name: str) -> np.ndarray:
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"expected numbers for {name}, got {type(values).__name__} that NumPy cannot read "
-                        f"as floats ({error})") from None
-    return array
+    """float64 values: real and finite, at least one."""
+    return arguments.numeric_array(values, name, dtype=np.float64)
 
 
 def _paired(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
@@ -42,13 +40,7 @@ def _paired(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
         elif p.shape == y.shape[:-1] and y.shape[-1:] == (1,):
             y = y[..., 0]
         else:
-            raise ValueError(f"expected y_true and y_pred of the same shape, got {y.shape} and {p.shape}")
-    if y.size == 0:
-        raise ValueError("expected at least one value to score, got empty arrays")
-    for name, array in (("y_true", y), ("y_pred", p)):
-        n_nan = int(np.isnan(array).sum())
-        if n_nan:
-            raise ValueError(f"expected finite numbers in {name}, got {n_nan} NaN value(s)")
+            raise ValueError(arguments.message("y_pred", f"the shape of y_true {y.shape}", f"{p.shape}"))
     return y, p
 
 
@@ -118,8 +110,9 @@ def mape(y_true, y_pred) -> float:
     y, p = _paired(y_true, y_pred)
     zeros = int(np.sum(y == 0))
     if zeros:
-        raise ValueError(f"MAPE divides by the true values, so expected no zeros in y_true, got {zeros} "
-                         f"zero(s) out of {y.size} values; use mae or rmse for series that reach zero")
+        raise ValueError(arguments.message("y_true", "no zeros (MAPE divides by the true values)",
+                                           f"{zeros} zero(s) out of {y.size} values; use mae or rmse for "
+                                           "series that reach zero"))
     return float(100.0 * np.mean(np.abs((y - p) / y)))
 
 
@@ -156,29 +149,28 @@ def accuracy(y_true, y_pred, threshold: float = 0.5) -> float:
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
-        raise ValueError(f"expected y_true as a vector of class labels of shape (n,), got shape {y.shape}")
-    if np.isnan(y).any() or np.isnan(p).any():
-        raise ValueError("expected no NaN in y_true or y_pred, got NaN")
+        raise ValueError(arguments.message("y_true", "a vector of class labels of shape (n,)",
+                                           f"shape {y.shape}"))
     if np.any(y != np.round(y)):
-        raise ValueError("expected whole-number class labels in y_true, got non-integer values such as "
-                         f"{y[y != np.round(y)][0].item()!r}")
+        raise ValueError(arguments.message("y_true", "whole-number class labels",
+                                           f"non-integer values such as {y[y != np.round(y)][0].item()!r}"))
     if p.ndim == 2 and p.shape[1] > 1:
         p = np.argmax(p, axis=1).astype(np.float64)
     elif p.ndim == 2 and p.shape[1] == 1:
         p = p[:, 0]
     if p.ndim != 1:
-        raise ValueError(f"expected y_pred as labels (n,), sigmoid probabilities (n,) or (n, 1), or class "
-                         f"probabilities (n, num_classes), got shape {p.shape}")
+        raise ValueError(arguments.message("y_pred", "labels (n,), sigmoid probabilities (n,) or (n, 1), or "
+                                           "class probabilities (n, num_classes)", f"shape {p.shape}"))
     if p.shape[0] != y.shape[0]:
-        raise ValueError(f"expected as many predictions as labels, got {p.shape[0]} predictions for "
-                         f"{y.shape[0]} labels")
-    if y.size == 0:
-        raise ValueError("expected at least one label to score, got empty arrays")
+        raise ValueError(arguments.message("y_pred", f"as many predictions as labels ({y.shape[0]})",
+                                           f"{p.shape[0]} predictions for {y.shape[0]} labels"))
+    threshold = arguments.number(threshold, "threshold", low=0.0, high=1.0)
     if np.all(p == np.round(p)):
         labels = p
     elif np.all((p >= 0) & (p <= 1)):
         labels = (p >= threshold).astype(np.float64)
     else:
-        raise ValueError("expected y_pred as whole-number labels or probabilities in [0, 1], got values "
-                         f"such as {p[(p != np.round(p)) & ((p < 0) | (p > 1))][0].item()!r}")
+        outside = p[(p != np.round(p)) & ((p < 0) | (p > 1))][0].item()
+        raise ValueError(arguments.message("y_pred", "whole-number labels or probabilities in [0, 1]",
+                                           f"values such as {outside!r}"))
     return float(np.mean(labels == y))

@@ -22,34 +22,21 @@ Example:
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
 
+from rnncourse import arguments
+
 __all__ = ["stratified_split", "make_vectorizer", "decode_tokens", "text_dataset"]
 
 
-def _check_texts(texts, name: str = "texts") -> list[str]:
-    if isinstance(texts, str):
-        raise TypeError(f"expected a list of strings for {name}, got a single string")
-    try:
-        texts = list(texts)
-    except TypeError:
-        raise TypeError(f"expected a list of strings for {name}, got {type(texts).__name__}") from None
-    if len(texts) == 0:
-        raise ValueError(f"expected at least one text in {name}, got an empty list")
-    bad = [t for t in texts if not isinstance(t, str)]
-    if bad:
-        raise TypeError(f"expected every element of {name} to be a str, got {len(bad)} that are not "
-                        f"(e.g. {type(bad[0]).__name__} {bad[0]!r})")
-    return texts
-
-
-def _check_fraction(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 < float(value) < 1.0:
-        raise ValueError(f"expected a fraction strictly between 0 and 1 for {name}, got {value!r}")
-    return float(value)
+def _texts_and_labels(texts, labels, numeric: bool = False) -> tuple[list[str], np.ndarray]:
+    """The texts as a list of str and the labels as an array, one label per text."""
+    checked = arguments.texts(texts)
+    label_array = arguments.labels(labels, numeric=numeric)
+    arguments.same_length(label_array, checked, ("labels", "texts"))
+    return checked, label_array
 
 
 def stratified_split(texts, labels, val: float = 0.15, test: float = 0.15, seed: int = 0):
@@ -83,19 +70,18 @@ def stratified_split(texts, labels, val: float = 0.15, test: float = 0.15, seed:
     """
     from sklearn.model_selection import train_test_split
 
-    checked = _check_texts(texts)
-    if len(checked) != len(labels):
-        raise ValueError(f"expected one label per text, got {len(checked)} texts and {len(labels)} labels")
-    val = _check_fraction(val, "val")
-    test = _check_fraction(test, "test")
+    _, label_array = _texts_and_labels(texts, labels)
+    val = arguments.fraction(val, "val")
+    test = arguments.fraction(test, "test")
     if val + test >= 1.0:
-        raise ValueError(f"expected val + test < 1 so that a training part remains, got val={val} + "
-                         f"test={test} = {val + test:g}")
-    classes, counts = np.unique(np.asarray(labels), return_counts=True)
+        raise ValueError(arguments.message("test", "val + test < 1 so that a training part remains",
+                                           f"val={val} + test={test} = {val + test:g}"))
+    seed = arguments.seed(seed)
+    classes, counts = np.unique(label_array, return_counts=True)
     if counts.min() < 3:
         rare = classes[np.argmin(counts)].item()
-        raise ValueError(f"expected at least 3 examples of every class to put one in each part, got "
-                         f"{counts.min()} of class {rare!r}")
+        raise ValueError(arguments.message("labels", "at least 3 examples of every class to put one in each "
+                                                     "part", f"{counts.min()} of class {rare!r}"))
     rest_texts, test_texts, rest_labels, test_labels = train_test_split(
         texts, labels, test_size=test, stratify=labels, random_state=seed)
     train_texts, val_texts, train_labels, val_labels = train_test_split(
@@ -134,13 +120,15 @@ def make_vectorizer(texts: Sequence[str], max_tokens: int = 10_000, seq_len: int
     """
     import keras
 
-    texts = _check_texts(texts)
-    for value, name, least in ((max_tokens, "max_tokens", 3), (seq_len, "seq_len", 1)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-            raise ValueError(f"expected an integer >= {least} for {name}, got {value!r}")
+    texts = arguments.texts(texts)
+    max_tokens = arguments.integer(max_tokens, "max_tokens", minimum=3)
+    seq_len = arguments.positive_int(seq_len, "seq_len")
     vectorizer = keras.layers.TextVectorization(
-        max_tokens=int(max_tokens), output_mode="int", output_sequence_length=int(seq_len), **kwargs)
+        max_tokens=max_tokens, output_mode="int", output_sequence_length=seq_len, **kwargs)
     vectorizer.adapt(np.asarray(texts, dtype=object))
+    if vectorizer.vocabulary_size() <= 2:  # only padding and [UNK]: every text was empty after standardising
+        raise ValueError(arguments.message("texts", "at least one word to build a vocabulary from",
+                                           f"{len(texts)} text(s) without any, e.g. {texts[0]!r}"))
     return vectorizer
 
 
@@ -163,9 +151,12 @@ def decode_tokens(vectorizer, ids, keep_padding: bool = False) -> list[str]:
         >>> decode_tokens(v, v(["the cat ran"])[0])
         ['the', 'cat', '[UNK]']
     """
-    ids = np.asarray(ids)
-    if ids.ndim != 1:
-        raise ValueError(f"expected one row of token ids of shape (seq_len,), got shape {ids.shape}")
+    if not hasattr(vectorizer, "get_vocabulary"):
+        raise TypeError(arguments.message("vectorizer", "an adapted TextVectorization layer",
+                                          arguments.given(vectorizer)))
+    ids = arguments.numeric_array(ids, "ids", ndim=1, allow_empty=True)
+    if ids.dtype.kind not in "iu":
+        raise TypeError(arguments.message("ids", "integer token ids", f"dtype {ids.dtype}"))
     vocabulary = vectorizer.get_vocabulary()
     return [str(vocabulary[i]) for i in ids.tolist() if keep_padding or i != 0]
 
@@ -197,15 +188,15 @@ def text_dataset(texts, labels, vectorizer=None, batch_size: int = 32, shuffle: 
     """
     import tensorflow as tf
 
-    texts = _check_texts(texts)
-    if len(texts) != len(labels):
-        raise ValueError(f"expected one label per text, got {len(texts)} texts and {len(labels)} labels")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
-        raise ValueError(f"expected a positive integer for batch_size, got {batch_size!r}")
-    dataset = tf.data.Dataset.from_tensor_slices((np.asarray(texts, dtype=object), np.asarray(labels)))
+    texts, label_array = _texts_and_labels(texts, labels, numeric=True)
+    arguments.callable_or_none(vectorizer, "vectorizer", "an adapted TextVectorization layer or None")
+    batch_size = arguments.positive_int(batch_size, "batch_size")
+    shuffle = arguments.boolean(shuffle, "shuffle")
+    seed = arguments.seed(seed)
+    dataset = tf.data.Dataset.from_tensor_slices((np.asarray(texts, dtype=object), label_array))
     if shuffle:
         dataset = dataset.shuffle(len(texts), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(int(batch_size))
+    dataset = dataset.batch(batch_size)
     if vectorizer is not None:
         dataset = dataset.map(lambda x, y: (vectorizer(x), y), num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)

@@ -31,10 +31,10 @@ Example:
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
+
+from rnncourse import arguments
 
 __all__ = [
     "chronological_split",
@@ -52,22 +52,10 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------------------
 # Argument checks shared by the functions below
 # ----------------------------------------------------------------------------------------------------------
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"expected a positive integer for {name}, got {value!r}")
-    return int(value)
-
-
-def _check_fraction(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 < float(value) < 1.0:
-        raise ValueError(f"expected a fraction strictly between 0 and 1 for {name}, got {value!r}")
-    return float(value)
-
-
-def _check_data_type(data) -> None:
+def _check_data_type(data, name: str = "data") -> None:
     if not isinstance(data, pd.DataFrame | pd.Series | np.ndarray):
-        raise TypeError(f"expected a pandas DataFrame, a pandas Series or a NumPy array for data, "
-                        f"got {type(data).__name__}")
+        raise TypeError(arguments.message(name, "a pandas DataFrame, a pandas Series or a NumPy array",
+                                          arguments.given(data)))
 
 
 def _columns_of(data) -> list:
@@ -80,22 +68,21 @@ def _columns_of(data) -> list:
 
 
 def _values_2d(data, name: str = "data") -> np.ndarray:
-    """(N, features) float32 values of a DataFrame, Series or 1-D/2-D array, with NaN and type checks."""
-    _check_data_type(data)
-    try:
-        values = np.asarray(data, dtype=np.float32)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"expected numeric {name}, got values NumPy cannot read as numbers "
-                        f"({error})") from None
+    """(N, features) float32 values of a DataFrame, Series or 1-D/2-D array, with type, NaN and inf checks."""
+    _check_data_type(data, name)
+    values = arguments.numeric_array(data, name, dtype=np.float32, ndim=(1, 2), allow_empty=True,
+                                     finite=False)
     if values.ndim == 1:
         values = values[:, None]
-    if values.ndim != 2:
-        raise ValueError(f"expected {name} with shape (time,) or (time, features), got shape {values.shape}")
-    nan_rows = np.flatnonzero(np.isnan(values).any(axis=1))
-    if nan_rows.size:
-        first = data.index[nan_rows[0]] if isinstance(data, pd.DataFrame | pd.Series) else nan_rows[0]
-        raise ValueError(f"expected {name} without missing values, got NaN in {nan_rows.size} row(s), the "
-                         f"first at {first!r}; fill (e.g. .interpolate()) or drop them before windowing")
+    bad_rows = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    if bad_rows.size:
+        first = data.index[bad_rows[0]] if isinstance(data, pd.DataFrame | pd.Series) else bad_rows[0]
+        n_nan = int(np.isnan(values[bad_rows]).any(axis=1).sum())
+        what = "NaN" if n_nan == bad_rows.size else "inf" if n_nan == 0 else "NaN or inf"
+        raise ValueError(arguments.message(
+            name, "finite values (no missing or infinite values)",
+            f"{what} in {bad_rows.size} row(s), the first at {first!r}; fill (e.g. .interpolate()) or drop "
+            "them before windowing (values beyond the float32 range count as infinite)"))
     return values
 
 
@@ -105,23 +92,19 @@ def _target_position(data, target) -> int:
     if target is None:
         if len(columns) == 1:
             return 0
-        raise ValueError(f"expected target= naming the column to forecast, since data has {len(columns)} "
-                         f"columns {columns}; got target=None")
+        raise ValueError(arguments.message("target", f"the column to forecast, since data has {len(columns)} "
+                                                     f"columns {columns}", "None"))
     if isinstance(data, pd.DataFrame | pd.Series):
-        if target in columns:
-            return columns.index(target)
-        raise ValueError(f"expected target to be one of the columns {columns}, got {target!r}")
-    if isinstance(target, numbers.Integral) and not isinstance(target, bool) and 0 <= target < len(columns):
-        return int(target)
-    raise ValueError(f"expected target as a column position 0..{len(columns) - 1} for a NumPy array, "
-                     f"got {target!r}")
+        return columns.index(arguments.one_of(target, "target", columns))
+    return arguments.integer(target, "target", minimum=0, maximum=len(columns) - 1)
 
 
 def _check_window_fits(n_steps: int, seq_len: int, horizon: int) -> int:
     n_windows = n_steps - seq_len - horizon + 1
     if n_windows < 1:
-        raise ValueError(f"expected a series of at least seq_len + horizon = {seq_len} + {horizon} = "
-                         f"{seq_len + horizon} steps to make one window, got a series of {n_steps} steps")
+        raise ValueError(arguments.message(
+            "data", f"a series of at least seq_len + horizon = {seq_len} + {horizon} = {seq_len + horizon} "
+            "steps to make one window", f"a series of {n_steps} steps"))
     return n_windows
 
 
@@ -158,21 +141,22 @@ def chronological_split(data, train: float = 0.7, val: float = 0.15):
         (14, 3, 3)
     """
     _check_data_type(data)
-    train = _check_fraction(train, "train")
-    val = _check_fraction(val, "val")
+    train = arguments.fraction(train, "train")
+    val = arguments.fraction(val, "val")
     if train + val >= 1.0:
-        raise ValueError(f"expected train + val < 1 so that a test part remains, got train={train} + "
-                         f"val={val} = {train + val:g}")
+        raise ValueError(arguments.message("val", "train + val < 1 so that a test part remains",
+                                           f"train={train} + val={val} = {train + val:g}"))
     if isinstance(data, pd.DataFrame | pd.Series) and not data.index.is_monotonic_increasing:
-        raise ValueError("expected data sorted in time order (an increasing index), got an index that is not "
-                         "increasing; call data.sort_index() first")
+        raise ValueError(arguments.message("data", "data sorted in time order (an increasing index)",
+                                           "an index that is not increasing; call data.sort_index() first"))
     n = len(data)
     # floor, with a little slack so that 0.29 * 100 = 28.999999999999996 still gives 29 steps
     n_train, n_val = int(np.floor(train * n + 1e-9)), int(np.floor(val * n + 1e-9))
     n_test = n - n_train - n_val
     if min(n_train, n_val, n_test) < 1:
-        raise ValueError(f"expected every part to get at least one step, got {n_train} train / {n_val} "
-                         f"validation / {n_test} test steps from a series of {n} steps")
+        raise ValueError(arguments.message("data", "a series long enough to give every part a step",
+                                           f"{n_train} train / {n_val} validation / {n_test} test steps "
+                                           f"from a series of {n} steps"))
     if isinstance(data, pd.DataFrame | pd.Series):
         parts = data.iloc[:n_train], data.iloc[n_train:n_train + n_val], data.iloc[n_train + n_val:]
     else:
@@ -219,15 +203,16 @@ class Scaler:
         given = _columns_of(data)
         if isinstance(data, pd.DataFrame | pd.Series) and self._kind != "array":
             if given != self.columns:
-                raise ValueError(f"expected the columns the scaler was fitted on, {self.columns}, "
-                                 f"got {given}")
+                raise ValueError(arguments.message(
+                    "data", f"the columns the scaler was fitted on, {self.columns}", f"{given}"))
         elif len(given) != len(self.columns):
-            raise ValueError(f"expected {len(self.columns)} column(s), as at fit time, got {len(given)}")
+            raise ValueError(arguments.message("data", f"{len(self.columns)} column(s), as at fit time",
+                                               f"{len(given)}"))
 
     def _apply(self, data, forward: bool):
         _check_data_type(data)
         self._check_same_columns(data)
-        values = np.asarray(data, dtype=np.float64)
+        values = arguments.numeric_array(data, "data", dtype=np.float64, allow_empty=True, finite=False)
         two_d = values.reshape(len(values), -1)
         out = self._scaler.transform(two_d) if forward else self._scaler.inverse_transform(two_d)
         if isinstance(data, pd.DataFrame):
@@ -268,14 +253,12 @@ class Scaler:
         """
         if column is None:
             return self._apply(data, forward=False)
-        if column not in self.columns:
-            raise ValueError(f"expected column to be one of the fitted columns {self.columns}, "
-                             f"got {column!r}")
-        position = self.columns.index(column)
+        position = self.columns.index(arguments.one_of(column, "column", self.columns))
         mean, scale = float(self._scaler.mean_[position]), float(self._scaler.scale_[position])
         if isinstance(data, pd.DataFrame | pd.Series):
             return data * scale + mean
-        return np.asarray(data, dtype=np.float64) * scale + mean
+        values = arguments.numeric_array(data, "data", dtype=np.float64, allow_empty=True, finite=False)
+        return values * scale + mean
 
 
 def fit_scaler(train) -> Scaler:
@@ -305,12 +288,14 @@ def fit_scaler(train) -> Scaler:
 
     values = _values_2d(train, "train")
     if len(values) == 0:
-        raise ValueError("expected a non-empty training part to fit the scaler on, got 0 rows")
+        raise ValueError(arguments.message("train", "a non-empty training part to fit the scaler on",
+                                           "0 rows"))
     columns = _columns_of(train)
     constant = [c for c, s in zip(columns, values.std(axis=0), strict=True) if s == 0]
     if constant:
-        raise ValueError(f"expected every column to vary over the training part, got constant column(s) "
-                         f"{constant}; drop them or scale them yourself")
+        raise ValueError(arguments.message("train", "every column to vary over the training part",
+                                           f"constant column(s) {constant}; drop them or scale them "
+                                           "yourself"))
     kind = "array" if isinstance(train, np.ndarray) else "pandas"
     return Scaler(StandardScaler().fit(values.astype(np.float64)), columns, kind)
 
@@ -319,8 +304,8 @@ def fit_scaler(train) -> Scaler:
 # 3. Windowing
 # ----------------------------------------------------------------------------------------------------------
 def _prepare_windows(data, seq_len, horizon, target):
-    seq_len = _check_positive_int(seq_len, "seq_len")
-    horizon = _check_positive_int(horizon, "horizon")
+    seq_len = arguments.positive_int(seq_len, "seq_len")
+    horizon = arguments.positive_int(horizon, "horizon")
     values = _values_2d(data)
     position = _target_position(data, target)
     n_windows = _check_window_fits(len(values), seq_len, horizon)
@@ -422,7 +407,9 @@ def window_dataset(
     """
     import keras
 
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    batch_size = arguments.positive_int(batch_size, "batch_size")
+    shuffle = arguments.boolean(shuffle, "shuffle")
+    seed = arguments.seed(seed)
     values, series, seq_len, horizon, n = _prepare_windows(data, seq_len, horizon, target)
     from numpy.lib.stride_tricks import sliding_window_view
 
@@ -453,13 +440,14 @@ def _dates_from(index, start: int, count: int) -> pd.Index:
     if start + count <= len(index):
         return index[start:start + count]
     if not isinstance(index, pd.DatetimeIndex):
-        raise ValueError(f"expected the forecast dates to lie within the index (positions {start}.."
-                         f"{start + count - 1} of {len(index)}); only a DatetimeIndex with a regular "
-                         f"frequency can be extended into the future, got {type(index).__name__}")
+        raise ValueError(arguments.message(
+            "index", f"the forecast dates to lie within the index (positions {start}..{start + count - 1} of "
+            f"{len(index)}); only a DatetimeIndex with a regular frequency can be extended into the future",
+            f"a {type(index).__name__}"))
     freq = index.freq or (pd.infer_freq(index) if len(index) >= 3 else None)
     if freq is None:
-        raise ValueError("expected a DatetimeIndex with a regular frequency to extend the dates past its "
-                         "end, got one whose frequency cannot be inferred")
+        raise ValueError(arguments.message("index", "a DatetimeIndex with a regular frequency to extend the "
+                                           "dates past its end", "one whose frequency cannot be inferred"))
     future = pd.date_range(index[-1], periods=start + count - len(index) + 1, freq=freq)[1:]
     return index[start:].append(future)[:count]
 
@@ -504,16 +492,15 @@ def to_dated_forecast(predictions, index, seq_len: int, horizon: int = 1, window
         >>> str(f.index[0].date()), f.iloc[0]   # window 0 = Jan 1-3, forecast for Jan 4
         ('2024-01-04', np.float32(3.0))
     """
-    seq_len = _check_positive_int(seq_len, "seq_len")
-    horizon = _check_positive_int(horizon, "horizon")
-    if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window < 0:
-        raise ValueError(f"expected a non-negative integer for window, got {window!r}")
+    seq_len = arguments.positive_int(seq_len, "seq_len")
+    horizon = arguments.positive_int(horizon, "horizon")
+    window = arguments.integer(window, "window", minimum=0)
     if isinstance(index, pd.DataFrame | pd.Series):
         index = index.index
     if not isinstance(index, pd.Index):
-        raise TypeError(f"expected a pandas Index (or a Series/DataFrame for its index), got "
-                        f"{type(index).__name__}")
-    values = np.asarray(predictions)
+        raise TypeError(arguments.message("index", "a pandas Index (or a Series/DataFrame for its index)",
+                                          arguments.given(index)))
+    values = arguments.numeric_array(predictions, "predictions", allow_empty=True, finite=False)
     if values.ndim == 2 and values.shape[1] == 1 and horizon == 1:
         values = values[:, 0]
     first = int(window) + seq_len
@@ -521,16 +508,19 @@ def to_dated_forecast(predictions, index, seq_len: int, horizon: int = 1, window
         return pd.Series(values, index=_dates_from(index, first, len(values)), name=name)
     if values.ndim == 1:
         if len(values) != horizon:
-            raise ValueError(f"expected a single multi-step forecast of length horizon={horizon}, got "
-                             f"{len(values)} values; for several windows pass shape (n, horizon)")
+            raise ValueError(arguments.message("predictions", f"a single multi-step forecast of length "
+                                               f"horizon={horizon}", f"{len(values)} values; for several "
+                                               "windows pass shape (n, horizon)"))
         return pd.Series(values, index=_dates_from(index, first, horizon), name=name)
     if values.ndim == 2:
         if values.shape[1] != horizon:
-            raise ValueError(f"expected predictions of shape (n, horizon={horizon}), got {values.shape}")
+            raise ValueError(arguments.message("predictions", f"shape (n, horizon={horizon})",
+                                               f"{values.shape}"))
         dates = _dates_from(index, first, len(values) + horizon - 1)[: len(values)]
         return pd.DataFrame(values, index=dates, columns=[f"t+{k}" for k in range(1, horizon + 1)])
-    raise ValueError(f"expected predictions of shape (n,), (horizon,) or (n, horizon), got {values.shape}; "
-                     f"for sequence-to-sequence output (n, seq_len, horizon) pass predictions[:, -1]")
+    raise ValueError(arguments.message("predictions", "shape (n,), (horizon,) or (n, horizon)",
+                                       f"{values.shape}; for sequence-to-sequence output "
+                                       "(n, seq_len, horizon) pass predictions[:, -1]"))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -572,12 +562,12 @@ def calendar_features(dates, holidays: bool = True) -> pd.DataFrame:
     if isinstance(dates, pd.DataFrame | pd.Series):
         dates = dates.index
     if not isinstance(dates, pd.DatetimeIndex):
-        raise TypeError(f"calendar_features expects a pandas DatetimeIndex for dates, got "
-                        f"{type(dates).__name__}")
+        raise TypeError(arguments.message("dates", "a pandas DatetimeIndex", arguments.given(dates),
+                                          "calendar_features"))
     if len(dates) == 0:
-        raise ValueError("calendar_features expects at least one date, got an empty index")
-    if not isinstance(holidays, bool):
-        raise TypeError(f"calendar_features expects True or False for holidays, got {holidays!r}")
+        raise ValueError(arguments.message("dates", "at least one date", "an empty index",
+                                           "calendar_features"))
+    holidays = arguments.boolean(holidays, "holidays", "calendar_features")
     weekday = np.asarray(dates.day_of_week)
     features = pd.DataFrame(
         (weekday[:, None] == np.arange(7)[None, :]).astype(np.float32), index=dates, columns=list(WEEKDAYS))
@@ -634,9 +624,7 @@ class ForecastData:
         return self.X_train.shape[-1]
 
     def _check_part(self, part: str) -> str:
-        if part not in self.PARTS:
-            raise KeyError(f"ForecastData expects part to be one of {list(self.PARTS)}, got {part!r}")
-        return part
+        return arguments.one_of(part, "part", self.PARTS, where="ForecastData")
 
     def windows(self, part: str) -> tuple[np.ndarray, np.ndarray]:
         """``(X, y)`` of one part: ``"train"``, ``"val"`` or ``"test"``."""
@@ -671,10 +659,11 @@ class ForecastData:
             ValueError: if the number of forecasts differs from the number of windows of ``part``.
         """
         n_windows = len(self.windows(part)[0])
-        values = np.asarray(predictions)
+        values = arguments.numeric_array(predictions, "predictions", allow_empty=True, finite=False,
+                                         where="ForecastData.dated")
         if len(values) != n_windows:
-            raise ValueError(f"ForecastData.dated expects one forecast per {part} window ({n_windows}), got "
-                             f"{len(values)}")
+            raise ValueError(arguments.message("predictions", f"one forecast per {part} window ({n_windows})",
+                                               f"{len(values)}", "ForecastData.dated"))
         return to_dated_forecast(self.unscale(values), self.inputs[part].index, self.seq_len,
                                  horizon=self.horizon, name=name)
 
@@ -719,28 +708,28 @@ def make_forecast_data(data, seq_len: int, target=None, *, train: float = 0.7, v
         >>> bool(np.allclose(data.truth("test"), series["y"].iloc[85:]))
         True
     """
+    where = "make_forecast_data"
     if isinstance(data, pd.Series):
         data = data.to_frame(data.name if data.name is not None else "value")
     if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"make_forecast_data expects a pandas DataFrame or Series for data, got "
-                        f"{type(data).__name__}")
+        raise TypeError(arguments.message("data", "a pandas DataFrame or Series", arguments.given(data),
+                                          where))
     columns = list(data.columns)
     if target is None:
         if len(columns) != 1:
-            raise ValueError(f"make_forecast_data expects target= naming the column to forecast, since data "
-                             f"has {len(columns)} columns {columns}; got target=None")
+            raise ValueError(arguments.message("target", f"the column to forecast, since data has "
+                                                         f"{len(columns)} columns {columns}", "None", where))
         target = columns[0]
-    if target not in columns:
-        raise KeyError(f"make_forecast_data expects target to be one of the columns {columns}, "
-                       f"got {target!r}")
+    arguments.one_of(target, "target", columns, where)
     if scale is None:
         scale = columns
     elif isinstance(scale, str) or not isinstance(scale, list | tuple):
-        raise TypeError(f"make_forecast_data expects scale as a list of column names, got {scale!r}")
+        raise TypeError(arguments.message("scale", "a list of column names", arguments.given(scale), where))
     unknown = [c for c in scale if c not in columns]
     if unknown:
-        raise KeyError(f"make_forecast_data expects scale columns among {columns}, got unknown {unknown}")
-    seq_len = _check_positive_int(seq_len, "seq_len")
+        raise arguments.UnknownNameError(arguments.message("scale", f"columns among {columns}",
+                                                           f"unknown {unknown}", where))
+    seq_len = arguments.positive_int(seq_len, "seq_len", where)
 
     parts = chronological_split(data, train=train, val=val)
     scaled_columns = [c for c in columns if c in scale]

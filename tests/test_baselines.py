@@ -69,9 +69,9 @@ def test_forecast_bad_input():
         seasonal_naive_forecast(X, season=7)
     with pytest.raises(ValueError, match="window=6 > seq_len=5"):
         moving_average_forecast(X, window=6)
-    with pytest.raises(ValueError, match="positive integer for horizon, got 0"):
+    with pytest.raises(ValueError, match="`horizon` expects a positive integer, got 0"):
         naive_forecast(X, horizon=0)
-    with pytest.raises(ValueError, match="feature position 0..1 of X, got 2"):
+    with pytest.raises(ValueError, match="`target` expects an integer from 0 to 1, got 2"):
         naive_forecast(X, target=2)
     with pytest.raises(ValueError, match=r"\(n, seq_len, features\), got shape \(4, 5\)"):
         naive_forecast(X[..., 0])
@@ -108,11 +108,11 @@ def test_majority_class():
 
 
 def test_bag_of_words_bad_input():
-    with pytest.raises(ValueError, match="empty list"):
+    with pytest.raises(ValueError, match="`train_texts` expects at least one text, got an empty list"):
         bag_of_words_baseline([], [])
-    with pytest.raises(ValueError, match="3 texts and 2 labels"):
+    with pytest.raises(ValueError, match=r"`train_labels` expects as many elements as `train_texts` \(3\), got 2"):  # noqa: E501
         bag_of_words_baseline(["a", "b", "c"], [0, 1])
-    with pytest.raises(TypeError, match="str, got 1 of type int"):
+    with pytest.raises(TypeError, match=r"`train_texts` expects a str in every.* position 1: 3 \(int\)"):
         bag_of_words_baseline(["a", 3], [0, 1])
     with pytest.raises(ValueError, match="two classes"):
         bag_of_words_baseline(["a", "b"], [1, 1])

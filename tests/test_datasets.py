@@ -105,9 +105,9 @@ def test_stock_prices_shape_dates_and_gaps():
 def test_stock_prices_ticker_selection():
     assert list(datasets.load_stock_prices("IBM").columns) == ["IBM"]
     assert list(datasets.load_stock_prices(["MSFT", "AAPL"]).columns) == ["MSFT", "AAPL"]
-    with pytest.raises(ValueError, match=r"expected tickers from .*'FB'"):
+    with pytest.raises(ValueError, match=r"`tickers` expects tickers from .*, got \['AAPL', 'FB'\]"):
         datasets.load_stock_prices(["AAPL", "FB"])
-    with pytest.raises(ValueError, match="expected tickers"):
+    with pytest.raises(ValueError, match="`tickers` expects tickers from"):
         datasets.load_stock_prices([])
 
 
@@ -384,7 +384,7 @@ def test_pip_that_cannot_start_gives_clear_error(tmp_path, monkeypatch):
 
 
 def test_sentiment_unknown_source(tmp_path):
-    with pytest.raises(ValueError, match=r"expected source to be one of \['movie_reviews'.*got 'imdb'"):
+    with pytest.raises(ValueError, match=r"`source` expects one of \['movie_reviews'.*got 'imdb'"):
         datasets.load_sentiment("imdb", cache_dir=tmp_path)
 
 
@@ -509,13 +509,15 @@ def test_sine_waves_naive_baseline_matches_docstring():
 @pytest.mark.parametrize(
     ("call", "error", "pattern"),
     [
-        (lambda: datasets.make_adding_problem(0, 10), ValueError, "n_samples, got 0"),
+        (lambda: datasets.make_adding_problem(0, 10), ValueError, "`n_samples` expects a positive integer, got 0"),  # noqa: E501
         (lambda: datasets.make_adding_problem(-5, 10), ValueError, "n_samples"),
-        (lambda: datasets.make_adding_problem(10, 1), ValueError, r"integer >= 2 for seq_len, got 1"),
-        (lambda: datasets.make_adding_problem(10.0, 10), TypeError, "integer for n_samples, got 10.0"),
+        (lambda: datasets.make_adding_problem(10, 1), ValueError,
+         r"make_adding_problem: `seq_len` expects an integer >= 2, got 1"),
+        (lambda: datasets.make_adding_problem(10.0, 10), TypeError,
+         r"`n_samples` expects a positive integer, got 10.0 \(float\)"),
         (lambda: datasets.make_adding_problem(True, 10), TypeError, "n_samples"),
         (lambda: datasets.make_adding_problem(10, 10, seed=1.5), TypeError, "seed"),
-        (lambda: datasets.make_delayed_recall(10, lag=0), ValueError, r"integer >= 1 for lag, got 0"),
+        (lambda: datasets.make_delayed_recall(10, lag=0), ValueError, "`lag` expects a positive integer, got 0"),  # noqa: E501
         (lambda: datasets.make_delayed_recall(10, lag=-3), ValueError, "lag"),
         (lambda: datasets.make_delayed_recall(0, lag=3), ValueError, "n_samples"),
         (lambda: datasets.make_delayed_recall(10, lag=3, num_symbols=1), ValueError, "num_symbols"),
@@ -559,8 +561,8 @@ def test_load_dataset_unknown_name():
     with pytest.raises(ValueError) as info:
         datasets.load_dataset("chicago")
     message = str(info.value)
-    assert "unknown data set 'chicago'" in message and "'chicago_ridership'" in message
-    assert re.search(r"expected one of \[.*'stock_prices'\]", message)
-    assert "Did you mean 'chicago_ridership'?" in message
-    with pytest.raises(TypeError, match="expected a data set name"):
+    assert re.search(r"`name` expects a known data set, one of \[.*'stock_prices'\], got 'chicago'", message)
+    assert "did you mean 'chicago_ridership'?" in message
+    assert isinstance(info.value, KeyError)
+    with pytest.raises(TypeError, match="`name` expects a data set name"):
         datasets.load_dataset(3)

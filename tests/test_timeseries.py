@@ -48,7 +48,7 @@ def test_split_numpy_and_series():
 @pytest.mark.parametrize("train,val", [(0.0, 0.1), (1.0, 0.1), (-0.2, 0.1), (0.7, 0.0), (0.7, 1.2),
                                        (0.7, 0.3), (0.8, 0.25)])
 def test_split_bad_fractions(train, val):
-    with pytest.raises(ValueError, match="expected"):
+    with pytest.raises(ValueError, match=r"`(train|val)` expects .*, got "):
         chronological_split(np.arange(100), train=train, val=val)
 
 
@@ -58,11 +58,11 @@ def test_split_message_names_sum():
 
 
 def test_split_too_short_and_unsorted(daily):
-    with pytest.raises(ValueError, match="at least one step"):
+    with pytest.raises(ValueError, match="`data` expects a series long enough to give every part a step"):
         chronological_split(np.arange(3), train=0.5, val=0.2)
     with pytest.raises(ValueError, match="sort_index"):
         chronological_split(daily.iloc[::-1])
-    with pytest.raises(TypeError, match="got list"):
+    with pytest.raises(TypeError, match=r"`data` expects .*, got \[1, 2, 3\] \(list\)"):
         chronological_split([1, 2, 3])
 
 
@@ -104,7 +104,7 @@ def test_scaler_numpy():
 
 def test_scaler_bad_input(daily):
     scaler = fit_scaler(daily)
-    with pytest.raises(ValueError, match=r"fitted columns \['riders', 'temp'\], got 'rain'"):
+    with pytest.raises(ValueError, match=r"`column` expects one of \['riders', 'temp'\], got 'rain'"):
         scaler.inverse_transform([1.0], column="rain")
     with pytest.raises(ValueError, match=r"fitted on, \['riders', 'temp'\], got \['temp', 'riders'\]"):
         scaler.transform(daily[["temp", "riders"]])
@@ -179,19 +179,19 @@ def test_window_bad_input(daily):
         window_arrays(np.arange(10.0), seq_len=8, horizon=3)
     with pytest.raises(ValueError, match="seq_len"):
         window_dataset(np.arange(10.0), seq_len=11)
-    with pytest.raises(ValueError, match="positive integer for horizon, got 0"):
+    with pytest.raises(ValueError, match="`horizon` expects a positive integer, got 0"):
         window_arrays(np.arange(10.0), seq_len=3, horizon=0)
-    with pytest.raises(ValueError, match="positive integer for horizon, got -2"):
+    with pytest.raises(ValueError, match="`horizon` expects a positive integer, got -2"):
         window_dataset(np.arange(10.0), seq_len=3, horizon=-2)
-    with pytest.raises(ValueError, match=r"one of the columns \['riders', 'temp'\], got 'rain'"):
+    with pytest.raises(ValueError, match=r"`target` expects one of \['riders', 'temp'\], got 'rain'"):
         window_arrays(daily, seq_len=3, target="rain")
-    with pytest.raises(ValueError, match="target= naming the column"):
+    with pytest.raises(ValueError, match="`target` expects the column to forecast, .* got None"):
         window_arrays(daily, seq_len=3)
     with_nan = daily.copy()
     with_nan.iloc[5, 0] = np.nan
     with pytest.raises(ValueError, match="NaN in 1 row.*2024-01-06"):
         window_dataset(with_nan, seq_len=3, target="riders")
-    with pytest.raises(ValueError, match="position 0..1"):
+    with pytest.raises(ValueError, match="`target` expects an integer from 0 to 1, got 2"):
         window_arrays(daily.to_numpy(), seq_len=3, target=2)
     with pytest.raises(ValueError, match="batch_size"):
         window_dataset(np.arange(10.0), seq_len=3, batch_size=0)
@@ -265,10 +265,10 @@ def test_calendar_features_weekdays_and_us_holidays():
 
 
 @pytest.mark.parametrize(("dates", "kwargs", "error", "message"), [
-    (pd.RangeIndex(5), {}, TypeError, "DatetimeIndex for dates, got RangeIndex"),
-    (["2015-01-01"], {}, TypeError, "got list"),
+    (pd.RangeIndex(5), {}, TypeError, r"`dates` expects .*, got a RangeIndex of shape \(5,\)"),
+    (["2015-01-01"], {}, TypeError, r"got \[.2015-01-01.\] \(list\)"),
     (pd.DatetimeIndex([]), {}, ValueError, "at least one date"),
-    (pd.date_range("2015-01-01", periods=3), {"holidays": "US"}, TypeError, "True or False for holidays"),
+    (pd.date_range("2015-01-01", periods=3), {"holidays": "US"}, TypeError, "`holidays` expects .* 'US'"),
 ])
 def test_calendar_features_bad_input(dates, kwargs, error, message):
     from rnncourse.timeseries import calendar_features
@@ -331,11 +331,11 @@ def test_make_forecast_data_multi_step_and_sequence_targets(two_columns):
 
 
 @pytest.mark.parametrize(("data", "kwargs", "error", "message"), [
-    (np.arange(50.0), {"seq_len": 3}, TypeError, "DataFrame or Series for data, got ndarray"),
-    ("two", {"seq_len": 3}, TypeError, "got str"),
-    (None, {"seq_len": 3}, ValueError, "target= naming the column"),
+    (np.arange(50.0), {"seq_len": 3}, TypeError, "`data` expects .*, got an array of shape"),
+    ("two", {"seq_len": 3}, TypeError, r"`data` expects .*, got 'two' \(str\)"),
+    (None, {"seq_len": 3}, ValueError, "`target` expects the column to forecast, .* got None"),
     (None, {"seq_len": 3, "target": "bus"}, KeyError, "'bus'"),
-    (None, {"seq_len": 3, "target": "riders", "scale": "riders"}, TypeError, "list of column names"),
+    (None, {"seq_len": 3, "target": "riders", "scale": "riders"}, TypeError, "`scale` expects .* 'riders'"),
     (None, {"seq_len": 3, "target": "riders", "scale": ["bus"]}, KeyError, "unknown \\['bus'\\]"),
     (None, {"seq_len": 0, "target": "riders"}, ValueError, "seq_len"),
     (None, {"seq_len": 150, "target": "riders"}, ValueError, "at least seq_len"),
@@ -353,5 +353,5 @@ def test_forecast_data_bad_part_and_length(two_columns):
     data = make_forecast_data(two_columns, seq_len=7, target="riders")
     with pytest.raises(KeyError, match="'validation'"):
         data.windows("validation")
-    with pytest.raises(ValueError, match="one forecast per test window \\(30\\), got 29"):
+    with pytest.raises(ValueError, match="`predictions` expects one forecast .*\\(30\\), got 29"):
         data.dated(data.y_test[:-1])
