@@ -27,6 +27,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from rnncourse import arguments
+
 __all__ = [
     "plot_series",
     "plot_forecast",
@@ -46,7 +48,7 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
     elif not isinstance(ax, Axes):
-        raise TypeError(f"expected a matplotlib Axes for ax, got {type(ax).__name__}")
+        raise TypeError(arguments.message("ax", "a matplotlib Axes or None", arguments.given(ax)))
     return ax
 
 
@@ -59,8 +61,8 @@ def _panel_axes(ax, n_panels: int, figsize: tuple[float, float]) -> list[Axes]:
         return [ax] * n_panels
     axes = list(np.ravel(ax))
     if len(axes) != n_panels or not all(isinstance(a, Axes) for a in axes):
-        raise ValueError(f"expected ax to be one Axes or {n_panels} Axes (one per panel), got {len(axes)} "
-                         f"object(s)")
+        raise ValueError(arguments.message("ax", f"one Axes or {n_panels} Axes (one per panel)",
+                                           f"{len(axes)} object(s)"))
     return axes
 
 
@@ -69,9 +71,9 @@ def _as_series(values, name: str) -> pd.Series:
         return values
     if isinstance(values, pd.DataFrame) and values.shape[1] == 1:
         return values.iloc[:, 0]
-    array = np.asarray(values)
+    array = arguments.numeric_array(values, name, finite=False, allow_empty=True)
     if array.ndim != 1:
-        raise ValueError(f"expected a 1-D series for {name}, got shape {array.shape}")
+        raise ValueError(arguments.message(name, "a 1-D series", f"shape {array.shape}"))
     return pd.Series(array)
 
 
@@ -120,7 +122,8 @@ def plot_series(
     if columns is not None:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
-            raise ValueError(f"expected columns among {list(frame.columns)}, got unknown {missing}")
+            raise arguments.UnknownNameError(arguments.message(
+                "columns", f"columns among {list(frame.columns)}", f"unknown {missing}"))
         frame = frame[list(columns)]
     ax = _new_axes(ax, (10, 3.5))
     many = frame.shape[1] > 1
@@ -142,17 +145,20 @@ def plot_series(
 
 def _split_bounds(index: pd.Index, splits) -> list[tuple]:
     """(start, stop) along the x axis of the three parts, so the shaded spans meet without gaps."""
+    if isinstance(splits, str) or not hasattr(splits, "__len__"):
+        raise TypeError(arguments.message("splits", "the (train, val, test) parts or the (train, val) "
+                                          "fractions", arguments.given(splits)))
     if len(splits) == 3 and all(hasattr(p, "__len__") for p in splits):
         sizes = [len(p) for p in splits]
         if sum(sizes) != len(index):
-            raise ValueError(f"expected the three parts to add up to the {len(index)} plotted steps, got "
-                             f"{sizes} (sum {sum(sizes)})")
+            raise ValueError(arguments.message("splits", f"three parts that add up to the {len(index)} "
+                                               "plotted steps", f"{sizes} (sum {sum(sizes)})"))
     elif len(splits) == 2 and all(isinstance(f, numbers.Real) and 0 < f < 1 for f in splits):
         train, val = (int(np.floor(f * len(index))) for f in splits)
         sizes = [train, val, len(index) - train - val]
     else:
-        raise ValueError(f"expected splits as the (train, val, test) parts or the (train, val) fractions, "
-                         f"got {splits!r:.80}")
+        raise ValueError(arguments.message("splits", "the (train, val, test) parts or the (train, val) "
+                                           "fractions", arguments.given(splits)))
     edges = np.cumsum([0, *sizes])
     # a boundary lies half-way between the last step of one part and the first of the next
     positions = list(index)
@@ -210,15 +216,14 @@ def plot_forecast(
     elif isinstance(forecasts, pd.DataFrame):
         forecasts = dict(forecasts.items())
     if not isinstance(forecasts, Mapping) or not forecasts:
-        raise ValueError(f"expected forecasts as a non-empty dict {{model name: Series}}, "
-                         f"got {forecasts!r:.80}")
+        raise ValueError(arguments.message("forecasts", "a non-empty dict {model name: Series}",
+                                           arguments.given(forecasts)))
     forecasts = {str(k): _as_series(v, f"forecasts[{k!r}]") for k, v in forecasts.items()}
     first = min(f.index.min() for f in forecasts.values())
     last = max(f.index.max() for f in forecasts.values())
     start = first if start is None else start
     if context is not None:
-        if isinstance(context, bool) or not isinstance(context, numbers.Integral) or context < 0:
-            raise ValueError(f"expected a non-negative integer for context, got {context!r}")
+        context = arguments.integer(context, "context", minimum=0)
         before = truth.index[truth.index < start]
         first_shown = before[-context] if 0 < context <= len(before) else (start if context == 0 else None)
         shown = truth.index <= last
@@ -272,16 +277,18 @@ def plot_history(history, metrics: Sequence[str] | None = None, ax=None, title: 
     """
     record = getattr(history, "history", history)
     if not isinstance(record, Mapping):
-        raise TypeError(f"expected a keras History or its .history dict, got {type(history).__name__}")
+        raise TypeError(arguments.message("history", "a keras History or its .history dict",
+                                          arguments.given(history)))
     names = [k for k in record if not k.startswith("val_")]
     names += [k[4:] for k in record if k.startswith("val_") and k[4:] not in names]
     if not names:
-        raise ValueError("expected at least one metric in the history, got an empty history")
+        raise ValueError(arguments.message("history", "at least one metric", "an empty history"))
     names.sort(key=lambda k: k != "loss")
     if metrics is not None:
         unknown = [m for m in metrics if m not in names]
         if unknown:
-            raise ValueError(f"expected metrics among {names}, got unknown {unknown}")
+            raise arguments.UnknownNameError(arguments.message("metrics", f"metrics among {names}",
+                                                               f"unknown {unknown}"))
         names = list(metrics)
     axes = _panel_axes(ax, len(names), (4.2 * len(names), 3.2))
     shared = len(set(map(id, axes))) == 1 and len(names) > 1
@@ -354,14 +361,16 @@ def plot_hidden_states(
         >>> [t.get_text() for t in ax.get_xticklabels()]
         ['a', 'fine', 'film', '!']
     """
-    array = np.asarray(states, dtype=float)
+    array = arguments.numeric_array(states, "states", dtype=float, finite=False)
     if array.ndim == 3 and array.shape[0] == 1:
         array = array[0]
     if array.ndim != 2:
-        raise ValueError(f"expected hidden states of shape (time, units), got shape {array.shape}")
+        raise ValueError(arguments.message("states", "hidden states of shape (time, units)",
+                                           f"shape {array.shape}"))
     steps, units = array.shape
     if tokens is not None and len(tokens) != steps:
-        raise ValueError(f"expected one token per time step ({steps}), got {len(tokens)} tokens")
+        raise ValueError(arguments.message("tokens", f"one token per time step ({steps})",
+                                           f"{len(tokens)} tokens"))
     if max_units is not None:
         array = array[:, :max_units]
     shown = array.shape[1]
@@ -422,15 +431,15 @@ def plot_gradient_norms(
     if not isinstance(norms, Mapping):
         norms = {"": norms}
     if not norms:
-        raise ValueError("expected at least one curve of gradient norms, got an empty dict")
+        raise ValueError(arguments.message("norms", "at least one curve of gradient norms", "an empty dict"))
     ax = _new_axes(ax, (7, 3.8))
     for i, (name, values) in enumerate(norms.items()):
-        curve = np.asarray(values, dtype=float)
+        curve = arguments.numeric_array(values, f"norms[{name!r}]", dtype=float, finite=False)
         if curve.ndim != 1:
-            raise ValueError(f"expected one norm per time step, shape (time,), for {name!r}, "
-                             f"got {curve.shape}")
+            raise ValueError(arguments.message(f"norms[{name!r}]", "one norm per time step, shape (time,)",
+                                               f"{curve.shape}"))
         if (curve < 0).any():
-            raise ValueError(f"expected norms >= 0 for {name!r}, got negative values")
+            raise ValueError(arguments.message(f"norms[{name!r}]", "norms >= 0", "negative values"))
         if normalize and curve[-1] > 0:
             curve = curve / curve[-1]
         curve = np.where(curve > 0, curve, np.nan)
@@ -477,19 +486,23 @@ def plot_comparison(table: pd.DataFrame, metrics: Sequence[str] | None = None, a
         ['val MAE', 'parameters']
     """
     if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"expected a pandas DataFrame with one row per model, got {type(table).__name__}")
+        raise TypeError(arguments.message("table", "a pandas DataFrame with one row per model",
+                                          arguments.given(table)))
     if table.empty:
-        raise ValueError("expected at least one model (row) and one metric (column), got an empty table")
+        raise ValueError(arguments.message("table", "at least one model (row) and one metric (column)",
+                                           "an empty table"))
     if metrics is None:
         metrics = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
         if not metrics:
-            raise ValueError(f"expected numeric metric columns, got none among {list(table.columns)}")
+            raise ValueError(arguments.message("table", "numeric metric columns",
+                                               f"none among {list(table.columns)}"))
     unknown = [m for m in metrics if m not in table.columns]
     if unknown:
-        raise ValueError(f"expected metrics among the columns {list(table.columns)}, got unknown {unknown}")
+        raise arguments.UnknownNameError(arguments.message(
+            "metrics", f"metrics among the columns {list(table.columns)}", f"unknown {unknown}"))
     not_numeric = [m for m in metrics if not pd.api.types.is_numeric_dtype(table[m])]
     if not_numeric:
-        raise ValueError(f"expected numeric metric columns, got non-numeric {not_numeric}")
+        raise ValueError(arguments.message("metrics", "numeric metric columns", f"non-numeric {not_numeric}"))
     names = [str(i) for i in table.index]
     axes = _panel_axes(ax, len(metrics), (3.6 * len(metrics), 0.45 * len(names) + 1.4))
     positions = np.arange(len(names))
@@ -644,10 +657,8 @@ def plot_unrolled(steps: int = 3, ax: Axes | None = None, folded: bool = True, t
     from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
     from matplotlib.path import Path
 
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 1 <= steps <= 10:
-        raise ValueError(f"expected an integer from 1 to 10 for steps, got {steps!r}")
-    if time_labels not in ("relative", "absolute"):
-        raise ValueError(f"expected time_labels 'relative' or 'absolute', got {time_labels!r}")
+    steps = arguments.integer(steps, "steps", minimum=1, maximum=10)
+    arguments.one_of(time_labels, "time_labels", ("relative", "absolute"))
 
     if time_labels == "absolute":
         subscripts = [str(k) for k in range(1, steps + 1)]

@@ -48,9 +48,9 @@ def test_plot_series_shades_parts(daily):
         plots.plot_series(frame, columns=["c"])
     with pytest.raises(ValueError, match="add up to the 60 plotted steps"):
         plots.plot_series(daily, splits=parts[:2] + (parts[2].iloc[:3],))
-    with pytest.raises(ValueError, match="splits as the"):
+    with pytest.raises(ValueError, match=r"`splits` expects the \(train, .*, got \(0.7,\) \(tuple\)"):
         plots.plot_series(daily, splits=(0.7,))
-    with pytest.raises(TypeError, match="matplotlib Axes for ax, got str"):
+    with pytest.raises(TypeError, match=r"`ax` expects a matplotlib Axes or None, got 'left' \(str\)"):
         plots.plot_series(daily, ax="left")
 
 
@@ -68,7 +68,7 @@ def test_plot_forecast(daily):
     assert len(ax2.get_lines()) == 3 + 1  # truth, two models, the start line
     with pytest.raises(ValueError, match="non-empty dict"):
         plots.plot_forecast(daily, {})
-    with pytest.raises(ValueError, match="non-negative integer for context, got -1"):
+    with pytest.raises(ValueError, match="`context` expects an integer >= 0, got -1"):
         plots.plot_forecast(daily, naive, context=-1)
 
 
@@ -92,7 +92,7 @@ def test_plot_history_dict_and_keras_history():
         plots.plot_history(record, metrics=["acc"])
     with pytest.raises(ValueError, match="2 Axes"):
         plots.plot_history(record, ax=[one, one, one])
-    with pytest.raises(TypeError, match="History or its .history dict, got list"):
+    with pytest.raises(TypeError, match=r"`history` expects a keras History .*, got \[1, 2\] \(list\)"):
         plots.plot_history([1, 2])
     with pytest.raises(ValueError, match="empty history"):
         plots.plot_history({})
@@ -143,7 +143,7 @@ def test_plot_gradient_norms():
         plots.plot_gradient_norms({"bad": [-1.0, 1.0]})
     with pytest.raises(ValueError, match="empty dict"):
         plots.plot_gradient_norms({})
-    with pytest.raises(ValueError, match=r"shape \(time,\), for 'm', got \(2, 2\)"):
+    with pytest.raises(ValueError, match=r"`norms\['m'\]` expects one norm per .*, got \(2, 2\)"):
         plots.plot_gradient_norms({"m": np.ones((2, 2))})
 
 
@@ -183,7 +183,7 @@ def test_plot_unrolled(steps, folded, labels):
 
 
 def test_plot_unrolled_bad_input():
-    with pytest.raises(ValueError, match="1 to 10 for steps, got 0"):
+    with pytest.raises(ValueError, match="`steps` expects an integer from 1 to 10, got 0"):
         plots.plot_unrolled(steps=0)
     with pytest.raises(ValueError, match="got 'sideways'"):
         plots.plot_unrolled(time_labels="sideways")
