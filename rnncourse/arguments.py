@@ -267,7 +267,8 @@ def numeric_array(
         what = kind.get(array.dtype.kind, f"dtype {array.dtype}")
         raise TypeError(message(name, expected, f"{what} ({given(values)})", where))
     if dtype is not None:
-        array = array.astype(dtype, copy=False)
+        with np.errstate(over="ignore"):  # a value beyond the new dtype's range becomes inf, refused below
+            array = array.astype(dtype, copy=False)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if array.ndim not in allowed:
@@ -329,7 +330,8 @@ def labels(values: Any, name: str = "labels", numeric: bool = False, where: str 
     expected = "a sequence of class labels (numbers)" if numeric else "a sequence of class labels"
     if values is None or isinstance(values, str | bytes) or np.ndim(values) == 0:
         raise TypeError(message(name, expected, given(values), where))
-    array = np.asarray(values)
+    # a list of mixed types would become strings in np.asarray: look at the Python objects first
+    array = np.asarray(values, dtype=object) if isinstance(values, list | tuple) else np.asarray(values)
     if array.size == 0:
         raise ValueError(message(name, "at least one label", "an empty sequence", where))
     if array.dtype.kind == "O":
@@ -344,7 +346,7 @@ def labels(values: Any, name: str = "labels", numeric: bool = False, where: str 
                                     f"a mix of {sorted(kinds)}", where))
         array = np.asarray(items).reshape(array.shape)
     if array.dtype.kind in "US" and numeric:
-        raise TypeError(message(name, expected, f"strings such as {array.ravel()[0]!r}; map them to "
+        raise TypeError(message(name, expected, f"strings such as {array.ravel()[0].item()!r}; map them to "
                                                 "integer class ids first", where))
     if array.dtype.kind not in "biufUS":
         raise TypeError(message(name, expected, given(values), where))

@@ -29,6 +29,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from rnncourse import arguments
+
 __all__ = [
     "count_params",
     "gradient_norms_through_time",
@@ -492,7 +494,8 @@ def count_params(model_or_layer: keras.layers.Layer) -> int:
         32
     """
     if not isinstance(model_or_layer, keras.layers.Layer):
-        raise TypeError(f"expected a Keras model or layer, got {type(model_or_layer).__name__}")
+        raise TypeError(arguments.message("model_or_layer", "a Keras model or layer",
+                                          arguments.given(model_or_layer)))
     if not model_or_layer.built:
         raise ValueError(
             f"{_describe(model_or_layer)} has not been built yet, so it has no weights to count; "
@@ -555,12 +558,11 @@ def time_per_epoch(
         raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
     if not model.compiled:
         raise ValueError("expected a compiled model; call model.compile(optimizer=..., loss=...) first")
-    for name, value, low in (("epochs", epochs, 1), ("warmup_epochs", warmup_epochs, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"expected an integer >= {low} for {name}, got {value!r}")
+    epochs = arguments.positive_int(epochs, "epochs")
+    warmup_epochs = arguments.integer(warmup_epochs, "warmup_epochs", minimum=0)
     is_dataset = not isinstance(x, np.ndarray | list | tuple | dict) and hasattr(x, "element_spec")
-    if not is_dataset and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"expected a positive integer for batch_size, got {batch_size!r}")
+    if not is_dataset:
+        batch_size = arguments.positive_int(batch_size, "batch_size")
     fit_kwargs = {"epochs": warmup_epochs + epochs, "verbose": 0, "shuffle": False}
     if not is_dataset:
         fit_kwargs["batch_size"] = batch_size

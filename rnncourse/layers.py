@@ -30,17 +30,17 @@ as long as this module has been imported first (`from rnncourse.layers import Va
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import keras
-import numpy as np
 from keras import activations, constraints, initializers, ops, regularizers
 
 # Keras's RNN layer draws one dropout mask per sequence *before* its time loop (and clears it after) for
 # any cell that inherits this mixin; without it a cell could only draw a fresh mask at every step. Keras
 # does not export it publicly, so we import it from its module inside Keras 3 (the one SimpleRNNCell uses).
 from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+
+from rnncourse import arguments
 
 __all__ = ["VanillaRNN", "VanillaRNNCell"]
 
@@ -50,41 +50,17 @@ __all__ = ["VanillaRNN", "VanillaRNNCell"]
 # ----------------------------------------------------------------------------------------------------
 
 
-def _check_units(units: Any, owner: str) -> int:
-    if isinstance(units, bool) or not isinstance(units, numbers.Integral):
-        raise TypeError(
-            f"{owner} expects a positive integer for `units`, got {units!r} of type {type(units).__name__}"
-        )
-    if units <= 0:
-        raise ValueError(f"{owner} expects a positive integer for `units`, got {units}")
-    return int(units)
-
-
 def _check_rate(value: Any, name: str, owner: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{owner} expects `{name}` to be a number in [0, 1), got {value!r} of type {type(value).__name__}"
-        )
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{owner} expects `{name}` to be in [0, 1), got {value}")
-    return float(value)
-
-
-def _check_bool(value: Any, name: str, owner: str) -> bool:
-    # np.bool_ is accepted as well as bool; 0/1 and strings are not.
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{owner} expects `{name}` to be True or False, got {value!r}")
-    return bool(value)
+    return arguments.number(value, name, low=0.0, high=1.0, include_high=False, where=owner)
 
 
 def _get_activation(activation: Any, owner: str):
     try:
         return activations.get(activation)
     except ValueError:
-        raise ValueError(
-            f"{owner} expects `activation` to be the name of a Keras activation (e.g. 'tanh', 'relu', "
-            f"'sigmoid', 'linear'), a callable or None, got {activation!r}"
-        ) from None
+        raise ValueError(arguments.message(
+            "activation", "the name of a Keras activation (e.g. 'tanh', 'relu', 'sigmoid', 'linear'), a "
+            "callable or None", repr(activation), where=owner)) from None
 
 
 def _shape(shape: Any) -> tuple:
@@ -196,9 +172,9 @@ class VanillaRNNCell(keras.layers.Layer, DropoutRNNCell):
         **kwargs: Any,
     ) -> None:
         owner = type(self).__name__
-        units = _check_units(units, owner)
+        units = arguments.positive_int(units, "units", owner)
         activation_fn = _get_activation(activation, owner)
-        use_bias = _check_bool(use_bias, "use_bias", owner)
+        use_bias = arguments.boolean(use_bias, "use_bias", owner)
         dropout = _check_rate(dropout, "dropout", owner)
         recurrent_dropout = _check_rate(recurrent_dropout, "recurrent_dropout", owner)
         super().__init__(**kwargs)
@@ -436,9 +412,9 @@ class VanillaRNN(keras.layers.RNN):
     ) -> None:
         owner = type(self).__name__
         # Check here too, so that errors name the layer the learner wrote rather than its cell.
-        units = _check_units(units, owner)
+        units = arguments.positive_int(units, "units", owner)
         _get_activation(activation, owner)
-        _check_bool(use_bias, "use_bias", owner)
+        arguments.boolean(use_bias, "use_bias", owner)
         _check_rate(dropout, "dropout", owner)
         _check_rate(recurrent_dropout, "recurrent_dropout", owner)
         cell = VanillaRNNCell(
@@ -463,11 +439,11 @@ class VanillaRNN(keras.layers.RNN):
         )
         super().__init__(
             cell,
-            return_sequences=_check_bool(return_sequences, "return_sequences", owner),
-            return_state=_check_bool(return_state, "return_state", owner),
-            go_backwards=_check_bool(go_backwards, "go_backwards", owner),
-            stateful=_check_bool(stateful, "stateful", owner),
-            unroll=_check_bool(unroll, "unroll", owner),
+            return_sequences=arguments.boolean(return_sequences, "return_sequences", owner),
+            return_state=arguments.boolean(return_state, "return_state", owner),
+            go_backwards=arguments.boolean(go_backwards, "go_backwards", owner),
+            stateful=arguments.boolean(stateful, "stateful", owner),
+            unroll=arguments.boolean(unroll, "unroll", owner),
             activity_regularizer=activity_regularizer,
             **kwargs,
         )

@@ -76,7 +76,7 @@ def _values_2d(data, name: str = "data") -> np.ndarray:
         values = values[:, None]
     bad_rows = np.flatnonzero(~np.isfinite(values).all(axis=1))
     if bad_rows.size:
-        first = data.index[bad_rows[0]] if isinstance(data, pd.DataFrame | pd.Series) else bad_rows[0]
+        first = data.index[bad_rows[0]] if isinstance(data, pd.DataFrame | pd.Series) else int(bad_rows[0])
         n_nan = int(np.isnan(values[bad_rows]).any(axis=1).sum())
         what = "NaN" if n_nan == bad_rows.size else "inf" if n_nan == 0 else "NaN or inf"
         raise ValueError(arguments.message(

@@ -246,7 +246,7 @@ def test_count_params():
     assert diag.count_params(cell) == 32
     with pytest.raises(ValueError, match="has not been built yet"):
         diag.count_params(keras.layers.GRU(3))
-    with pytest.raises(TypeError, match="expected a Keras model or layer, got int"):
+    with pytest.raises(TypeError, match=r"`model_or_layer` expects a Keras model or layer, got 3 \(int\)"):
         diag.count_params(3)
 
 
@@ -262,7 +262,7 @@ def test_time_per_epoch_restores_weights():
     assert 0 < seconds < 60
     for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
-    with pytest.raises(ValueError, match="integer >= 1 for epochs, got 0"):
+    with pytest.raises(ValueError, match="`epochs` expects a positive integer, got 0"):
         diag.time_per_epoch(model, x, y, epochs=0)
 
 
