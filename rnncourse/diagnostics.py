@@ -4,6 +4,7 @@
 - `hidden_state_trajectory`     -- the hidden state after every step (for text: after every token).
 - `input_saliency`              -- ||d output / d x_t||: which steps (tokens) the prediction is sensitive to.
 - `count_params`, `time_per_epoch` -- the two columns of every model-comparison table.
+- `flops_per_step`, `latency`   -- the cost of one step (operations) and of one forward pass (seconds).
 
 The first three accept a recurrent cell or layer (`SimpleRNN`, `LSTM`, `GRU`, `rnncourse.layers.VanillaRNN`)
 or a model whose layers form a single chain (a `keras.Sequential`, or a functional model with one input,
@@ -33,9 +34,11 @@ from rnncourse import arguments
 
 __all__ = [
     "count_params",
+    "flops_per_step",
     "gradient_norms_through_time",
     "hidden_state_trajectory",
     "input_saliency",
+    "latency",
     "time_per_epoch",
 ]
 
@@ -574,3 +577,162 @@ def time_per_epoch(
     finally:
         model.set_weights(weights)
     return float(statistics.median(timer.seconds[warmup_epochs:]))
+
+
+# --------------------------------------------------------------------------------------------------
+# Cost of one step: floating-point operations and wall-clock latency
+# --------------------------------------------------------------------------------------------------
+def flops_per_step(cell: keras.layers.Layer, features: int) -> int:
+    """Floating-point operations of one time step of a recurrent cell, for one sequence.
+
+    The step ``cell(x_t, states)`` is traced into a TensorFlow graph with the weights as inputs (through
+    the public ``Layer.stateless_call``), and TensorFlow's own profiler (``tf.compat.v1.profiler``, float
+    operation view) counts its operations: a matrix product of ``(1, n) @ (n, m)`` counts ``2 n m``, an
+    element-wise add or multiply one per element; activations (tanh, sigmoid) count nothing. For
+    ``SimpleRNN`` with ``units = U`` that is ``2 U (features + U)`` for the two products plus ``2 U`` for
+    the adds: the cost grows with the square of the width, and LSTM and GRU pay about 4x and 3x as much.
+
+    Args:
+        cell: A Keras recurrent cell (``SimpleRNNCell``, ``GRUCell``, ``LSTMCell``,
+            ``rnncourse.layers.VanillaRNNCell``) or a recurrent layer, whose ``.cell`` is then counted.
+            Built cells must have been built for ``features`` inputs; unbuilt ones are built here.
+        features: Number of input features per step (a positive int).
+
+    Returns:
+        The number of floating-point operations of one step for a batch of one sequence, as an int.
+
+    Raises:
+        TypeError: if ``cell`` is not a recurrent cell or layer, or ``features`` not an int.
+        ValueError: if ``features`` is not positive or does not match a built cell.
+        RuntimeError: if the Keras backend is not TensorFlow (the profiler is TensorFlow's).
+
+    Example:
+        >>> flops_per_step(keras.layers.SimpleRNNCell(32), features=8)   # 2*32*(8+32) + 2*32
+        2624
+        >>> flops_per_step(keras.layers.LSTM(32), features=8)            # 4.05x the SimpleRNN cell
+        10624
+    """
+    if isinstance(cell, keras.layers.RNN):
+        cell = cell.cell
+    if not isinstance(cell, keras.layers.Layer) or not hasattr(cell, "state_size"):
+        raise TypeError(arguments.message("cell", "a Keras recurrent cell or recurrent layer",
+                                          arguments.given(cell)))
+    features = arguments.positive_int(features, "features")
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError("flops_per_step counts with TensorFlow's profiler, so it needs the TensorFlow "
+                           f"backend; got KERAS_BACKEND={keras.backend.backend()!r}")
+    import tensorflow as tf
+
+    if not cell.built:
+        cell.build((None, features))
+    kernels = [w for w in cell.weights if len(w.shape) == 2]  # the input kernel comes first, as in Keras
+    if kernels and int(kernels[0].shape[0]) != features:
+        raise ValueError(arguments.message("features", f"the input size the cell was built for "
+                                                       f"({int(kernels[0].shape[0])})", f"{features}"))
+
+    def spec(variable):
+        return tf.TensorSpec(variable.shape, variable.dtype)
+
+    def step(x_t, states, trainable, non_trainable):
+        output, _ = cell.stateless_call(trainable, non_trainable, x_t, states)
+        return output[0] if isinstance(output, list | tuple) else output
+
+    states = [tf.TensorSpec((1, int(size))) for size in tf.nest.flatten(cell.state_size)]
+    graph = tf.function(step).get_concrete_function(
+        tf.TensorSpec((1, features)), states, [spec(v) for v in cell.trainable_variables],
+        [spec(v) for v in cell.non_trainable_variables]).graph
+    options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    logger, level = tf.get_logger(), tf.get_logger().level
+    logger.setLevel("ERROR")  # the v1 profiler logs deprecation notes otherwise
+    try:
+        return int(tf.compat.v1.profiler.profile(graph=graph, options=options).total_float_ops)
+    finally:
+        logger.setLevel(level)
+
+
+def _forward(model: Callable) -> Callable:
+    """The model as a compiled graph function on TensorFlow (what `predict` runs); a callable as it is."""
+    if isinstance(model, keras.layers.Layer) and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(model)
+    if isinstance(model, keras.layers.Layer):
+        return lambda x: model(x, training=False)
+    return model
+
+
+def latency(
+    models: Any,
+    x: Any = None,
+    *,
+    repeats: int = 20,
+    rounds: int = 3,
+) -> float | dict:
+    """Wall-clock seconds of one forward pass: the fastest of ``repeats`` calls, median over ``rounds``.
+
+    Timing one call is noisy (the machine does other things); the fastest of several calls is the cost of
+    the computation itself. To compare several models (for instance the same network on sequences of
+    increasing length), pass them all at once: every round times each model in turn, so that a busy moment
+    on the machine hits all of them alike, and the median over rounds is kept. Each model is compiled
+    (``tf.function`` on TensorFlow) and called once before it is timed, so tracing is not counted.
+    Timings depend on the machine; compare models timed in the same call.
+
+    Args:
+        models: A Keras model (or any callable), or a dict ``{key: (model, x)}`` to time several models in
+            interleaved rounds.
+        x: The input of one forward pass (e.g. one sequence, ``x[:1]``), for a single model; must be
+            ``None`` with a dict.
+        repeats: Calls per model per round; the fastest is kept. Default: 20.
+        rounds: Interleaved rounds; the median is returned. Default: 3.
+
+    Returns:
+        Seconds per forward pass, as a float for a single model, or a dict ``{key: seconds}`` for a dict.
+
+    Raises:
+        TypeError: if a model is not callable, or ``x`` is given with a dict of models.
+        ValueError: for an empty dict, or ``repeats``/``rounds`` that are not positive integers.
+
+    Example:
+        >>> model = keras.Sequential([keras.Input((None, 1)), keras.layers.SimpleRNN(8)])
+        >>> seconds = latency(model, np.zeros((1, 50, 1), "float32"))          # a float, e.g. 0.0006
+        >>> both = latency({T: (model, np.zeros((1, T, 1), "float32")) for T in (50, 100)}, rounds=2)
+        >>> sorted(both)                                                      # {50: ..., 100: ...}
+        [50, 100]
+    """
+    repeats = arguments.positive_int(repeats, "repeats")
+    rounds = arguments.positive_int(rounds, "rounds")
+    single = not isinstance(models, dict)
+    if single:
+        cases = {None: (models, x)}
+    elif x is not None:
+        raise TypeError(arguments.message("x", "None when models is a dict {key: (model, x)}",
+                                          arguments.given(x)))
+    elif not models:
+        raise ValueError(arguments.message("models", "at least one model", "an empty dict"))
+    else:
+        cases = models
+    prepared = {}
+    for key, pair in cases.items():
+        name = "models" if single else f"models[{key!r}]"
+        if not single and not (isinstance(pair, tuple) and len(pair) == 2):
+            raise TypeError(arguments.message(name, "a (model, x) pair", arguments.given(pair)))
+        model, inputs = pair
+        if not callable(model):
+            raise TypeError(arguments.message(name, "a Keras model or a callable", arguments.given(model)))
+        forward = _forward(model)
+        inputs = ops.convert_to_tensor(inputs) if isinstance(model, keras.layers.Layer) else inputs
+        ops.convert_to_numpy(forward(inputs))  # compile and warm up, untimed
+        prepared[key] = (forward, inputs)
+
+    best: dict[Any, list[float]] = {key: [] for key in prepared}
+    for _ in range(rounds):
+        for key, (forward, inputs) in prepared.items():
+            fastest = float("inf")
+            for _ in range(repeats):
+                start = time.perf_counter()
+                ops.convert_to_numpy(forward(inputs))  # wait for the result
+                fastest = min(fastest, time.perf_counter() - start)
+            best[key].append(fastest)
+    medians = {key: float(statistics.median(values)) for key, values in best.items()}
+    return medians[None] if single else medians

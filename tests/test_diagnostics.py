@@ -309,3 +309,102 @@ def test_bad_input_errors():
         diag.gradient_norms_through_time(no_rnn, np.zeros((1, 6, 2), "float32"))
     with pytest.raises(TypeError, match="floating-point inputs.*without an Embedding"):
         diag.input_saliency(no_rnn, np.zeros((1, 6, 2), "int32"))
+
+
+# ------------------------------------------------------------------------------ flops_per_step, latency
+@pytest.mark.parametrize("make_cell", [keras.layers.SimpleRNNCell, lambda units: VanillaRNN(units).cell])
+@pytest.mark.parametrize(("units", "features"), [(32, 8), (5, 3)])
+def test_flops_per_step_of_the_vanilla_cell_by_hand(make_cell, units, features):
+    # two matrix products (2 multiply-adds per weight) plus the bias and the sum of the products
+    assert diag.flops_per_step(make_cell(units), features) == 2 * units * (features + units) + 2 * units
+
+
+def test_flops_per_step_of_lstm_and_gru_by_hand():
+    U, F = 32, 8
+    vanilla = diag.flops_per_step(keras.layers.SimpleRNNCell(U), F)
+    # LSTM: one product for the four gates, bias and sum, then f*c + i*g (3 U) and o*tanh(c) (U)
+    lstm = diag.flops_per_step(keras.layers.LSTMCell(U), F)
+    assert lstm == 2 * F * 4 * U + 2 * U * 4 * U + 4 * U + 4 * U + 4 * U
+    # GRU (reset_after): two products, two biases, then z and r sums, r * (h W_h), the candidate sum and
+    # the (1 - z), z * h, (1 - z) * candidate and final sum
+    gru = diag.flops_per_step(keras.layers.GRUCell(U), F)
+    assert gru == 2 * F * 3 * U + 2 * U * 3 * U + 3 * U + 3 * U + 8 * U
+    # the ratios notebook 01 asserts
+    assert round(lstm / vanilla, 2) == 4.05 and round(gru / vanilla, 2) == 3.10
+
+
+def test_flops_per_step_takes_a_layer_and_leaves_the_weights_alone():
+    layer = keras.layers.LSTM(4)
+    layer.build((None, 6, 3))
+    before = [w.numpy().copy() for w in layer.weights]
+    assert diag.flops_per_step(layer, 3) == diag.flops_per_step(keras.layers.LSTMCell(4), 3)
+    for a, b in zip(before, layer.weights, strict=True):
+        np.testing.assert_array_equal(a, b.numpy())
+
+
+def test_flops_per_step_bad_input():
+    with pytest.raises(TypeError, match=r"`cell` expects a Keras recurrent cell .*, got <Dense"):
+        diag.flops_per_step(keras.layers.Dense(3), 2)
+    with pytest.raises(ValueError, match="`features` expects a positive integer, got 0"):
+        diag.flops_per_step(keras.layers.SimpleRNNCell(3), 0)
+    cell = keras.layers.SimpleRNNCell(3)
+    cell.build((None, 5))
+    with pytest.raises(ValueError, match=r"`features` expects the input size .* \(5\), got 4"):
+        diag.flops_per_step(cell, 4)
+
+
+class FakeClock:
+    """perf_counter that advances by the durations the fake model asks for."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_latency_keeps_the_fastest_call_and_the_median_round(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(diag.time, "perf_counter", clock)
+    calls = []
+    # durations per call, in order: warm-up, then 3 rounds x 2 repeats for each model in turn
+    durations = {"a": iter([9.0, 5, 4, 1, 2, 7, 3]), "b": iter([9.0, 10, 8, 30, 30, 6, 9])}
+
+    def model(name):
+        def forward(x):
+            calls.append(name)
+            clock.now += next(durations[name])
+            return np.zeros(1)
+        return forward
+
+    result = diag.latency({"a": (model("a"), None), "b": (model("b"), None)}, repeats=2, rounds=3)
+    assert calls == ["a", "b"] + ["a", "a", "b", "b"] * 3  # warm-up first, then interleaved rounds
+    assert result == {"a": 3.0, "b": 8.0}  # a: min per round 4, 1, 3 -> 3; b: 8, 30, 6 -> 8
+    durations["a"] = iter([1.0, 2.0, 0.5])
+    assert diag.latency(model("a"), None, repeats=2, rounds=1) == 0.5
+
+
+def test_latency_of_a_keras_model_is_a_positive_float_and_leaves_it_alone():
+    model = keras.Sequential([keras.Input((None, 1)), keras.layers.SimpleRNN(4), keras.layers.Dense(1)])
+    x = np.zeros((1, 30, 1), "float32")
+    before = model.predict(x, verbose=0)
+    seconds = diag.latency(model, x, repeats=3, rounds=2)
+    assert isinstance(seconds, float) and seconds > 0
+    np.testing.assert_array_equal(model.predict(x, verbose=0), before)
+
+
+def test_latency_bad_input():
+    model = keras.Sequential([keras.Input((3, 1)), keras.layers.Dense(1)])
+    x = np.zeros((1, 3, 1), "float32")
+    with pytest.raises(ValueError, match="`repeats` expects a positive integer, got 0"):
+        diag.latency(model, x, repeats=0)
+    with pytest.raises(TypeError, match=r"`rounds` expects a positive integer, got 2.5 \(float\)"):
+        diag.latency(model, x, rounds=2.5)
+    with pytest.raises(TypeError, match=r"`models` expects a Keras model or a callable, got 'model' \(str\)"):
+        diag.latency("model", x)
+    with pytest.raises(TypeError, match="`x` expects None when models is a dict"):
+        diag.latency({"m": (model, x)}, x)
+    with pytest.raises(ValueError, match="`models` expects at least one model, got an empty dict"):
+        diag.latency({})
+    with pytest.raises(TypeError, match=r"`models\['m'\]` expects a \(model, x\) pair"):
+        diag.latency({"m": model})
