@@ -549,6 +549,10 @@ def _rng(seed: Any, where: str) -> np.random.Generator:
     return np.random.default_rng(arguments.seed(seed, where=where))
 
 
+def _noise_and_rng(noise: Any, seed: Any, where: str) -> tuple[float, np.random.Generator]:
+    return arguments.number(noise, "noise", low=0.0, where=where), _rng(seed, where)
+
+
 def make_adding_problem(n_samples: int, seq_len: int, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """The adding problem (Hochreiter & Schmidhuber, 1997): add the two marked numbers of a long sequence.
 
@@ -641,8 +645,7 @@ def make_delayed_recall(
     lag = arguments.positive_int(lag, "lag", where)
     k = arguments.integer(num_symbols, "num_symbols", minimum=2, where=where)
     distractors = arguments.boolean(distractors, "distractors", where)
-    sigma = arguments.number(noise, "noise", low=0.0, where=where)
-    rng = _rng(seed, where)
+    sigma, rng = _noise_and_rng(noise, seed, where)
     y = rng.integers(0, k, size=n)
     x = np.zeros((n, lag + 1, k), dtype=np.float32)
     x[np.arange(n), 0, y] = 1.0
@@ -694,9 +697,8 @@ def make_sine_waves(
     where = "make_sine_waves"
     n = arguments.positive_int(n_samples, "n_samples", where)
     t = arguments.positive_int(seq_len, "seq_len", where)
-    sigma = arguments.number(noise, "noise", low=0.0, where=where)
     clean_target = arguments.boolean(clean_target, "clean_target", where)
-    rng = _rng(seed, where)
+    sigma, rng = _noise_and_rng(noise, seed, where)
     freq = rng.uniform(1 / 40, 1 / 10, size=(n, 1))
     phase = rng.uniform(0.0, 2 * np.pi, size=(n, 1))
     steps = np.arange(t + 1)[None, :]
