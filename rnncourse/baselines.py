@@ -73,7 +73,8 @@ def naive_forecast(X, horizon: int = 1, target: int = 0) -> np.ndarray:
         Forecasts of shape ``(n,)`` (``horizon=1``) or ``(n, horizon)``.
 
     Raises:
-        ValueError: for X not 3-D, a bad ``horizon`` or ``target``.
+        ValueError: for X not 3-D, empty or with NaN/inf, a bad ``horizon`` or ``target``.
+        TypeError: for X that is not real numbers, a ``horizon`` or ``target`` that is not an int.
 
     Example:
         >>> import numpy as np
@@ -103,7 +104,8 @@ def seasonal_naive_forecast(X, season: int, horizon: int = 1, target: int = 0) -
 
     Raises:
         ValueError: if the window is shorter than the season, or for a bad ``season``, ``horizon`` or
-            ``target``.
+            ``target``, or X as in ``naive_forecast``.
+        TypeError: as in ``naive_forecast``, and a ``season`` that is not an int.
 
     Example:
         >>> import numpy as np
@@ -136,7 +138,9 @@ def moving_average_forecast(X, window: int, horizon: int = 1, target: int = 0) -
         Forecasts of shape ``(n,)`` (``horizon=1``) or ``(n, horizon)``.
 
     Raises:
-        ValueError: if ``window`` exceeds ``seq_len``, or for a bad ``window``, ``horizon``, ``target``.
+        ValueError: if ``window`` exceeds ``seq_len``, or for a bad ``window``, ``horizon``, ``target``,
+            or X as in ``naive_forecast``.
+        TypeError: as in ``naive_forecast``, and a ``window`` that is not an int.
 
     Example:
         >>> import numpy as np
@@ -170,7 +174,8 @@ def linear_window_forecast(X_train, y_train, X, alpha: float = 0.0) -> np.ndarra
         ``(n, horizon)`` or ``(n, seq_len, horizon)``.
 
     Raises:
-        ValueError: for inconsistent shapes or a negative ``alpha``.
+        ValueError: for inconsistent shapes, NaN or infinite values, or a negative ``alpha``.
+        TypeError: for windows or targets that are not real numbers, or an ``alpha`` that is not a number.
 
     Example:
         >>> import numpy as np
@@ -222,8 +227,9 @@ def bag_of_words_baseline(
         ``.predict(texts)``, ``.predict_proba(texts)`` or ``.score(texts, labels)`` on it.
 
     Raises:
-        ValueError: for an empty list or a different number of texts and labels.
-        TypeError: if the texts are not strings.
+        ValueError: for an empty list, a different number of texts and labels, fewer than two classes,
+            texts without a single word, or ``C <= 0``.
+        TypeError: if the texts are not strings, or the labels are missing (``None``) or of mixed types.
 
     Example:
         >>> texts = ["good fun", "good film", "bad plot", "bad film"] * 3
@@ -265,6 +271,7 @@ def majority_class(labels):
 
     Raises:
         ValueError: if ``labels`` is empty.
+        TypeError: if ``labels`` is not a sequence (``None``, one value) or holds ``None`` or mixed types.
 
     Example:
         >>> majority_class([0, 1, 1, 0, 1])

@@ -55,7 +55,8 @@ def mae(y_true, y_pred) -> float:
         The mean absolute error as a float.
 
     Raises:
-        ValueError: if the shapes differ, the arrays are empty or contain NaN.
+        ValueError: if the shapes differ, the arrays are empty or contain NaN or infinite values.
+        TypeError: if the values are not real numbers (strings, complex numbers, ``None``).
 
     Example:
         >>> mae([1.0, 2.0, 3.0], [2.0, 2.0, 2.0])
@@ -76,7 +77,8 @@ def rmse(y_true, y_pred) -> float:
         The root mean squared error as a float.
 
     Raises:
-        ValueError: if the shapes differ, the arrays are empty or contain NaN.
+        ValueError: if the shapes differ, the arrays are empty or contain NaN or infinite values.
+        TypeError: if the values are not real numbers (strings, complex numbers, ``None``).
 
     Example:
         >>> rmse([0.0, 0.0], [3.0, 4.0])  # sqrt((9 + 16) / 2)
@@ -101,7 +103,9 @@ def mape(y_true, y_pred) -> float:
         The mean absolute percentage error, in percent (``10.0`` means 10 %).
 
     Raises:
-        ValueError: if ``y_true`` contains zeros, the shapes differ, the arrays are empty or contain NaN.
+        ValueError: if ``y_true`` contains zeros, the shapes differ, the arrays are empty or contain NaN or
+            infinite values.
+        TypeError: if the values are not real numbers.
 
     Example:
         >>> mape([100.0, 200.0], [110.0, 180.0])  # (10 % + 10 %) / 2
@@ -136,7 +140,8 @@ def accuracy(y_true, y_pred, threshold: float = 0.5) -> float:
 
     Raises:
         ValueError: if the labels are not whole numbers, the probabilities are outside ``[0, 1]``, or the
-            number of samples differs.
+            number of samples differs, or a value is NaN or infinite.
+        TypeError: if the values are not real numbers.
 
     Example:
         >>> accuracy([1, 0, 1, 1], [1, 0, 0, 1])

@@ -58,9 +58,10 @@ def stratified_split(texts, labels, val: float = 0.15, test: float = 0.15, seed:
         keep the container type scikit-learn keeps (list stays list, Series stays Series).
 
     Raises:
-        ValueError: for no texts, a different number of texts and labels, bad fractions, or a class too
-            rare to appear in every part.
-        TypeError: if the texts are not strings.
+        ValueError: for no texts, a different number of texts and labels, bad fractions, a negative seed,
+            or a class too rare to appear in every part.
+        TypeError: if the texts are not strings, the labels are not a sequence, hold ``None`` or mixed
+            types, or the seed is not an integer.
 
     Example:
         >>> (tr, tr_y), (va, va_y), (te, te_y) = stratified_split(
@@ -107,9 +108,9 @@ def make_vectorizer(texts: Sequence[str], max_tokens: int = 10_000, seq_len: int
         ``vectorizer.vocabulary_size()`` is the ``input_dim`` for the ``Embedding``.
 
     Raises:
-        ValueError: for no texts or a ``max_tokens``/``seq_len`` that is not a positive integer
+        ValueError: for no texts, texts without a single word, or a ``max_tokens``/``seq_len`` too small
             (``max_tokens`` must be at least 3: padding, ``[UNK]`` and one word).
-        TypeError: if the texts are not strings.
+        TypeError: if the texts are not strings, or ``max_tokens``/``seq_len`` not integers.
 
     Example:
         >>> v = make_vectorizer(["the cat sat", "the cat", "The!"], max_tokens=10, seq_len=5)
@@ -145,6 +146,7 @@ def decode_tokens(vectorizer, ids, keep_padding: bool = False) -> list[str]:
 
     Raises:
         ValueError: if ``ids`` is not one row of ids.
+        TypeError: if ``vectorizer`` has no vocabulary or ``ids`` are not integers.
 
     Example:
         >>> v = make_vectorizer(["the cat sat", "the cat"], max_tokens=10, seq_len=5)
@@ -178,7 +180,9 @@ def text_dataset(texts, labels, vectorizer=None, batch_size: int = 32, shuffle: 
         ids.
 
     Raises:
-        ValueError: for no texts, a different number of texts and labels, or a bad ``batch_size``.
+        ValueError: for no texts, a different number of texts and labels, or a bad ``batch_size``/``seed``.
+        TypeError: texts that are not strings, labels that are not numbers (map string labels to integer
+            ids first), a ``vectorizer`` that is not callable, non-integer ``batch_size``/``seed``.
 
     Example:
         >>> v = make_vectorizer(["the cat sat", "the dog"], max_tokens=10, seq_len=5)

@@ -132,7 +132,7 @@ def chronological_split(data, train: float = 0.7, val: float = 0.15):
     Raises:
         ValueError: for a fraction outside (0, 1), ``train + val >= 1``, an unsorted index, or a series too
             short to give every part at least one step.
-        TypeError: if ``data`` is not a DataFrame, Series or array.
+        TypeError: if ``data`` is not a DataFrame, Series or array, or a fraction is not a number.
 
     Example:
         >>> import numpy as np
@@ -249,7 +249,10 @@ class Scaler:
             Unscaled values of the same type and shape (a Series/DataFrame keeps its index).
 
         Raises:
-            ValueError: if ``column`` is not one of the fitted columns, or the columns differ.
+            ValueError: if the columns differ.
+            KeyError: (an ``rnncourse.arguments.UnknownNameError``, also a ``ValueError``) if ``column`` is
+                not one of the fitted columns.
+            TypeError: if ``data`` is not numbers.
         """
         if column is None:
             return self._apply(data, forward=False)
@@ -274,8 +277,9 @@ def fit_scaler(train) -> Scaler:
         A fitted ``Scaler`` with ``transform`` and ``inverse_transform``.
 
     Raises:
-        ValueError: if ``train`` is empty, has NaN, or a column is constant (its scale would be 0).
-        TypeError: if ``train`` is not a DataFrame, Series or array.
+        ValueError: if ``train`` is empty, has NaN or infinite values, is not 1-D or 2-D, or a column is
+            constant (its scale would be 0).
+        TypeError: if ``train`` is not a DataFrame, Series or array of real numbers (strings, complex).
 
     Example:
         >>> import numpy as np
@@ -334,8 +338,11 @@ def window_arrays(data, seq_len: int, horizon: int = 1, target=None, sequence_ta
         ``(n, horizon)`` for multi-step, ``(n, seq_len, horizon)`` with ``sequence_targets=True``.
 
     Raises:
-        ValueError: window longer than the series, NaN in the series, ``seq_len``/``horizon`` not a positive
-            integer, unknown ``target`` column.
+        ValueError: window longer than the series, NaN or infinite values in the series, data not 1-D or
+            2-D, ``seq_len``/``horizon`` below 1, ``target`` missing or out of range.
+        TypeError: data that is not a DataFrame, Series or array of real numbers (strings, complex numbers),
+            ``seq_len``/``horizon`` not integers.
+        KeyError: an unknown ``target`` column (an ``UnknownNameError``, also a ``ValueError``).
 
     Example:
         >>> import numpy as np
@@ -397,7 +404,10 @@ def window_dataset(
         axis of up to ``batch_size`` first.
 
     Raises:
-        ValueError: as ``window_arrays``, and for a ``batch_size`` that is not a positive integer.
+        ValueError: as ``window_arrays``, and for a ``batch_size`` below 1 or a negative ``seed``.
+        TypeError: as ``window_arrays``, and for a ``batch_size`` or ``seed`` that is not an integer or a
+            ``shuffle`` that is not a bool.
+        KeyError: as ``window_arrays``.
 
     Example:
         >>> import numpy as np
@@ -483,6 +493,8 @@ def to_dated_forecast(predictions, index, seq_len: int, horizon: int = 1, window
     Raises:
         ValueError: for a shape that does not match ``horizon``, forecasts beyond the end of an index that
             cannot be extended, or bad ``seq_len``/``horizon``/``window``.
+        TypeError: ``index`` not a pandas Index, predictions that are not numbers, or non-integer
+            ``seq_len``/``horizon``/``window``.
 
     Example:
         >>> import numpy as np, pandas as pd
