@@ -558,17 +558,19 @@ def plot_over_seeds(results: pd.DataFrame, metrics: Sequence[str] | None = None,
         (['MAE'], ['RNN', 'LSTM'])
     """
     if not isinstance(results, pd.DataFrame):
-        raise TypeError(f"plot_over_seeds expects the DataFrame returned by over_seeds, got "
-                        f"{type(results).__name__}")
+        raise TypeError(arguments.message("results", "the DataFrame returned by over_seeds",
+                                          arguments.given(results), "plot_over_seeds"))
     missing = [c for c in ("metric", "seed", "value") if c not in results.columns]
     if missing or results.empty:
-        raise ValueError(f"plot_over_seeds expects a non-empty over_seeds table with columns metric, seed, "
-                         f"value; got {len(results)} rows with columns {list(results.columns)}")
+        raise ValueError(arguments.message(
+            "results", "a non-empty over_seeds table with columns metric, seed, value",
+            f"{len(results)} rows with columns {list(results.columns)}", "plot_over_seeds"))
     available = list(dict.fromkeys(results["metric"]))
     metrics = available if metrics is None else list(metrics)
     unknown = [m for m in metrics if m not in available]
     if unknown or not metrics:
-        raise ValueError(f"plot_over_seeds expects metrics among {available}, got {metrics}")
+        raise arguments.UnknownNameError(arguments.message("metrics", f"metrics among {available}",
+                                                           f"{metrics}", "plot_over_seeds"))
     has_models = "model" in results.columns
     rows = list(dict.fromkeys(results["model"])) if has_models else None
     n_rows = len(rows) if has_models else 1

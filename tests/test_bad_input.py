@@ -247,6 +247,23 @@ CASES = [
     case("plot-unrolled-11", lambda: plots.plot_unrolled(steps=11), ValueError, "steps", "11"),
     case("plot-unrolled-labels", lambda: plots.plot_unrolled(time_labels="sideways"), KeyError, "time_labels",
          "'sideways'"),
+    case("plot-seeds-dict", lambda: plots.plot_over_seeds({"metric": []}), TypeError, "results",
+         "{'metric': []} (dict)"),
+    case("plot-seeds-unknown-metric", lambda: plots.plot_over_seeds(
+        pd.DataFrame({"metric": ["a"], "seed": [0], "value": [1.0]}), metrics=["b"]), KeyError, "metrics",
+         "['b']"),
+    # ----------------------------------------------------------------------------------- forecast data
+    case("forecast-data-array", lambda: timeseries.make_forecast_data(SERIES, seq_len=3), TypeError, "data",
+         "an array of shape (20,)"),
+    case("forecast-data-unknown-target", lambda: timeseries.make_forecast_data(FRAME, 3, target="bus"),
+         KeyError, "target", "'bus'"),
+    case("forecast-data-seq-len-str", lambda: timeseries.make_forecast_data(FRAME, "3", target="riders"),
+         TypeError, "seq_len", "'3' (str)"),
+    case("forecast-data-inf", lambda: timeseries.make_forecast_data(FRAME.assign(temp=np.inf), 3,
+                                                                    target="riders"), ValueError, "train",
+         "inf in 14 row(s)"),
+    case("calendar-holidays-str", lambda: timeseries.calendar_features(FRAME.index, holidays="US"), TypeError,
+         "holidays", "'US' (str)"),
 ]
 
 
