@@ -25,15 +25,10 @@ from rnncourse import arguments
 __all__ = ["mae", "rmse", "mape", "accuracy"]
 
 
-def _as_float_array(values, name: str) -> np.ndarray:
-    """float64 values: real and finite, at least one."""
-    return arguments.numeric_array(values, name, dtype=np.float64)
-
-
 def _paired(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
     """Both arrays as float64 with the same shape, or a clear error."""
-    y = _as_float_array(y_true, "y_true")
-    p = _as_float_array(y_pred, "y_pred")
+    y = arguments.numeric_array(y_true, "y_true", dtype=np.float64)
+    p = arguments.numeric_array(y_pred, "y_pred", dtype=np.float64)
     if y.shape != p.shape:
         if y.shape == p.shape[:-1] and p.shape[-1:] == (1,):
             p = p[..., 0]
@@ -149,8 +144,8 @@ def accuracy(y_true, y_pred, threshold: float = 0.5) -> float:
         >>> accuracy([1, 0], [0.7, 0.2])  # sigmoid outputs
         1.0
     """
-    y = _as_float_array(y_true, "y_true")
-    p = _as_float_array(y_pred, "y_pred")
+    y = arguments.numeric_array(y_true, "y_true", dtype=np.float64)
+    p = arguments.numeric_array(y_pred, "y_pred", dtype=np.float64)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
