@@ -13,6 +13,7 @@ Modules, each named for what it holds:
 - `rnncourse.plots`       -- matplotlib figures for all of the above.
 - `rnncourse.experiments` -- `setup_notebook`, an early-stopped fit, and metrics measured over seeds.
 - `rnncourse.exercises`   -- the checks behind the graded exercises (`rnncourse grade` runs them).
+- `rnncourse.arguments`   -- the argument checks the modules above share, with one message shape.
 
 Submodules are imported on first use, so `import rnncourse` is quick and does not load TensorFlow.
 """
@@ -26,6 +27,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = (
+    "arguments",
     "baselines",
     "datasets",
     "diagnostics",
