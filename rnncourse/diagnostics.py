@@ -558,9 +558,10 @@ def time_per_epoch(
         >>> seconds = time_per_epoch(model, x, y, batch_size=64)   # a float, e.g. 0.1
     """
     if not isinstance(model, keras.Model):
-        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
+        raise TypeError(arguments.message("model", "a keras.Model", arguments.given(model)))
     if not model.compiled:
-        raise ValueError("expected a compiled model; call model.compile(optimizer=..., loss=...) first")
+        raise ValueError(arguments.message("model", "a compiled model", "one that is not compiled; call "
+                                           "model.compile(optimizer=..., loss=...) first"))
     epochs = arguments.positive_int(epochs, "epochs")
     warmup_epochs = arguments.integer(warmup_epochs, "warmup_epochs", minimum=0)
     is_dataset = not isinstance(x, np.ndarray | list | tuple | dict) and hasattr(x, "element_spec")
