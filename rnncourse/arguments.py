@@ -103,6 +103,16 @@ def integer(value: Any, name: str, minimum: int | None = None, maximum: int | No
             where: str | None = None) -> int:
     """An integer (Python or NumPy, not ``bool``) within ``[minimum, maximum]``, returned as ``int``.
 
+    Args:
+        value: what the caller was given.
+        name: the argument's name, for the message.
+        minimum: the smallest value allowed, or ``None``. Default: ``None``.
+        maximum: the largest value allowed, or ``None``. Default: ``None``.
+        where: the caller's name, put in front of the message. Default: ``None``.
+
+    Returns:
+        ``int(value)``.
+
     Raises:
         TypeError: if ``value`` is not an integer.
         ValueError: if it is outside the bounds.
@@ -135,6 +145,14 @@ def positive_int(value: Any, name: str, where: str | None = None) -> int:
 def seed(value: Any, name: str = "seed", where: str | None = None) -> int | None:
     """A random seed: ``None`` or an integer >= 0 (what ``np.random.default_rng`` and ``tf.data`` accept).
 
+    Args:
+        value: what the caller was given.
+        name: the argument's name, for the message. Default: ``"seed"``.
+        where: the caller's name, put in front of the message. Default: ``None``.
+
+    Returns:
+        ``None`` or ``int(value)``.
+
     Raises:
         TypeError: for anything but an integer or ``None``.
         ValueError: for a negative integer.
@@ -152,6 +170,18 @@ def seed(value: Any, name: str = "seed", where: str | None = None) -> int | None
 def number(value: Any, name: str, low: float = -math.inf, high: float = math.inf,
            include_low: bool = True, include_high: bool = True, where: str | None = None) -> float:
     """A finite real number (not ``bool``) between ``low`` and ``high``, returned as ``float``.
+
+    Args:
+        value: what the caller was given.
+        name: the argument's name, for the message.
+        low: the lower bound. Default: ``-inf`` (none).
+        high: the upper bound. Default: ``inf`` (none).
+        include_low: whether ``low`` itself is allowed. Default: ``True``.
+        include_high: whether ``high`` itself is allowed. Default: ``True``.
+        where: the caller's name, put in front of the message. Default: ``None``.
+
+    Returns:
+        ``float(value)``.
 
     Raises:
         TypeError: if ``value`` is not a real number.
@@ -258,9 +288,10 @@ def numeric_array(
         raise TypeError(message(name, expected, f"{given(values)} that NumPy cannot read ({error})",
                                 where)) from None
     if array.dtype.kind == "O":
-        bad = next((v for v in array.ravel() if not isinstance(v, numbers.Real)), None)
-        if bad is not None:
-            raise TypeError(message(name, expected, f"an element {given(bad)}", where))
+        bad = [v for v in array.ravel() if not isinstance(v, numbers.Real)]
+        if bad:
+            got = f"{len(bad)} element(s) that are not, e.g. {given(bad[0])}"
+            raise TypeError(message(name, expected, got, where))
         array = array.astype(np.float64)
     elif array.dtype.kind not in _NUMERIC_KINDS:
         kind = {"c": "complex numbers", "U": "strings", "S": "bytes", "M": "dates", "m": "time spans"}
@@ -290,6 +321,14 @@ def numeric_array(
 def texts(values: Any, name: str = "texts", where: str | None = None) -> list[str]:
     """A non-empty list of str (a list, tuple, array or Series of str; not one string).
 
+    Args:
+        values: what the caller was given.
+        name: the argument's name, for the message. Default: ``"texts"``.
+        where: the caller's name, put in front of the message. Default: ``None``.
+
+    Returns:
+        The texts as a new list.
+
     Raises:
         TypeError: a single string, something that is not a sequence, or an element that is not a str.
         ValueError: no texts at all.
@@ -317,6 +356,15 @@ def texts(values: Any, name: str = "texts", where: str | None = None) -> list[st
 
 def labels(values: Any, name: str = "labels", numeric: bool = False, where: str | None = None) -> np.ndarray:
     """Class labels as a non-empty array: integers or whole-number floats, or (unless ``numeric``) strings.
+
+    Args:
+        values: what the caller was given (a list, array or Series).
+        name: the argument's name, for the message. Default: ``"labels"``.
+        numeric: refuse strings (for labels that go into a model). Default: ``False``.
+        where: the caller's name, put in front of the message. Default: ``None``.
+
+    Returns:
+        The labels as a NumPy array.
 
     Raises:
         TypeError: ``None``, a single value, a missing (``None``) label, labels of mixed types, complex

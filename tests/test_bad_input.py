@@ -99,7 +99,7 @@ CASES = [
     case("window-strings", lambda: timeseries.window_arrays(np.array(list("abcdef")), 2), TypeError, "data",
          "strings"),
     case("window-series-of-str", lambda: timeseries.window_arrays(pd.Series(list("abcdef")), 2), TypeError,
-         "data", "an element 'a' (str)"),
+         "data", "6 element(s) that are not, e.g. 'a' (str)"),
     case("window-seq-len-0", lambda: timeseries.window_arrays(SERIES, seq_len=0), ValueError, "seq_len", "0"),
     case("window-seq-len-float", lambda: timeseries.window_arrays(SERIES, seq_len=2.5), TypeError, "seq_len",
          "2.5 (float)"),
