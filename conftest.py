@@ -3,13 +3,13 @@
 import os
 from pathlib import Path
 
-# Kernels started by nbval inherit this environment: keep TensorFlow's start-up chatter out of the outputs.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-# oneDNN's start-up notice has a time stamp and ignores TF_CPP_MIN_LOG_LEVEL; turning oneDNN off also makes
-# the notebooks' numbers repeatable. The course notebooks set the same in their Setup cell.
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+from rnncourse.experiments import NOTEBOOK_ENVIRONMENT
 
+# Kernels started by nbval inherit this environment: the same defaults as the notebooks' own Setup cell
+# (rnncourse.setup_notebook): TensorFlow's start-up chatter off, the TensorFlow backend, and oneDNN off (its
+# start-up notice has a time stamp and ignores TF_CPP_MIN_LOG_LEVEL; without it the numbers repeat).
+for _name, _value in NOTEBOOK_ENVIRONMENT.items():
+    os.environ.setdefault(_name, _value)
 
 def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
     # Learner copies of the exercises are stored blank (they raise NotImplementedError by design);
