@@ -16,11 +16,24 @@ Modules, each named for what it holds:
 - `rnncourse.arguments`   -- the argument checks the modules above share, with one message shape.
 
 Submodules are imported on first use, so `import rnncourse` is quick and does not load TensorFlow.
+
+Importing `rnncourse` (or any of its modules) also keeps TensorFlow's start-up messages (absl, oneDNN and
+CPU-feature notices, printed on stderr and shown as a pink block in a notebook) out of the way: it sets
+`TF_CPP_MIN_LOG_LEVEL=3` and `TF_ENABLE_ONEDNN_OPTS=0` -- the values the course notebooks use -- unless they
+are already set. TensorFlow reads them once, when it is first imported; to see its messages, set
+`TF_CPP_MIN_LOG_LEVEL=0` before the first import.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+
+# setdefault: a value the user set (in the shell, or in os.environ before this import) is kept.
+# TF_ENABLE_ONEDNN_OPTS=0: the oneDNN notice ignores TF_CPP_MIN_LOG_LEVEL and is only silent with oneDNN off.
+for _name, _value in (("TF_CPP_MIN_LOG_LEVEL", "3"), ("TF_ENABLE_ONEDNN_OPTS", "0")):
+    os.environ.setdefault(_name, _value)
+del _name, _value
 
 # The one place the version is written: pyproject.toml reads it (dynamic version), `rnncourse --version`
 # prints it. Record each release in CHANGELOG.md.

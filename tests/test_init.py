@@ -1,0 +1,38 @@
+"""Importing rnncourse keeps TensorFlow's start-up messages out of a learner's notebook, unless told so."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+VARIABLES = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")
+NOISE = ("absl::InitializeLog", "oneDNN custom operations", "cpu_feature_guard", "This TensorFlow binary")
+USES_TENSORFLOW = (
+    "from rnncourse.layers import VanillaRNN; import keras; VanillaRNN(2)(keras.ops.ones((1, 3, 1)))"
+)
+
+
+def _python(code: str, **env: str) -> subprocess.CompletedProcess:
+    # A fresh interpreter without the TensorFlow settings that conftest.py gives the test session.
+    clean = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    return subprocess.run([sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True,
+                          timeout=300, check=True)  # fmt: skip
+
+
+def test_importing_rnncourse_silences_tensorflow_start_up():
+    result = _python(USES_TENSORFLOW)
+    assert result.stderr == "", f"start-up noise on stderr:\n{result.stderr}"
+
+
+def test_without_the_defaults_tensorflow_is_noisy():
+    # The same code with the defaults overridden prints the notices: the test above can fail.
+    result = _python(USES_TENSORFLOW, TF_CPP_MIN_LOG_LEVEL="0", TF_ENABLE_ONEDNN_OPTS="1")
+    assert any(notice in result.stderr for notice in NOISE), result.stderr
+
+
+@pytest.mark.parametrize("module", ["rnncourse", "rnncourse.metrics"])
+def test_a_value_the_user_set_is_kept(module):
+    code = f"import {module}, os; print(*(os.environ[name] for name in {VARIABLES}))"
+    assert _python(code, TF_CPP_MIN_LOG_LEVEL="1", TF_ENABLE_ONEDNN_OPTS="1").stdout.split() == ["1", "1"]
+    assert _python(code).stdout.split() == ["3", "0"]
