@@ -84,7 +84,7 @@ def _pip(*args: str, what: str) -> None:
             if line.startswith("Collecting "):
                 found += 1
                 if time.monotonic() - last_report > 10:
-                    say(f"  ... {found} packages looked up so far")
+                    say(f"  ... {found} package{'s' * (found > 1)} looked up so far")
                     last_report = time.monotonic()
             elif line.startswith("Installing collected packages:"):
                 count = line.count(",") + 1
