@@ -17,7 +17,7 @@ copyright = "the rnncourse authors, MIT licence"
 extensions = ["myst_nb", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
 root_doc = "README"
 include_patterns = [
-    "README.md",
+    "*.md",  # README.md, and the pages it links to (CHANGELOG.md)
     "notebooks/*.ipynb",
     "notebooks/exercises/*.ipynb",
     "notebooks/exercises/solutions/*.ipynb",
@@ -33,24 +33,26 @@ html_theme = "sphinx_book_theme"
 html_title = "rnncourse"
 html_theme_options = {"show_toc_level": 2}
 
-# Navigation, in course order: section caption -> glob of documents (relative to the repository root).
+# Navigation, in course order: section caption -> globs of documents (relative to the repository root).
 SECTIONS = {
-    "Course": "notebooks/*.ipynb",
-    "Exercises": "notebooks/exercises/*.ipynb",
-    "Solutions": "notebooks/exercises/solutions/*.ipynb",
-    "Data": "datasets/README.md",
+    "Course": ["notebooks/*.ipynb"],
+    "Exercises": ["notebooks/exercises/*.ipynb"],
+    "Solutions": ["notebooks/exercises/solutions/*.ipynb"],
+    "About": ["datasets/README.md", "*.md"],
 }
 
 
-def _toctree(caption: str, pattern: str) -> str:
-    docs = sorted(p.relative_to(ROOT).with_suffix("").as_posix() for p in ROOT.glob(pattern))
+def _toctree(caption: str, patterns: list[str]) -> str:
+    paths = [path for pattern in patterns for path in sorted(ROOT.glob(pattern))]
+    docs = [path.relative_to(ROOT).with_suffix("").as_posix() for path in paths]
+    docs = [doc for doc in docs if doc != root_doc]
     return f"\n\n```{{toctree}}\n:hidden:\n:caption: {caption}\n\n" + "\n".join(docs) + "\n```\n"
 
 
 def _add_navigation(app, docname: str, source: list[str]) -> None:
     # The README stays plain Markdown for the repository; the site's table of contents is added here.
     if docname == root_doc:
-        source[0] += "".join(_toctree(caption, pattern) for caption, pattern in SECTIONS.items())
+        source[0] += "".join(_toctree(caption, patterns) for caption, patterns in SECTIONS.items())
 
 
 def _write_index(app, exception) -> None:

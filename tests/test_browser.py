@@ -218,7 +218,9 @@ def _save_and_check(page, copy: Path, original: Path) -> None:
     _menu(page, "File", "Save Notebook")
     deadline = time.monotonic() + 60
     while copy.read_bytes() == before and time.monotonic() < deadline:
-        time.sleep(0.2)
+        page.wait_for_timeout(200)  # not time.sleep: requests wait for the route handler, which runs here
+    if copy.read_bytes() == before:
+        page.screenshot(path=str(copy.with_suffix(".save-failed.png")))
     saved = json.loads(copy.read_text(encoding="utf-8"))
     counts = [saved["cells"][i]["execution_count"] for i, _ in _code_cells(original, CODE_CELLS_TO_RUN)]
     assert counts == list(range(1, len(counts) + 1)), f"{copy.name}: the save missed the copy ({counts})"
