@@ -127,7 +127,7 @@ def install(extras: set[str]) -> None:
     wanted = sorted(extras | (installed & set(offered)))
     say(f"installing rnncourse[{','.join(wanted)}] into {VENV} (pip's full output: {PIP_LOG})")
     PIP_LOG.write_text("", encoding="utf-8")
-    _pip("install", "--upgrade", "pip", what="upgrading pip")
+    _pip("install", "--quiet", "--upgrade", "pip", what="upgrading pip")
     _pip("install", "-e", f".[{','.join(wanted)}]", what=f"installing rnncourse[{','.join(wanted)}]")
     STAMP.write_text(json.dumps({"pyproject": digest, "extras": wanted}) + "\n", encoding="utf-8")
 
