@@ -25,6 +25,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+pytestmark = pytest.mark.slow  # about 75 s for both tests
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 # Flags for a headless Chromium that runs as root in a container and never calls home.

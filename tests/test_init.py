@@ -20,11 +20,13 @@ def _python(code: str, **env: str) -> subprocess.CompletedProcess:
                           timeout=300, check=True)  # fmt: skip
 
 
+@pytest.mark.slow  # TensorFlow's import
 def test_importing_rnncourse_silences_tensorflow_start_up():
     result = _python(USES_TENSORFLOW)
     assert result.stderr == "", f"start-up noise on stderr:\n{result.stderr}"
 
 
+@pytest.mark.slow  # TensorFlow's import
 def test_without_the_defaults_tensorflow_is_noisy():
     # The same code with the defaults overridden prints the notices: the test above can fail.
     result = _python(USES_TENSORFLOW, TF_CPP_MIN_LOG_LEVEL="0", TF_ENABLE_ONEDNN_OPTS="1")
