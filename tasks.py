@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 import venv
 from collections.abc import Callable
 from pathlib import Path
@@ -119,6 +118,8 @@ def install(extras: set[str]) -> None:
             )
     # Keep the extras installed before (as long as pyproject.toml still offers them), so `site` after `lab`
     # does not make the next `lab` reinstall.
+    import tomllib  # here, so that an older Python gets main()'s message rather than an ImportError
+
     offered = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"].get(
         "optional-dependencies", {}
     )
@@ -252,6 +253,8 @@ COMMANDS: dict[str, Callable[[list[str]], None]] = {
 
 
 def main() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 (tasks.py runs on whatever python3 the learner has)
+        sys.exit(f"rnncourse needs Python 3.11 or newer; this is Python {sys.version.split()[0]}")
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         sys.exit(f"usage: python3 tasks.py {{{'|'.join(COMMANDS)}}} [arguments]\n\n{__doc__.strip()}")
     try:
