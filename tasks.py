@@ -88,7 +88,8 @@ def _pip(*args: str, what: str) -> None:
                     last_report = time.monotonic()
             elif line.startswith("Installing collected packages:"):
                 count = line.count(",") + 1
-                say(f"  installing {count} package{'s' * (count > 1)} (the first time takes a few minutes)")
+                wait = " (the first time takes a few minutes)" if count > 20 else ""
+                say(f"  installing {count} package{'s' * (count > 1)}{wait}")
         code = proc.wait()
     if code != 0:
         print("".join(lines), end="", file=sys.stderr)
