@@ -27,6 +27,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -303,20 +304,33 @@ def run_task(
     return (result, model) if return_model else result
 
 
-def load_results(path) -> tuple[pd.DataFrame, dict]:
+def load_results(path=None) -> tuple[pd.DataFrame, dict]:
     """Read a results table written by ``benchmarks/compare_cells.py``: the rows and the provenance.
 
     Args:
-        path: the CSV file (``benchmarks/results/compare_cells.csv`` in the repository).
+        path: the CSV file. Default: ``None``, the committed table ``benchmarks/results/compare_cells.csv`` of
+            the repository this package was installed from (a clone; the table is not part of the wheel).
 
     Returns:
         ``(results, provenance)``: a tidy DataFrame with columns ``task, cell, seed, metric, value`` and a
         dict of the ``# key: value`` lines at the top of the file (versions, CPU, date, wall time, seeds).
 
     Raises:
-        FileNotFoundError: if the file does not exist.
+        FileNotFoundError: if the file does not exist (for the default: outside a clone of the course).
         ValueError: if its columns are not those of a comparison table.
+
+    Example:
+        >>> results, provenance = load_results()
+        >>> list(results.columns), "seeds" in provenance
+        (['task', 'cell', 'seed', 'metric', 'value'], True)
     """
+    if path is None:
+        path = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "compare_cells.csv"
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"load_results expects the committed table of a clone of the course at {path}, got no file "
+                "there; pass path= to a table written by benchmarks/compare_cells.py"
+            )
     provenance = {}
     with open(path, encoding="utf-8") as handle:
         for line in handle:
