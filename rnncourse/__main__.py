@@ -1,14 +1,14 @@
-"""Command line: `rnncourse grade NOTEBOOK... [--json FILE]` (also `python -m rnncourse grade ...`), and
+"""Command line: `rnncourse grade ...` and `rnncourse key ...` (also `python -m rnncourse ...`), and
 `rnncourse --version`.
 
-Exit status: 0 when every notebook was graded (whatever the score), 2 on a usage error or when a notebook
-could not be read or is not an exercise notebook (the others are still graded).
+Exit status of `grade`: 0 when every notebook was graded (and, with `--fail-under POINTS`, each scored at
+least POINTS); 1 when a notebook scored below `--fail-under`; 2 on a usage error or when a notebook could
+not be graded (not readable, not an exercise notebook, a directory; the others are still graded).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +25,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _points(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of points, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of points (0 or more), got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     from rnncourse import grader
 
@@ -34,11 +44,15 @@ def _parser() -> argparse.ArgumentParser:
     grade = commands.add_parser(
         "grade",
         help="grade exercise notebooks",
-        description="Run each exercise notebook in a fresh kernel and grade its answers on fresh test cases.",
+        description="Run each exercise notebook in a fresh, isolated kernel and grade its answers on fresh "
+        "test cases (self-study), or on a teacher's hidden key (--key).",
     )
     grade.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="exercise notebook(s) (.ipynb)")
+    grade.add_argument("--key", metavar="KEY_DIR", help="teacher mode: grade against this key (`rnncourse key`)")
+    grade.add_argument("--json", metavar="FILE", help="also write the grades as JSON to FILE ('-' for stdout)")
+    grade.add_argument("--csv", metavar="FILE", help="also write a gradebook (one row per notebook) to FILE")
     grade.add_argument(
-        "--json", metavar="FILE", help="also write the grades as JSON to FILE ('-' for stdout)"
+        "--fail-under", type=_points, metavar="POINTS", help="exit with status 1 if a notebook scores below POINTS"
     )
     grade.add_argument(
         "--cell-timeout",
@@ -55,33 +69,68 @@ def _parser() -> argparse.ArgumentParser:
         help=f"seconds a notebook's own cells may run in all (default {grader.DEFAULT_TIMEOUT})",
     )
     grade.add_argument(
-        "--seed", type=int, default=None, help="seed of the test cases (default: a fresh random seed per run)"
+        "--memory-mb",
+        type=_positive,
+        default=grader.DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help=f"address-space limit of each kernel (default {grader.DEFAULT_MEMORY_MB})",
+    )
+    grade.add_argument(
+        "--seed", type=int, default=None, help="self-study: seed of the test cases (default: fresh per run)"
     )
     grade.add_argument("--jobs", type=_positive, default=1, help="notebooks graded at once (default 1)")
+    key = commands.add_parser(
+        "key",
+        help="write a teacher's key for `grade --key`",
+        description="Write a key folder: a secret seed for the test cases and held-out sentiment sentences "
+        "with their labels. Keep it away from the learners.",
+    )
+    key.add_argument("folder", metavar="KEY_DIR", help="a new or empty folder")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `rnncourse` console script; returns the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     from rnncourse import grader
 
-    grades = grader.grade_notebooks(
-        args.notebooks, jobs=args.jobs, seed=args.seed, cell_timeout=args.cell_timeout, timeout=args.timeout
-    )
+    if args.command == "key":
+        try:
+            path = grader.write_key(args.folder)
+        except grader.GradingError as error:
+            parser.error(str(error))
+        print(f"wrote {path}; grade with: rnncourse grade --key {args.folder} NOTEBOOK...")
+        return 0
+    if args.key is not None and args.seed is not None:
+        parser.error("--seed is for self-study grading; a key brings its own secret seed")
+    try:
+        grades = grader.grade_notebooks(
+            args.notebooks,
+            key=args.key,
+            jobs=args.jobs,
+            seed=args.seed,
+            cell_timeout=args.cell_timeout,
+            timeout=args.timeout,
+            memory_mb=args.memory_mb,
+        )
+    except grader.GradingError as error:
+        parser.error(str(error))
     for grade in grades:
         print(grader.format_table(grade), flush=True)
     if len(grades) > 1:
-        total = sum(g.total for g in grades)
-        print(f"== total: {sum(g.score for g in grades)}/{total} points")
-    if args.json:
-        text = json.dumps([g.to_dict() for g in grades], indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            with open(args.json, "w", encoding="utf-8") as handle:
-                handle.write(text + "\n")
-    return 2 if any(g.error for g in grades) else 0
+        print(f"== total: {sum(g.score for g in grades)}/{sum(g.total for g in grades)} points")
+    if args.json == "-":
+        print(grader.format_report(grades), end="")
+    elif args.json:
+        grader.write_report(args.json, grades, "json")
+    if args.csv:
+        grader.write_report(args.csv, grades, "csv")
+    if any(g.error for g in grades):
+        return 2
+    if args.fail_under is not None and any(g.score < args.fail_under for g in grades):
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

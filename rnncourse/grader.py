@@ -1,47 +1,58 @@
-"""Grade exercise notebooks: `rnncourse grade NOTEBOOK... [--json FILE]`.
+"""Grade exercise notebooks: `rnncourse grade NOTEBOOK... [--key KEY_DIR] [--json FILE] [--csv FILE]`.
 
-How a notebook is graded:
+Two modes:
 
-1. It runs top to bottom in a fresh Jupyter kernel of its own (nbclient), with errors allowed, so a cell that
-   raises does not stop the run. A cell that runs past ``cell_timeout`` seconds is interrupted and the run
-   goes on; the learner's cells together get ``timeout`` seconds.
-2. After the learner's cells, the grader adds one cell per question. It calls the learner's answer (looked up
-   by name) on test cases drawn from a seed the grader picks for this run, and writes what comes back as
-   JSON to a fresh temporary folder (`rnncourse.exercises.write_answer`).
-3. The grader, in its own process, rebuilds the test cases and the reference answers from the seed and
-   checks the JSON with the same functions the notebook's check cells use (`rnncourse.exercises`).
+- **self-study** (no key): the grader draws fresh test cases for every run from a random seed and computes
+  the expected values with the same checks the notebook's check cells use. The reference solutions are in
+  the repository, so this mode gives feedback; it cannot stop a learner who wants to cheat.
+- **teacher** (`key=` / `--key KEY_DIR`, a folder written by `write_key` / `rnncourse key`): the test cases
+  come from the key's secret seed, the sentiment question is tested on held-out sentences whose labels
+  only the key holds, and the learner's kernel gets a copy of `rnncourse` *without* the exercise checks
+  (`rnncourse.exercises.<notebook modules>`), so no code it can import produces the expected values of a
+  check (the course library itself, e.g. `rnncourse.reference.rnn_step`, stays importable: a notebook that
+  uses it gets a note for the teacher).
 
-So the kernel only *produces* answers; the verdicts are computed outside it. Redefining the check functions,
-patching `rnncourse.exercises` in the kernel or printing "passed" changes nothing, and an answer that is
-hard-wired to the check cells' inputs fails on the grader's fresh inputs. Hints name what is wrong and never
-print the expected answer.
+How one notebook is graded (both modes):
 
-Hostile or broken notebooks (documented results):
+1. Before the first kernel starts, the grader reads every notebook and the key into memory, imports every
+   check it needs, loads the data, and records a hash of the `rnncourse` package files, the top-level
+   entries of the Python path and the sentiment cache. Nothing the grader uses is read from disk after that.
+2. The notebook runs top to bottom in a fresh Jupyter kernel (nbclient), errors allowed, in a new process
+   session, with resource limits (address space, file size, CPU time, processes where the system enforces
+   it), in a private working folder with an unpredictable name that holds the kernel's HOME, TMPDIR, a
+   fresh copy of the package (first on PYTHONPATH) and of the sentiment cache. A cell that runs past
+   ``cell_timeout`` is interrupted, and killed with its kernel if it ignores the interrupt; the notebook is
+   then re-run in a fresh kernel without that cell (at most ``_MAX_RESTARTS`` times).
+3. After the learner's cells, one grader cell per question sends the test cases (inputs only) into the
+   kernel, calls the learner's function and sends the outputs back as a Jupyter display message (never a
+   file). The verdict is computed in the grader's process. Each kernel message is capped in size by ZeroMQ
+   (``output_limit`` bytes), and at most ``output_limit`` characters of output are kept per cell.
+4. Every process the notebook started is killed (the kernel's session, and anything that left it: the
+   grader is the child subreaper on Linux, so orphans come back to it) before the next notebook starts.
+   If the package files, the Python path or the cache changed, the notebook's grade says so and the
+   remaining notebooks are not graded (their kernels would have started from changed files).
 
-- a cell that raises: noted; the other questions are graded as usual;
-- an infinite loop: the cell is interrupted after ``cell_timeout`` s (that question usually fails, the
-  rest are graded); if the interrupt is ignored (code that swallows KeyboardInterrupt) or the kernel dies
-  (``os._exit``, a crash), the grader starts a fresh kernel and re-runs the notebook without that cell, at
-  most ``max_restarts`` times, within the notebook's time limit;
-- ``sys.exit()`` / ``exit()`` / ``quit()``: IPython turns these into an error (or a no-op) in the cell;
-  the kernel keeps running;
-- huge outputs: each cell keeps at most ``output_limit`` characters of output; the rest is dropped as it
-  arrives, so memory stays bounded;
-- a file that is not a notebook, or not one of the exercise notebooks: a clear error and a non-zero exit.
+Reports are written by the caller after every kernel is dead, atomically (`write_report`).
 
-The kernel runs as you, with your files: the grader protects the *grading*, it is not an operating-system
-sandbox for untrusted code.
+The kernel still runs as you: the limits keep one notebook from changing another's grade, not from
+reading or deleting your files. Grade untrusted classes under a separate user account or in a container.
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
+import ctypes
+import hashlib
+import importlib
+import io
 import json
 import os
 import re
 import secrets
-import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -55,27 +66,44 @@ from nbclient.exceptions import DeadKernelError
 from rnncourse import exercises
 
 __all__ = [
-    "QuestionGrade",
-    "NotebookGrade",
+    "DEFAULT_CELL_TIMEOUT",
+    "DEFAULT_MEMORY_MB",
+    "DEFAULT_TIMEOUT",
     "GradingError",
+    "Key",
+    "NotebookGrade",
+    "QuestionGrade",
+    "format_gradebook",
+    "format_report",
+    "format_table",
     "grade_notebook",
     "grade_notebooks",
-    "format_table",
-    "DEFAULT_CELL_TIMEOUT",
-    "DEFAULT_TIMEOUT",
+    "read_key",
+    "write_key",
+    "write_report",
 ]
 
 #: Seconds one cell may run before it is interrupted.
 DEFAULT_CELL_TIMEOUT = 60
 #: Seconds all of the learner's cells together may run.
 DEFAULT_TIMEOUT = 300
-#: Characters of output kept per cell.
+#: Characters of output kept per cell, and bytes of one kernel message received.
 DEFAULT_OUTPUT_LIMIT = 20_000
+#: Address space of a kernel (MiB); TensorFlow reserves a few GiB of it at import.
+DEFAULT_MEMORY_MB = 12_288
+#: Largest file a kernel may write (MiB).
+FILE_SIZE_MB = 64
+#: Processes a kernel may add to those the user already runs (not enforced for root).
+EXTRA_PROCESSES = 256
 _MAX_RESTARTS = 2
+_MESSAGE_BYTES = 8_000_000
+_KEY_FILE = "key.json"
+_KEY_FORMAT = 1
+_SENTIMENT_KEY_SIZE = 600
 
 
 class GradingError(Exception):
-    """A notebook that cannot be graded: unreadable, not a notebook, or not an exercise notebook."""
+    """A notebook or key that cannot be used: unreadable, not a notebook, or not an exercise notebook."""
 
 
 @dataclass
@@ -104,6 +132,12 @@ class NotebookGrade:
     check_output: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
+    mode: str = "self-study"
+
+    @property
+    def learner(self) -> str:
+        """Who handed it in: the name of the folder that holds the notebook."""
+        return Path(self.path).resolve().parent.name
 
     @property
     def score(self) -> int:
@@ -115,30 +149,104 @@ class NotebookGrade:
 
     def to_dict(self) -> dict:
         out = asdict(self)
-        out.update(score=self.score, total=self.total, seconds=round(self.seconds, 2))
+        out.update(learner=self.learner, score=self.score, total=self.total, seconds=round(self.seconds, 2))
         return out
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Reading the notebook
+# The teacher's key
+# ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Key:
+    """A teacher's key: the secret seed of the test cases and held-out sentiment sentences with labels."""
+
+    seed: int
+    sentiment_texts: tuple[str, ...]
+    sentiment_labels: tuple[int, ...]
+
+    def cases(self, question: exercises.Question) -> list[dict]:
+        if question.qid == "04.q4":
+            return [dict(texts=list(self.sentiment_texts), _labels=list(self.sentiment_labels))]
+        return question.make_cases(self.seed)
+
+
+def write_key(folder: str | os.PathLike, *, seed: int | None = None, sentiment_size: int = _SENTIMENT_KEY_SIZE) -> Path:
+    """Write a teacher's key into `folder` (created; must not exist or be empty) and return its file.
+
+    Keep the folder away from the learners and outside the installed package.
+
+    Args:
+        folder: where to write ``key.json``.
+        seed: the secret seed of the test cases. Default: a fresh random one.
+        sentiment_size: how many held-out sentences the sentiment question is tested on. Default: 600.
+
+    Returns:
+        The path of the key file.
+
+    Example:
+        >>> write_key("/tmp/course-key")  # doctest: +SKIP
+        PosixPath('/tmp/course-key/key.json')
+    """
+    from rnncourse.exercises.data import held_out_sentiment
+
+    folder = Path(folder)
+    package = Path(exercises.__file__).resolve().parents[1]
+    if folder.resolve().is_relative_to(package):
+        raise GradingError(f"{folder}: a key must not live inside the rnncourse package ({package})")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise GradingError(f"{folder}: expected a new or empty folder for the key")
+    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    texts, labels = held_out_sentiment()
+    chosen = sorted(secrets.SystemRandom(seed).sample(range(len(texts)), min(sentiment_size, len(texts))))
+    data = {
+        "format": _KEY_FORMAT,
+        "seed": seed,
+        "sentiment": {"texts": [texts[i] for i in chosen], "labels": [int(labels[i]) for i in chosen]},
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = folder / _KEY_FILE
+    _write_atomically(path, json.dumps(data))
+    return path
+
+
+def read_key(folder: str | os.PathLike) -> Key:
+    """Read a key written by `write_key`; raises `GradingError` saying what is wrong with it."""
+    path = Path(folder) / _KEY_FILE
+    if not path.is_file():
+        raise GradingError(f"{folder}: not a key folder (no {_KEY_FILE}; write one with `rnncourse key DIR`)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        sentiment = data["sentiment"]
+        key = Key(int(data["seed"]), tuple(map(str, sentiment["texts"])), tuple(int(v) for v in sentiment["labels"]))
+        if data["format"] != _KEY_FORMAT or len(key.sentiment_texts) != len(key.sentiment_labels):
+            raise ValueError("unexpected format")
+    except (ValueError, KeyError, TypeError) as error:
+        raise GradingError(f"{path}: a damaged key ({type(error).__name__}: {error})") from None
+    return key
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Reading the notebooks; what must not change while grading
 # ----------------------------------------------------------------------------------------------------------
 
 
 def _read(path: Path) -> tuple[nbformat.NotebookNode, str]:
+    if path.is_dir():
+        raise GradingError(f"{path}: is a directory, not a notebook")
     if not path.is_file():
         raise GradingError(f"{path}: no such file")
     try:
-        nb = nbformat.read(path, as_version=4)
+        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
     except Exception as error:
         raise GradingError(
             f"{path}: not a readable Jupyter notebook ({type(error).__name__}: {str(error)[:200]})"
         ) from None
     known = sorted(exercises.NOTEBOOKS.values())
-    name = (
-        nb.metadata.get("rnncourse", {}).get("exercise")
-        if isinstance(nb.metadata.get("rnncourse"), dict)
-        else None
-    )
+    meta = nb.metadata.get("rnncourse")
+    name = meta.get("exercise") if isinstance(meta, dict) else None
     if name is None:  # a copy saved by hand may have lost its metadata: fall back on the file name
         name = next((k for k in known if path.stem.startswith(k)), None)
     if name not in known:
@@ -149,8 +257,172 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode, str]:
     return nb, name
 
 
+_CHECK_MODULES = sorted({q.module for q in exercises.QUESTIONS.values()})
+
+
+def _package_files() -> dict[str, bytes]:
+    """Every file of the rnncourse package (relative path -> bytes), read once before grading."""
+    root = Path(exercises.__file__).resolve().parents[1]
+    return {
+        str(p.relative_to(root.parent)): p.read_bytes()
+        for p in sorted(root.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
+
+
+def _sentiment_cache() -> Path | None:
+    from rnncourse import datasets
+
+    folder = datasets.sentiment_cache_dir()
+    return folder if folder.is_dir() else None
+
+
+def _fingerprint(package_root: Path) -> dict[str, str]:
+    """Hashes of what a kernel could change to affect the next one: the package, the top level of every
+    folder on the Python path (where a .pth file or a sitecustomize would go), the sentiment cache."""
+    found: dict[str, str] = {}
+    for path in sorted(package_root.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    for entry in dict.fromkeys(sys.path):
+        folder = Path(entry or ".")
+        if folder.is_dir() and folder.resolve() != package_root.parent.resolve():
+            for item in folder.iterdir():
+                try:
+                    stat = item.stat()
+                except OSError:
+                    continue
+                found[str(item)] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    cache = _sentiment_cache()
+    if cache is not None:
+        for path in sorted(cache.rglob("*")):
+            if path.is_file():
+                found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
 # ----------------------------------------------------------------------------------------------------------
-# Running it
+# Processes: limits, and killing everything a notebook started
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _become_subreaper() -> bool:
+    """Make orphaned descendants come back to this process (Linux), so they can be found and killed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _processes() -> dict[int, tuple[int, int, int]]:
+    """pid -> (parent pid, process group, session) of every process, from /proc (Linux)."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            table[int(entry)] = (int(fields[1]), int(fields[2]), int(fields[3]))
+        except (OSError, IndexError, ValueError):
+            continue
+    return table
+
+
+def _kill_everything(session: int, spared: set[int]) -> int:
+    """Kill the kernel's session and every descendant that came back to us; returns how many were killed."""
+    if not os.path.isdir("/proc"):
+        try:
+            os.killpg(session, signal.SIGKILL)
+        except OSError:
+            pass
+        return 0
+    me, killed = os.getpid(), set()
+    for _round in range(100):
+        table = _processes()
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _, _) in table.items():
+            children.setdefault(ppid, []).append(pid)
+        targets = {pid for pid, (_, _, sid) in table.items() if sid == session and pid != me}
+        targets |= {pid for pid in children.get(me, []) if pid not in spared}
+        stack = list(targets)
+        while stack:  # and all their descendants
+            for child in children.get(stack.pop(), []):
+                if child not in targets:
+                    targets.add(child)
+                    stack.append(child)
+        targets.discard(me)
+        alive = {pid for pid in targets if _is_running(pid)}
+        if not alive:
+            break
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        killed |= alive
+        for pid in alive:  # reap our own children (orphans adopted by the subreaper)
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except (ChildProcessError, OSError):
+                pass
+        time.sleep(0.02)
+    return len(killed)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False
+
+
+def _user_process_count() -> int:
+    uid = os.getuid()
+    count = 0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid:
+                count += 1
+        except OSError:
+            pass
+    return count
+
+
+def _limits(memory_mb: int, cpu_seconds: int) -> callable:
+    """A `preexec_fn` that sets the kernel's resource limits (inherited by everything it starts)."""
+    import resource
+
+    nproc = _user_process_count() + EXTRA_PROCESSES
+
+    def apply() -> None:
+        for name, value in (
+            ("RLIMIT_AS", memory_mb * 2**20),
+            ("RLIMIT_FSIZE", FILE_SIZE_MB * 2**20),
+            ("RLIMIT_CPU", cpu_seconds),
+            ("RLIMIT_CORE", 0),
+            ("RLIMIT_NPROC", nproc),
+        ):
+            limit = getattr(resource, name, None)
+            if limit is None:
+                continue
+            soft, hard = resource.getrlimit(limit)
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(limit, (value, value if hard == resource.RLIM_INFINITY else hard))
+
+    return apply
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Running a notebook
 # ----------------------------------------------------------------------------------------------------------
 
 
@@ -160,14 +432,20 @@ def _meta(cell) -> dict:
 
 
 class _CappedClient(NotebookClient):
-    """A NotebookClient that keeps at most `output_limit` characters of output per cell."""
+    """A NotebookClient that keeps at most `output_limit` characters of output per cell and takes the
+    grader's answer messages out of the outputs."""
 
     output_limit = DEFAULT_OUTPUT_LIMIT
+    answers: dict[int, str]
 
     def output(self, outs, msg, display_id, cell_index):
-        kept = sum(len(json.dumps(o)) for o in outs) if len(outs) < 50 else self.output_limit
+        content = msg["content"]
+        if msg["msg_type"] == "display_data" and exercises.ANSWER_MIME in content.get("data", {}):
+            record = content["data"][exercises.ANSWER_MIME]
+            if isinstance(record, dict) and isinstance(record.get("record"), str):
+                self.answers[cell_index] = record["record"]
+            return None
         if msg["msg_type"] == "error":
-            content = msg["content"]
             outs.append(
                 nbformat.v4.new_output(
                     "error",
@@ -177,14 +455,16 @@ class _CappedClient(NotebookClient):
                 )
             )
             return None
+        kept = sum(len(json.dumps(o)) for o in outs) if len(outs) < 50 else self.output_limit
         if kept >= self.output_limit:
             if not any(o.get("name") == "rnncourse-truncated" for o in outs):
                 outs.append(
-                    nbformat.v4.new_output(
-                        "stream", name="rnncourse-truncated", text="[output truncated by rnncourse grade]"
-                    )
+                    nbformat.v4.new_output("stream", name="rnncourse-truncated", text="[output truncated]")
                 )
             return None
+        for key in ("text", "data"):
+            if key in content and len(json.dumps(content[key])) > self.output_limit:
+                content[key] = "[output truncated]" if key == "text" else {"text/plain": "[output truncated]"}
         return super().output(outs, msg, display_id, cell_index)
 
 
@@ -197,25 +477,83 @@ class _Cell:
 
 
 _ANSWER_CELL = (
-    "import rnncourse.exercises as _rnncourse_grader_ex\n"
-    "_rnncourse_grader_ex.write_answer({qid!r}, globals().get({name!r}, _rnncourse_grader_ex.MISSING), "
-    "{seed}, {path!r})"
+    "import rnncourse.exercises as _rnncourse_grader\n"
+    "_rnncourse_grader.send_answer_record({qid!r}, globals().get({name!r}, _rnncourse_grader.MISSING), "
+    "{cases!r})"
 )
+
+
+@dataclass
+class _Setup:
+    """What every notebook of one call shares, prepared before the first kernel starts."""
+
+    key: Key | None
+    package: dict[str, bytes]
+    package_root: Path
+    fingerprint: dict[str, str]
+    subreaper: bool
+    spared: set[int]
+    memory_mb: int
+
+
+def _private_folder(setup: _Setup) -> Path:
+    """A private folder for one kernel: a fresh copy of the package (without the checks in teacher mode),
+    of the sentiment cache, a HOME, a TMPDIR and the working folder."""
+    base = Path(tempfile.mkdtemp(prefix=f"rnncourse-{secrets.token_hex(8)}-"))
+    for sub in ("pkg", "home", "tmp", "run", "cache"):
+        (base / sub).mkdir(mode=0o700)
+    hidden = {f"rnncourse/exercises/{m}.py" for m in _CHECK_MODULES} if setup.key else set()
+    for relative, data in setup.package.items():
+        if relative.replace(os.sep, "/") in hidden:
+            continue
+        target = base / "pkg" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    cache = _sentiment_cache()
+    if cache is not None:
+        from rnncourse import datasets
+
+        target = datasets.sentiment_cache_dir(base / "cache")
+        target.mkdir(parents=True, exist_ok=True)
+        for path in cache.rglob("*"):
+            if path.is_file():
+                (target / path.relative_to(cache)).parent.mkdir(parents=True, exist_ok=True)
+                (target / path.relative_to(cache)).write_bytes(path.read_bytes())
+    return base
+
+
+def _kernel_env(base: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JUPYTER", "IPYTHON"))}
+    env.update(
+        PYTHONPATH=str(base / "pkg"),
+        PYTHONNOUSERSITE="1",
+        HOME=str(base / "home"),
+        TMPDIR=str(base / "tmp"),
+        RNNCOURSE_CACHE=str(base / "cache"),
+        MPLBACKEND="Agg",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        TF_ENABLE_ONEDNN_OPTS="0",
+    )
+    return env
 
 
 async def _run_once(
     cells: list[_Cell],
     skip: set[int],
     *,
-    cwd: Path,
+    base: Path,
+    setup: _Setup,
     cell_timeout: int,
     deadline: float,
     output_limit: int,
     status: dict[int, str],
+    answers: dict[int, str],
     check_output: dict[str, str],
 ) -> int | None:
     """Run `cells` (except `skip`) in a fresh kernel. Returns the position of a cell that killed or hung the
     kernel (to skip on the next attempt), or None when the run got to the end."""
+    import zmq
+
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c.source) for c in cells]
     client = _CappedClient(
@@ -226,145 +564,161 @@ async def _run_once(
         kernel_name="python3",
         record_timing=False,
         shutdown_kernel="immediate",
-        iopub_timeout=10,
-        resources={"metadata": {"path": str(cwd)}},
+        iopub_timeout=5,
+        resources={"metadata": {"path": str(base / "run")}},
     )
     client.output_limit = output_limit
-    # The kernel's own stdout/stderr (C-level logs such as TensorFlow's) are not the notebook's output.
-    async with client.async_setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
-        for position, (cell, nb_cell) in enumerate(zip(cells, nb.cells, strict=True)):
-            if position in skip:
-                continue
-            # Learner cells share the notebook's deadline; each answer cell has its own cell_timeout.
-            limit = cell_timeout * 2 + 5
-            if cell.qid is None:
-                limit = min(limit, deadline - time.monotonic())
-                if limit <= 0:
-                    status[position] = "deadline"
-                    continue
-            started = time.monotonic()
-            try:
-                await asyncio.wait_for(client.async_execute_cell(nb_cell, position), timeout=limit)
-            except DeadKernelError:  # nbclient also reports a cancelled (hung) cell this way
-                hung = time.monotonic() - started >= limit - 0.5
-                status[position] = (
-                    ("hung" if cell.qid is None or limit >= cell_timeout else "deadline") if hung else "died"
-                )
-                return position
-            except TimeoutError:
-                status[position] = "hung" if cell.qid is None or limit >= cell_timeout else "deadline"
-                return position
-            errors = [o for o in nb_cell.outputs if o.get("output_type") == "error"]
-            if (
-                errors
-                and errors[-1].get("ename") == "KeyboardInterrupt"
-                and time.monotonic() - started >= cell_timeout
-            ):
-                status[position] = "timeout"
-            elif errors:
-                ename, evalue = errors[-1].get("ename"), errors[-1].get("evalue")
-                status[position] = (f"{ename}: {evalue}" if evalue else str(ename))[:200]
+    client.answers = answers
+    client.km = client.create_kernel_manager()
+    client.km.context.setsockopt(zmq.MAXMSGSIZE, max(_MESSAGE_BYTES, output_limit))
+    cpu = int(deadline - time.monotonic()) * 4 + 120
+    session = None
+    try:
+        # The kernel's own stdout/stderr (C-level logs such as TensorFlow's) are not the notebook's output.
+        async with client.async_setup_kernel(
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=_kernel_env(base),
+            preexec_fn=_limits(setup.memory_mb, cpu) if os.name == "posix" else None,
+        ):
+            session = client.km.provisioner.process.pid if client.km.provisioner else None
+            return await _run_cells(client, nb, cells, skip, cell_timeout, deadline, status, check_output)
+    finally:
+        if session is not None:
+            _kill_everything(session, setup.spared)
+
+
+async def _run_cells(client, nb, cells, skip, cell_timeout, deadline, status, check_output) -> int | None:
+    for position, (cell, nb_cell) in enumerate(zip(cells, nb.cells, strict=True)):
+        if position in skip:
+            continue
+        limit = min(cell_timeout + 3, deadline - time.monotonic())
+        if limit <= 0:
+            status[position] = "deadline"
+            continue
+        started = time.monotonic()
+        try:
+            await asyncio.wait_for(client.async_execute_cell(nb_cell, position), timeout=limit)
+        except (DeadKernelError, TimeoutError, asyncio.TimeoutError):
+            hung = time.monotonic() - started >= limit - 0.5
+            if hung:
+                status[position] = "hung" if limit >= cell_timeout else "deadline"
             else:
-                status[position] = "ok"
-            if cell.check:
-                printed = "".join(
-                    o.get("text", "") for o in nb_cell.outputs if o.get("output_type") == "stream"
-                )
-                check_output[cell.check] = printed[:2000]
+                status[position] = "died"
+            return position
+        errors = [o for o in nb_cell.outputs if o.get("output_type") == "error"]
+        if errors and errors[-1].get("ename") == "KeyboardInterrupt" and time.monotonic() - started >= cell_timeout:
+            status[position] = "timeout"
+        elif errors:
+            ename, evalue = errors[-1].get("ename"), errors[-1].get("evalue")
+            status[position] = (f"{ename}: {evalue}" if evalue else str(ename))[:200]
+        else:
+            status[position] = "ok"
+        if cell.check:
+            printed = "".join(o.get("text", "") for o in nb_cell.outputs if o.get("output_type") == "stream")
+            check_output[cell.check] = printed[:2000]
     return None
 
 
+_LIBRARY_ORACLE = re.compile(r"rnncourse\s*\.\s*reference|from\s+rnncourse\s+import[^\n]*\breference\b|_rnncourse_grader")
+
+
+def _answer_reason(question: exercises.Question, state: str, cell_timeout: int) -> str:
+    name = question.answer_name
+    if state.startswith("SystemExit"):
+        return f"not checked: the answer cell exited ({state}); do not call exit() in your function"
+    if state.startswith("KeyboardInterrupt"):
+        return f"not checked: your {name} was interrupted (KeyboardInterrupt)"
+    return {
+        "timeout": f"your {name} ran past {cell_timeout} s on the test cases and was interrupted",
+        "hung": f"your {name} ran past {cell_timeout} s and ignored the interrupt; the kernel was killed",
+        "died": f"calling your {name} killed the kernel (it exited or crashed)",
+        "skipped": "not checked: the kernel failed while running it",
+        "deadline": "not checked: the notebook ran past its time limit",
+        "not run": "not checked: the notebook ran past its time limit",
+    }.get(state, f"no answer came back from the kernel ({state[:120]})")
+
+
 async def _grade_async(
-    path: Path, *, seed: int | None, cell_timeout: int, timeout: int, output_limit: int
+    path: Path,
+    nb: nbformat.NotebookNode,
+    name: str,
+    *,
+    setup: _Setup,
+    seed: int,
+    cell_timeout: int,
+    timeout: int,
+    output_limit: int,
 ) -> NotebookGrade:
     started = time.monotonic()
-    grade = NotebookGrade(path=str(path), exercise=None)
-    try:
-        nb, name = _read(path)
-    except GradingError as error:
-        grade.error = str(error)
-        return grade
-    grade.exercise = name
+    grade = NotebookGrade(path=str(path), exercise=name, mode="teacher" if setup.key else "self-study")
     questions = exercises.questions_for(name)
-    seed = secrets.randbelow(2**31) if seed is None else int(seed)
-    # Build the grader's own test cases (and load any data they need) before the learner's code runs.
+    # The grader's own test cases, built before the learner's code runs; the kernel gets only the inputs.
+    cases = {q.qid: setup.key.cases(q) if setup.key else q.make_cases(seed) for q in questions}
+    cells = [
+        _Cell(i, c.source, check=_meta(c).get("check"))
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and c.source.strip()
+    ]
+    if setup.key and any(_LIBRARY_ORACLE.search(c.source) for c in cells):
+        grade.notes.append("uses rnncourse.reference (the library's reference maths) or grader names: read it")
     for question in questions:
-        question.make_cases(seed)
-
-    workdir = Path(tempfile.mkdtemp(prefix="rnncourse-grade-"))
+        source = _ANSWER_CELL.format(
+            qid=question.qid, name=question.answer_name, cases=exercises.encode_cases(cases[question.qid])
+        )
+        cells.append(_Cell(-1, source, question.qid))
+    base = _private_folder(setup)
     try:
-        cells = [
-            _Cell(i, c.source, check=_meta(c).get("check"))
-            for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and c.source.strip()
-        ]
-        answer_paths = {}
-        for question in questions:
-            answer_path = workdir / f"{question.qid}.json"
-            answer_paths[question.qid] = answer_path
-            cells.append(
-                _Cell(
-                    -1,
-                    _ANSWER_CELL.format(
-                        qid=question.qid, name=question.answer_name, seed=seed, path=str(answer_path)
-                    ),
-                    question.qid,
-                )
-            )
         skip: set[int] = set()
-        deadline = started + timeout
+        deadline = started + timeout + cell_timeout * len(questions)
         status: dict[int, str] = {}
+        answers: dict[int, str] = {}
         for _attempt in range(_MAX_RESTARTS + 1):
-            for answer_path in answer_paths.values():
-                answer_path.unlink(missing_ok=True)
-            status = {}
+            status, answers = {}, {}
             grade.check_output = {}
             bad = await _run_once(
                 cells,
                 skip,
-                cwd=path.resolve().parent,
+                base=base,
+                setup=setup,
                 cell_timeout=cell_timeout,
                 deadline=deadline,
                 output_limit=output_limit,
                 status=status,
+                answers=answers,
                 check_output=grade.check_output,
             )
             if bad is None:
                 break
             skip.add(bad)
-            what = "killed the kernel" if status.get(bad) == "died" else "could not be interrupted"
+            what = "killed the kernel" if status.get(bad) == "died" else "ignored the interrupt"
+            if status.get(bad) == "deadline":
+                what = "ran past the notebook's time limit"
             label = f"cell {cells[bad].index + 1}" if cells[bad].qid is None else f"checking {cells[bad].qid}"
             grade.notes.append(f"{label} {what}; re-running the notebook in a fresh kernel without it")
+            if time.monotonic() >= deadline:
+                break
         else:
             grade.notes.append("gave up re-running the notebook after repeated kernel failures")
 
         for position, cell in enumerate(cells):
-            state = status.get(position, "not run" if position not in skip else "skipped")
+            state = status.get(position, "skipped" if position in skip else "not run")
             if cell.qid is not None or state == "ok":
                 continue
             label = f"cell {cell.index + 1}"
             if state == "timeout":
                 grade.notes.append(f"{label} ran past {cell_timeout} s and was interrupted")
-            elif state == "deadline":
-                grade.notes.append(f"{label} was not run: the notebook ran past its {timeout} s limit")
-            elif state not in {"skipped", "not run", "died", "hung"}:
+            elif state in {"deadline", "not run"}:
+                grade.notes.append(f"{label} was not run: the notebook ran past its time limit")
+            elif state not in {"skipped", "died", "hung"}:
                 grade.notes.append(f"{label} raised {state}")
 
         for question, position in zip(questions, [i for i, c in enumerate(cells) if c.qid], strict=True):
-            state = status.get(position, "skipped")
-            answer_path = answer_paths[question.qid]
-            if answer_path.is_file() and answer_path.stat().st_size <= exercises.MAX_ANSWER_BYTES:
-                result = exercises.verdict_from_json(question.qid, answer_path.read_bytes(), seed)
+            state = status.get(position, "skipped" if position in skip else "not run")
+            if position in answers and state in {"ok"}:
+                result = exercises.verdict_from_record(question.qid, answers[position], cases[question.qid])
             else:
-                reason = {
-                    "timeout": f"your {question.answer_name} ran past {cell_timeout} s on the test cases",
-                    "hung": f"your {question.answer_name} ran past {cell_timeout} s and ignored interrupts",
-                    "died": f"calling your {question.answer_name} killed the kernel",
-                    "skipped": "not checked: the kernel failed while running it",
-                    "deadline": "not checked: the notebook ran past its time limit",
-                }.get(state, "no answer was recorded (the kernel was broken by the notebook's code)")
-                if answer_path.is_file():
-                    reason = "your answer is far too large"
+                reason = _answer_reason(question, state, cell_timeout)
                 result = exercises.Result(question.qid, False, question.points, 0, reason)
             grade.questions.append(
                 QuestionGrade(
@@ -379,76 +733,146 @@ async def _grade_async(
                 )
             )
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        _remove_tree(base)
         grade.seconds = time.monotonic() - started
     return grade
 
 
-def grade_notebook(
-    path: str | os.PathLike,
-    *,
-    seed: int | None = None,
-    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
-    timeout: int = DEFAULT_TIMEOUT,
-    output_limit: int = DEFAULT_OUTPUT_LIMIT,
-) -> NotebookGrade:
-    """Grade one exercise notebook in a fresh kernel; see the module docstring for what happens.
+def _remove_tree(folder: Path) -> None:
+    import shutil
 
-    Args:
-        path: the notebook file.
-        seed: seed of the test cases; default: a fresh random one for each run.
-        cell_timeout: seconds a cell may run before it is interrupted. Default: 60.
-        timeout: seconds the learner's cells may run in all. Default: 300.
-        output_limit: characters of output kept per cell. Default: 20,000.
+    def make_writable(function, path, _info):
+        try:
+            os.chmod(path, 0o700)
+            function(path)
+        except OSError:
+            pass
 
-    Returns:
-        A `NotebookGrade`; when the file cannot be graded its `error` says why and `questions` is empty.
+    shutil.rmtree(folder, onerror=make_writable)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The public entry points
+# ----------------------------------------------------------------------------------------------------------
+
+
+def grade_notebook(path: str | os.PathLike, **kwargs) -> NotebookGrade:
+    """Grade one exercise notebook; the arguments are those of `grade_notebooks`.
 
     Example:
         >>> grade = grade_notebook("01_the_rnn_unit_exercises.ipynb")  # doctest: +SKIP
         >>> grade.score, grade.total  # doctest: +SKIP
         (6, 6)
     """
-    return grade_notebooks(
-        [path], seed=seed, cell_timeout=cell_timeout, timeout=timeout, output_limit=output_limit
-    )[0]
+    return grade_notebooks([path], **kwargs)[0]
+
+
+def _check_positive(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"expected a positive integer for {name}, got {value!r}")
 
 
 def grade_notebooks(
     paths: Sequence[str | os.PathLike],
     *,
+    key: str | os.PathLike | Key | None = None,
     jobs: int = 1,
     seed: int | None = None,
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
     timeout: int = DEFAULT_TIMEOUT,
     output_limit: int = DEFAULT_OUTPUT_LIMIT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> list[NotebookGrade]:
-    """Grade several notebooks, `jobs` kernels at a time (one kernel per notebook); results in input order."""
+    """Grade exercise notebooks, one fresh kernel each, `jobs` at a time; results in input order.
+
+    Args:
+        paths: the notebook files.
+        key: a teacher's key folder (`write_key`) or `Key`: teacher mode. Default: None (self-study).
+        jobs: notebooks graded at once. Default: 1.
+        seed: self-study only: the seed of the test cases. Default: a fresh random one per call.
+        cell_timeout: seconds a cell may run before it is interrupted. Default: 60.
+        timeout: seconds the learner's cells may run in all (each answer cell adds `cell_timeout`).
+            Default: 300.
+        output_limit: characters of output kept per cell. Default: 20,000.
+        memory_mb: address-space limit of a kernel in MiB. Default: 12,288.
+
+    Returns:
+        One `NotebookGrade` per path; when a file cannot be graded its `error` says why.
+
+    Raises:
+        ValueError: a limit that is not a positive integer.
+        GradingError: an unreadable key.
+    """
     for name, value in (
         ("jobs", jobs),
         ("cell_timeout", cell_timeout),
         ("timeout", timeout),
         ("output_limit", output_limit),
+        ("memory_mb", memory_mb),
     ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"expected a positive integer for {name}, got {value!r}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("MPLBACKEND", "Agg")
+        _check_positive(name, value)
+    if key is not None and not isinstance(key, Key):
+        key = read_key(key)
+    if key is not None and seed is not None:
+        raise ValueError("seed is for self-study grading; a key brings its own secret seed")
+    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+
+    # 1. Everything read, imported and hashed before the first learner kernel starts.
+    read: list[tuple[Path, nbformat.NotebookNode | None, str]] = []
+    for p in paths:
+        try:
+            nb, name = _read(Path(p))
+            read.append((Path(p), nb, name))
+        except GradingError as error:
+            read.append((Path(p), None, str(error)))
+    for module in _CHECK_MODULES:
+        importlib.import_module(f"rnncourse.exercises.{module}")
+    importlib.import_module("rnncourse.metrics")
+    importlib.import_module("rnncourse.baselines")
+    if any(nb is not None and name == exercises.NOTEBOOKS["04"] for _, nb, name in read):
+        exercises.sentiment_data()  # loads and caches the data in this process
+    package_root = Path(exercises.__file__).resolve().parents[1]
+    spared = {pid for pid, (ppid, _, _) in _processes().items() if ppid == os.getpid()} if os.path.isdir("/proc") else set()
+    setup = _Setup(
+        key=key,
+        package=_package_files(),
+        package_root=package_root,
+        fingerprint=_fingerprint(package_root),
+        subreaper=_become_subreaper(),
+        spared=spared,
+        memory_mb=memory_mb,
+    )
 
     async def run_all() -> list[NotebookGrade]:
         gate = asyncio.Semaphore(jobs)
+        stop: list[str] = []
 
-        async def one(path):
+        async def one(path: Path, nb, name: str) -> NotebookGrade:
+            if nb is None:
+                return NotebookGrade(path=str(path), exercise=None, error=name)
             async with gate:
-                return await _grade_async(
-                    Path(path),
+                if stop:
+                    return NotebookGrade(path=str(path), exercise=name, error=f"not graded: {stop[0]}")
+                grade = await _grade_async(
+                    path,
+                    nb,
+                    name,
+                    setup=setup,
                     seed=seed,
                     cell_timeout=cell_timeout,
                     timeout=timeout,
                     output_limit=output_limit,
                 )
+                changed = _changed(setup.fingerprint, _fingerprint(package_root))
+                if changed:
+                    shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+                    stop.append(f"files the grader relies on changed while {path} was graded ({shown})")
+                    grade.error = f"this notebook (or one graded at the same time) changed {shown}"
+                if not setup.subreaper:
+                    grade.notes.append("processes that left the kernel's session could not be tracked here")
+                return grade
 
-        return await asyncio.gather(*(one(p) for p in paths))
+        return await asyncio.gather(*(one(p, nb, name) for p, nb, name in read))
 
     return asyncio.run(run_all())
 
@@ -468,10 +892,10 @@ def _clean(text: str, width: int) -> str:
 def format_table(grade: NotebookGrade) -> str:
     """The score table of one notebook, as printed by `rnncourse grade`."""
     lines = [f"== {grade.path}"]
-    if grade.error:
-        lines.append(f"   ERROR: {grade.error}")
+    if grade.error and not grade.questions:
+        lines.append(f"   ERROR: {_clean(grade.error, 300)}")
         return "\n".join(lines)
-    lines.append(f"   {grade.exercise}: {grade.score}/{grade.total} points ({grade.seconds:.1f} s)")
+    lines.append(f"   {grade.exercise}: {grade.score}/{grade.total} points ({grade.seconds:.1f} s, {grade.mode})")
     lines.append(f"   {'question':<28} {'points':>6}  {'result':<7} reason")
     for q in grade.questions:
         label = _clean(f"Q{q.number} {q.answer_name}", 28)
@@ -480,4 +904,47 @@ def format_table(grade: NotebookGrade) -> str:
         lines.append(f"   {label:<28} {f'{q.earned}/{q.points}':>6}  {result:<7} {reason}")
     for note in grade.notes:
         lines.append(f"   note: {_clean(note, 200)}")
+    if grade.error:
+        lines.append(f"   ERROR: {_clean(grade.error, 300)}")
     return "\n".join(lines)
+
+
+def format_gradebook(grades: Sequence[NotebookGrade]) -> str:
+    """A CSV gradebook: one row per learner and notebook, one column per question (points earned)."""
+    qids = sorted({q.qid for g in grades for q in g.questions} or set())
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["learner", "notebook", "file", *qids, "score", "total", "error"])
+    for g in grades:
+        earned = {q.qid: q.earned for q in g.questions}
+        row = [g.learner, g.exercise or "", g.path, *[earned.get(q, "") for q in qids]]
+        writer.writerow([*row, g.score, g.total, _clean(g.error or "", 300)])
+    return out.getvalue()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def format_report(grades: Sequence[NotebookGrade]) -> str:
+    """The JSON report: a list with one object per notebook (`NotebookGrade.to_dict`)."""
+    return json.dumps([g.to_dict() for g in grades], indent=2) + "\n"
+
+
+def write_report(path: str | os.PathLike, grades: Sequence[NotebookGrade], kind: str = "json") -> None:
+    """Write the JSON report (`kind="json"`) or the CSV gradebook (`kind="csv"`) atomically to `path`."""
+    if kind == "json":
+        text = format_report(grades)
+    elif kind == "csv":
+        text = format_gradebook(grades)
+    else:
+        raise ValueError(f"expected kind 'json' or 'csv', got {kind!r}")
+    _write_atomically(Path(path), text)

@@ -50,8 +50,10 @@ __all__ = [
     "ACTIVATIONS",
     "RNNGradients",
     "activation_derivative",
+    "lstm_step",
     "apply_activation",
     "numerical_gradient",
+    "recurrent_param_count",
     "relative_error",
     "rnn_backward",
     "rnn_forward",
@@ -481,3 +483,80 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     if a.shape != b.shape:
         raise ValueError(f"expected two arrays of the same shape, got {a.shape} and {b.shape}")
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12), initial=0.0))
+
+
+# --------------------------------------------------------------------------------------------------
+# Gated cells (notebook 05) and parameter counts
+# --------------------------------------------------------------------------------------------------
+def lstm_step(
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    c_prev: np.ndarray,
+    kernel: np.ndarray,
+    recurrent_kernel: np.ndarray,
+    bias: np.ndarray,
+    gate_order: str = "ifco",
+) -> tuple[np.ndarray, np.ndarray]:
+    """One step of an LSTM cell with Keras's weight layout; returns `(h_t, c_t)`.
+
+    z = x_t kernel + h_{t-1} recurrent_kernel + bias is split into four blocks of `units` columns, in
+    Keras's order input (i), forget (f), candidate (c), output (o):
+
+        c_t = sigmoid(f) * c_{t-1} + sigmoid(i) * tanh(c)
+        h_t = sigmoid(o) * tanh(c_t)
+
+    Args:
+        x_t: Inputs, shape `(batch, features)`.
+        h_prev: Previous hidden state, shape `(batch, units)`.
+        c_prev: Previous cell state, shape `(batch, units)`.
+        kernel: Input weights, shape `(features, 4 * units)`.
+        recurrent_kernel: Recurrent weights, shape `(units, 4 * units)`.
+        bias: Bias, shape `(4 * units,)`.
+        gate_order: The order of the four blocks, a permutation of "ifco". Default: "ifco" (Keras's).
+
+    Returns:
+        `(h_t, c_t)`, each of shape `(batch, units)`.
+
+    Raises:
+        ValueError: if `gate_order` is not a permutation of "ifco".
+
+    Example:
+        >>> h, c = lstm_step(np.ones((2, 3)), np.zeros((2, 4)), np.zeros((2, 4)),
+        ...                  np.zeros((3, 16)), np.zeros((4, 16)), np.zeros(16))
+        >>> h.shape, c.shape
+        ((2, 4), (2, 4))
+    """
+    if not isinstance(gate_order, str) or sorted(gate_order) != sorted("ifco"):
+        raise ValueError(f"expected gate_order to be a permutation of 'ifco', got {gate_order!r}")
+    z = np.asarray(x_t) @ kernel + np.asarray(h_prev) @ recurrent_kernel + bias
+    blocks = dict(zip(gate_order, np.split(z, 4, axis=-1), strict=True))
+    c_t = _sigmoid(blocks["f"]) * c_prev + _sigmoid(blocks["i"]) * np.tanh(blocks["c"])
+    return _sigmoid(blocks["o"]) * np.tanh(c_t), c_t
+
+
+def recurrent_param_count(kind: str, features: int, units: int) -> int:
+    """Trainable parameters of `keras.layers.<kind>(units)` on inputs with `features` features.
+
+    With Keras's defaults: SimpleRNN has units (features + units + 1); LSTM four times that (four gates);
+    GRU (reset_after=True, so a second bias per gate) 3 (units (features + units + 1) + units).
+
+    Args:
+        kind: "SimpleRNN", "LSTM" or "GRU".
+        features: Input features per time step.
+        units: Units of the layer.
+
+    Returns:
+        The number of trainable parameters.
+
+    Raises:
+        ValueError: if `kind` is unknown.
+
+    Example:
+        >>> recurrent_param_count("LSTM", 8, 16)
+        1600
+    """
+    per_gate = units * (features + units + 1)
+    counts = {"SimpleRNN": per_gate, "LSTM": 4 * per_gate, "GRU": 3 * (per_gate + units)}
+    if kind not in counts:
+        raise ValueError(f"expected kind to be one of {sorted(counts)}, got {kind!r}")
+    return counts[kind]

@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 
 from rnncourse import exercises as ex
+from rnncourse import reference
+from rnncourse.exercises import codec, sentiment, training
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "scripts" / "make_exercises.py")
-mk = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(mk)
+make_exercises = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_exercises)
 
 
 def _namespace(name: str, learner: bool) -> dict:
@@ -23,7 +25,7 @@ def _namespace(name: str, learner: bool) -> dict:
     import string
 
     namespace: dict = {"np": np, "string": string, "ex": ex}
-    for cell in mk.build(name, learner=learner).cells:
+    for cell in make_exercises.build(name, learner=learner).cells:
         meta = cell.metadata.get("rnncourse", {})
         if (
             cell.cell_type != "code"
@@ -44,9 +46,9 @@ NUMPY_QUESTIONS = [q for q in ex.QUESTIONS.values() if q.qid != "04.q4"]
 
 
 def test_catalogue_matches_the_sources():
-    assert mk.names() == sorted(ex.NOTEBOOKS.values())
-    for name in mk.names():
-        cells = mk.build(name, learner=False).cells
+    assert make_exercises.names() == sorted(ex.NOTEBOOKS.values())
+    for name in make_exercises.names():
+        cells = make_exercises.build(name, learner=False).cells
         answers = [
             c.metadata["rnncourse"]["answer"] for c in cells if "answer" in c.metadata.get("rnncourse", {})
         ]
@@ -62,29 +64,29 @@ def test_catalogue_matches_the_sources():
 
 
 def test_generated_copies_are_up_to_date():
-    stale = [path for name in mk.names() for path in mk.out_of_date(name)]
+    stale = [path for name in make_exercises.names() for path in make_exercises.out_of_date(name)]
     assert stale == [], f"run `python scripts/make_exercises.py`: {stale}"
 
 
 def test_learner_copies_have_no_solutions_and_no_outputs():
-    for name in mk.names():
-        nb = mk.build(name, learner=True)
-        solution = mk.build(name, learner=False)
+    for name in make_exercises.names():
+        nb = make_exercises.build(name, learner=True)
+        solution = make_exercises.build(name, learner=False)
         for cell, sol in zip(nb.cells, solution.cells, strict=True):
             assert "BEGIN SOLUTION" not in cell.source
             if "answer" in cell.metadata.get("rnncourse", {}):
                 assert "raise NotImplementedError" in cell.source and cell.source != sol.source
-        text = (mk.EXERCISES / f"{name}.ipynb").read_text()
+        text = (make_exercises.EXERCISES / f"{name}.ipynb").read_text()
         assert '"outputs": []' in text and '"output_type"' not in text
 
 
 def test_strip_solution_keeps_indentation_and_rejects_unbalanced_markers():
     src = "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n"
-    assert mk.strip_solution(src) == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError\n"
+    assert make_exercises.strip_solution(src) == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError\n"
     with pytest.raises(ValueError, match="without END"):
-        mk.strip_solution("### BEGIN SOLUTION\nx = 1\n")
+        make_exercises.strip_solution("### BEGIN SOLUTION\nx = 1\n")
     with pytest.raises(ValueError, match="without BEGIN"):
-        mk.strip_solution("x = 1\n### END SOLUTION\n")
+        make_exercises.strip_solution("x = 1\n### END SOLUTION\n")
 
 
 @pytest.mark.parametrize("question", NUMPY_QUESTIONS, ids=lambda q: q.qid)
@@ -100,7 +102,7 @@ def test_solution_passes_and_blank_fails_on_many_seeds(question):
 
 def test_cases_depend_on_the_seed():
     for question in NUMPY_QUESTIONS:
-        a, b = (json.dumps([ex._encode(c) for c in question.make_cases(s)], default=str) for s in (0, 1))
+        a, b = (ex.encode_cases(question.make_cases(s)) for s in (0, 1))
         assert a != b, question.qid
 
 
@@ -130,10 +132,10 @@ def _wrong(*pairs):
     ),
     (
         "03.q1",
-        "def f(series, seq_len, horizon=1):\n"
-        "    n = len(series) - seq_len - horizon + 1\n"
+        "def f(series, seq_len, lead=1):\n"
+        "    n = len(series) - seq_len - lead + 1\n"
         "    return np.stack([series[i:i+seq_len] for i in range(n)]), series[seq_len:seq_len+n]",
-        "horizon",
+        "`lead` steps",
     ),
     (
         "03.q2",
@@ -141,6 +143,28 @@ def _wrong(*pairs):
         "    d = df.sample(frac=1, random_state=0); a, b = int(len(d)*train), int(len(d)*val)\n"
         "    return d.iloc[:a], d.iloc[a:a+b], d.iloc[a+b:]",
         "shuffling",
+    ),
+    (
+        "03.q2",
+        "def f(df, train=0.7, val=0.15):\n"
+        "    a, b = round(len(df)*train), round(len(df)*val)\n"
+        "    return df.iloc[:a], df.iloc[a:a+b], df.iloc[a+b:]",
+        "rounds down",
+    ),
+    (
+        "03.q2",
+        "def f(df, train=0.7, val=0.15):\n"
+        "    a, b = int(len(df)*train), int(len(df)*val)\n"
+        "    shuffled = df.copy(); shuffled[:] = df.sample(frac=1, random_state=1).to_numpy()\n"
+        "    return shuffled.iloc[:a], shuffled.iloc[a:a+b], shuffled.iloc[a+b:]",
+        "wrong values (the dates are right)",
+    ),
+    (
+        "05.q3",
+        "def f(results, max_params, max_seconds):\n"
+        "    ok = results[(results['params'] < max_params) & (results['seconds_per_epoch'] < max_seconds)]\n"
+        "    return None if ok.empty else str(ok.loc[ok['val_mae'].idxmin(), 'model'])",
+        "exactly on a limit",
     ),
     ("03.q3", "def f(X, season): return X[:, -1]", "naive forecast"),
     ("04.q2", "def f(embeddings, token_ids): return embeddings.mean(axis=1)", "padding"),
@@ -161,7 +185,7 @@ def _wrong(*pairs):
         "05.q3",
         "def f(results, max_params, max_seconds):\n"
         "    return str(results.loc[results['val_mae'].idxmin(), 'model'])",
-        "constraint",
+        "breaks a limit",
     ),
     ("01.q1", "def f(**k): raise ValueError('boom')", "raised ValueError: boom"),
 )
@@ -178,7 +202,7 @@ def test_hints_never_contain_the_expected_count():
     for seed in range(5):
         result = ex.verdict("05.q1", lambda kind, features, units: 7, seed)
         for case in question.make_cases(seed):
-            expected = ex._ref_params(case["kind"], case["features"], case["units"])
+            expected = reference.recurrent_param_count(case["kind"], case["features"], case["units"])
             assert not re.search(rf"\b{expected}\b", result.reason), result.reason
 
 
@@ -201,17 +225,40 @@ def test_verdict_from_json_survives_garbage():
         json.dumps({"qid": "01.q2", "outputs": [{"__list__": [1] * 10}] * 5}),
     ]
     for text in bad_inputs:
-        result = ex.verdict_from_json("01.q1" if "01.q1" in text else "01.q2", text, 0)
+        qid = "01.q1" if "01.q1" in text else "01.q2"
+        result = ex.verdict_from_record(qid, text, ex.get_question(qid).make_cases(0))
         assert not result.passed and result.earned == 0
 
 
-def test_produce_rejects_a_forged_seed_or_question():
+def test_answer_records_are_checked_against_the_cases_they_answer():
     good = lambda features, units: units * (features + units + 1)  # noqa: E731
-    assert ex.verdict_from_json("01.q2", ex.produce("01.q2", good, 5), 5).passed
-    # answers produced for other inputs (another seed) fail on the grader's seed
-    assert not ex.verdict_from_json("01.q2", ex.produce("01.q2", good, 5), 6).passed
-    assert not ex.verdict_from_json("01.q1", ex.produce("01.q2", good, 5), 5).passed
+    cases5, cases6 = (ex.get_question("01.q2").make_cases(s) for s in (5, 6))
+    record = ex.answer_record("01.q2", good, ex.encode_cases(cases5))
+    assert ex.verdict_from_record("01.q2", record, cases5).passed
+    # answers recorded for other inputs fail on the grader's cases; a record for another question too
+    assert not ex.verdict_from_record("01.q2", record, cases6).passed
+    assert not ex.verdict_from_record("01.q1", record, ex.get_question("01.q1").make_cases(5)).passed
     assert not ex.verdict("01.q2", ex.MISSING).passed
+
+
+def test_exit_inside_an_answer_is_reported_not_fatal():
+    def leaves(features, units):
+        raise SystemExit(3)
+
+    result = ex.verdict("01.q2", leaves)
+    assert not result.passed and "SystemExit" in result.reason
+
+
+def test_round_and_int_tell_the_split_apart_on_every_seed():
+    source = (
+        "def f(df, train=0.7, val=0.15):\n"
+        "    a, b = round(len(df)*train), round(len(df)*val)\n"
+        "    return df.iloc[:a], df.iloc[a:a+b], df.iloc[a+b:]"
+    )
+    namespace: dict = {}
+    exec(source, namespace)
+    for seed in range(10):
+        assert not ex.verdict("03.q2", namespace["f"], seed).passed, seed
 
 
 def test_check_prints_one_line(capsys):
@@ -223,28 +270,7 @@ def test_check_prints_one_line(capsys):
 # ---- the references behind the checks, against Keras and finite differences ------------------------------
 
 
-def test_reference_gradients_match_finite_differences():
-    rng = np.random.default_rng(0)
-    x, W_x, W_h, b = (
-        rng.normal(size=(2, 5, 3)),
-        rng.normal(0, 0.5, (3, 4)),
-        rng.normal(0, 0.5, (4, 4)),
-        rng.normal(size=4),
-    )
-    dh_T = rng.normal(size=(2, 4))
-    loss = lambda: float(np.sum(ex._ref_rnn_forward(x, W_x, W_h, b)[:, -1] * dh_T))  # noqa: E731
-    numeric = np.zeros_like(W_h)
-    for idx in np.ndindex(W_h.shape):
-        old = W_h[idx]
-        W_h[idx] = old + 1e-6
-        up = loss()
-        W_h[idx] = old - 1e-6
-        numeric[idx] = (up - loss()) / 2e-6
-        W_h[idx] = old
-    np.testing.assert_allclose(ex._ref_bptt_grad_W_h(x, W_x, W_h, b, dh_T), numeric, rtol=1e-5, atol=1e-8)
-    # and the truncated variant used for a hint really differs
-    assert not np.allclose(ex._ref_bptt_grad_W_h(x, W_x, W_h, b, dh_T, last_only=True), numeric)
-
+def test_scalar_gradient_reference_matches_finite_differences():
     xs, w, u, h0 = [0.3, -1.0, 0.5], 0.8, 1.2, 0.1
 
     def last(h):
@@ -253,7 +279,7 @@ def test_reference_gradients_match_finite_differences():
         return h
 
     numeric = (last(h0 + 1e-6) - last(h0 - 1e-6)) / 2e-6
-    assert ex._ref_scalar_gradient(xs, w, u, h0) == pytest.approx(numeric, rel=1e-6)
+    assert training._scalar_rnn_dh0(xs, w, u, h0) == pytest.approx(numeric, rel=1e-6)
 
 
 def test_references_match_keras():
@@ -262,7 +288,7 @@ def test_references_match_keras():
         for features, units in [(1, 1), (3, 7), (12, 5)]:
             layer = getattr(keras.layers, kind)(units)
             layer.build((None, None, features))
-            assert ex._ref_params(kind, features, units) == layer.count_params(), (kind, features, units)
+            assert reference.recurrent_param_count(kind, features, units) == layer.count_params(), kind
     rng = np.random.default_rng(1)
     cell = keras.layers.LSTMCell(3)
     x, h, c = rng.normal(size=(2, 4)), rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
@@ -271,7 +297,7 @@ def test_references_match_keras():
     bias = rng.normal(size=bias.shape)
     cell.weights[2].assign(bias)
     out, (h_k, c_k) = cell(x.astype("float32"), [h.astype("float32"), c.astype("float32")])
-    h_ref, c_ref = ex._ref_lstm_step(x, h, c, kernel, recurrent, bias)
+    h_ref, c_ref = reference.lstm_step(x, h, c, kernel, recurrent, bias)
     np.testing.assert_allclose(h_ref, np.asarray(h_k), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(c_ref, np.asarray(c_k), rtol=1e-4, atol=1e-5)
     # hand vectorization == TextVectorization with its defaults
@@ -279,18 +305,25 @@ def test_references_match_keras():
     vec = keras.layers.TextVectorization(output_sequence_length=5)
     vec.adapt(texts)
     vocab = {w: i for i, w in enumerate(vec.get_vocabulary()) if i >= 2}
-    np.testing.assert_array_equal(ex._ref_vectorize(texts, vocab, 5), np.asarray(vec(texts)))
+    np.testing.assert_array_equal(sentiment.token_ids(texts, vocab, 5), np.asarray(vec(texts)))
 
 
 def test_encode_decode_round_trip():
     import pandas as pd
 
-    df = pd.DataFrame({"a": [1.0, np.nan]}, index=pd.date_range("2020-01-01", periods=2))
+    df = pd.DataFrame({"a": [1.0, np.nan], "b": ["x", "y"]}, index=pd.date_range("2020-01-01", periods=2))
     value = (np.arange(6).reshape(2, 3), np.float32(1.5), [1, "x", None], {"k": True}, df)
-    back = ex._decode(json.loads(json.dumps(ex._encode(value))))
+    back = codec.decode(json.loads(json.dumps(codec.encode(value))))
     np.testing.assert_array_equal(back[0], value[0])
     assert back[1] == 1.5 and back[2] == [1, "x", None] and back[3] == {"k": True}
-    assert back[4].columns == ["a"] and np.isnan(back[4].values[1, 0])
+    assert back[4].columns == ["a", "b"] and np.isnan(float(back[4].values[1, 0]))
     np.testing.assert_array_equal(back[4].index, np.asarray(df.index))
+    real = codec.decode(json.loads(json.dumps(codec.encode(df))), real_pandas=True)
+    pd.testing.assert_frame_equal(real, df, check_freq=False, check_dtype=False)
     with pytest.raises(ValueError):
-        ex._encode(object())
+        codec.encode(object())
+
+
+def test_the_checks_hold_no_private_copy_of_the_maths():
+    text = "\n".join(p.read_text() for p in (ROOT / "rnncourse" / "exercises").glob("*.py"))
+    assert "def _sigmoid" not in text and "_ref_" not in text

@@ -21,27 +21,27 @@ from rnncourse import exercises as ex
 # %% [markdown]
 # ## Q1 (2 points) -- windows
 #
-# Write `make_windows(series, seq_len, horizon=1)` for a 1-D array `series`. Window `i` is
-# `series[i : i + seq_len]` and its target is the value `horizon` steps after the window's last value. Make
-# every window that has a target and return `(X, y)` with `X` of shape `(n_windows, seq_len)` and `y` of
-# shape `(n_windows,)`. (Careful with the word: here `horizon` is how far ahead the single target lies. In
-# `rnncourse.timeseries.window_arrays`, `horizon=k` asks for all of the next k values, and the last of them is
-# this target.)
+# Write `make_windows(series, seq_len, lead=1)` for a 1-D array `series`. Window `i` is
+# `series[i : i + seq_len]` and its target is the value `lead` steps after the window's last value (`lead=1`:
+# the next value). Make every window that has a target and return `(X, y)` with `X` of shape
+# `(n_windows, seq_len)` and `y` of shape `(n_windows,)`. (`rnncourse.timeseries.window_arrays` does this
+# with several targets: its `horizon=k` asks for all of the next k values, and the last of them is the target
+# of `lead=k` here.)
 
 # %% answer=03.q1
-def make_windows(series, seq_len, horizon=1):
+def make_windows(series, seq_len, lead=1):
     ### BEGIN SOLUTION
     series = np.asarray(series)
-    n = len(series) - seq_len - horizon + 1
+    n = len(series) - seq_len - lead + 1
     X = np.stack([series[i : i + seq_len] for i in range(n)])
-    y = series[seq_len + horizon - 1 : seq_len + horizon - 1 + n]
+    y = series[seq_len + lead - 1 : seq_len + lead - 1 + n]
     return X, y
     ### END SOLUTION
 
 
 # %% check=03.q1
-# Check Q1: compares X and y (shapes and values) for several seq_len / horizon pairs; recognises one window
-# too many or too few and a target that ignores the horizon.
+# Check Q1: compares X and y (shapes and values) for several seq_len / lead pairs; recognises one window
+# too many or too few and a target that ignores the lead.
 ex.check("03.q1", make_windows)
 
 # %% [markdown]
@@ -61,13 +61,14 @@ def chronological_split(df, train=0.7, val=0.15):
 
 
 # %% check=03.q2
-# Check Q2: checks the sizes, the columns and the dates of the three parts for several lengths and fractions.
+# Check Q2: checks the sizes, the columns, the dates and the values of the three parts for several lengths
+# and fractions (some where rounding and int() give different sizes).
 ex.check("03.q2", chronological_split)
 
 # %% [markdown]
 # ## Q3 (1 point) -- the seasonal-naive forecast
 #
-# For windows `X` of shape `(n, seq_len)` whose target is the next value (horizon 1), the seasonal-naive
+# For windows `X` of shape `(n, seq_len)` whose target is the next value, the seasonal-naive
 # forecast repeats the value one season earlier: the value `season` steps before the target. Write
 # `seasonal_naive(X, season)` returning the forecasts, shape `(n,)`. (With daily data and `season=7`, it
 # predicts "same as last week".)

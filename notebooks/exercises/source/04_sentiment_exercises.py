@@ -91,10 +91,11 @@ ex.check("04.q3", majority_accuracy)
 # %% [markdown]
 # ## Q4 (3 points) -- a sentiment model
 #
-# The data: movie-review sentences with a label 1 (positive) or 0 (negative), split 80/20 (stratified, seed 0)
-# by `ex.sentiment_data()`. Train any Keras model you like on the training part, then write
-# `predict_sentiment(texts)` that takes a list of strings and returns the probability that each is positive,
-# shape `(len(texts),)`. It passes when its accuracy on the test part is at least
+# The data: movie-review sentences with a label 1 (positive) or 0 (negative). `ex.sentiment_data()` holds back
+# 10% for teachers' tests and splits the rest 80/20 (stratified, seed 0). Train any Keras model you like on
+# the training part, then write `predict_sentiment(texts)` that takes a list of strings and returns the
+# probability that each is positive, shape `(len(texts),)`. It passes when its accuracy on the test part (or,
+# when a teacher grades, on sentences held back from you) is at least
 # `ex.SENTIMENT_MIN_ACCURACY` (0.72). Keep it small: it should train in seconds (a `TextVectorization`, an
 # `Embedding`, an average over the sequence and one `Dense` unit are enough; a recurrent layer from notebook
 # 04
