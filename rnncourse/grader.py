@@ -278,15 +278,18 @@ def _sentiment_cache() -> Path | None:
 
 
 def _fingerprint(package_root: Path) -> dict[str, str]:
-    """Hashes of what a kernel could change to affect the next one: the package, the top level of every
-    folder on the Python path (where a .pth file or a sitecustomize would go), the sentiment cache."""
+    """Hashes of what a kernel could change to affect the next one: the package, the top level of the
+    site-packages folders (where a .pth file or a sitecustomize would go), the sentiment cache."""
     found: dict[str, str] = {}
     for path in sorted(package_root.rglob("*.py")):
         if "__pycache__" not in path.parts:
             found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    for entry in dict.fromkeys(sys.path):
-        folder = Path(entry or ".")
-        if folder.is_dir() and folder.resolve() != package_root.parent.resolve():
+    import site
+
+    folders = [*site.getsitepackages(), site.getusersitepackages()]
+    for entry in dict.fromkeys(folders):
+        folder = Path(entry)
+        if folder.is_dir():
             for item in folder.iterdir():
                 try:
                     stat = item.stat()
@@ -492,8 +495,10 @@ class _Setup:
     package_root: Path
     fingerprint: dict[str, str]
     subreaper: bool
-    spared: set[int]
+    spared: set[int]  # children this process had before grading (not ours to kill)
     memory_mb: int
+    kernels: set[int] = field(default_factory=set)  # kernels running now (jobs > 1)
+    start_lock: asyncio.Lock | None = None
 
 
 def _private_folder(setup: _Setup) -> Path:
@@ -573,6 +578,10 @@ async def _run_once(
     client.km.context.setsockopt(zmq.MAXMSGSIZE, max(_MESSAGE_BYTES, output_limit))
     cpu = int(deadline - time.monotonic()) * 4 + 120
     session = None
+    # No kernel may be half-started while another notebook's processes are being killed (it would look
+    # like an orphan), so starting a kernel and killing run one at a time.
+    await setup.start_lock.acquire()
+    locked = True
     try:
         # The kernel's own stdout/stderr (C-level logs such as TensorFlow's) are not the notebook's output.
         async with client.async_setup_kernel(
@@ -582,10 +591,17 @@ async def _run_once(
             preexec_fn=_limits(setup.memory_mb, cpu) if os.name == "posix" else None,
         ):
             session = client.km.provisioner.process.pid if client.km.provisioner else None
+            setup.kernels.add(session)
+            setup.start_lock.release()
+            locked = False
             return await _run_cells(client, nb, cells, skip, cell_timeout, deadline, status, check_output)
     finally:
+        if locked:
+            setup.start_lock.release()
         if session is not None:
-            _kill_everything(session, setup.spared)
+            async with setup.start_lock:
+                setup.kernels.discard(session)
+                _kill_everything(session, setup.spared | setup.kernels)
 
 
 async def _run_cells(client, nb, cells, skip, cell_timeout, deadline, status, check_output) -> int | None:
@@ -676,18 +692,22 @@ async def _grade_async(
         for _attempt in range(_MAX_RESTARTS + 1):
             status, answers = {}, {}
             grade.check_output = {}
-            bad = await _run_once(
-                cells,
-                skip,
-                base=base,
-                setup=setup,
-                cell_timeout=cell_timeout,
-                deadline=deadline,
-                output_limit=output_limit,
-                status=status,
-                answers=answers,
-                check_output=grade.check_output,
-            )
+            try:
+                bad = await _run_once(
+                    cells,
+                    skip,
+                    base=base,
+                    setup=setup,
+                    cell_timeout=cell_timeout,
+                    deadline=deadline,
+                    output_limit=output_limit,
+                    status=status,
+                    answers=answers,
+                    check_output=grade.check_output,
+                )
+            except (RuntimeError, OSError, TimeoutError) as error:
+                grade.notes.append(f"the kernel did not start ({type(error).__name__}: {str(error)[:200]})")
+                break
             if bad is None:
                 break
             skip.add(bad)
@@ -845,6 +865,7 @@ def grade_notebooks(
 
     async def run_all() -> list[NotebookGrade]:
         gate = asyncio.Semaphore(jobs)
+        setup.start_lock = asyncio.Lock()
         stop: list[str] = []
 
         async def one(path: Path, nb, name: str) -> NotebookGrade:
