@@ -48,33 +48,32 @@ def _parser() -> argparse.ArgumentParser:
         "test cases (self-study), or on a teacher's hidden key (--key).",
     )
     grade.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="exercise notebook(s) (.ipynb)")
-    grade.add_argument("--key", metavar="KEY_DIR", help="teacher mode: grade against this key (`rnncourse key`)")
-    grade.add_argument("--json", metavar="FILE", help="also write the grades as JSON to FILE ('-' for stdout)")
+    grade.add_argument(
+        "--key", metavar="KEY_DIR", help="teacher mode: grade against this key (`rnncourse key`)"
+    )
+    grade.add_argument(
+        "--json", metavar="FILE", help="also write the grades as JSON to FILE ('-' for stdout)"
+    )
     grade.add_argument("--csv", metavar="FILE", help="also write a gradebook (one row per notebook) to FILE")
     grade.add_argument(
-        "--fail-under", type=_points, metavar="POINTS", help="exit with status 1 if a notebook scores below POINTS"
+        "--fail-under",
+        type=_points,
+        metavar="POINTS",
+        help="exit with status 1 if a notebook scores below POINTS",
     )
-    grade.add_argument(
-        "--cell-timeout",
-        type=_positive,
-        default=grader.DEFAULT_CELL_TIMEOUT,
-        metavar="S",
-        help=f"seconds a cell may run before it is interrupted (default {grader.DEFAULT_CELL_TIMEOUT})",
-    )
-    grade.add_argument(
-        "--timeout",
-        type=_positive,
-        default=grader.DEFAULT_TIMEOUT,
-        metavar="S",
-        help=f"seconds a notebook's own cells may run in all (default {grader.DEFAULT_TIMEOUT})",
-    )
-    grade.add_argument(
-        "--memory-mb",
-        type=_positive,
-        default=grader.DEFAULT_MEMORY_MB,
-        metavar="MB",
-        help=f"address-space limit of each kernel (default {grader.DEFAULT_MEMORY_MB})",
-    )
+    for flag, default, metavar, what in (
+        (
+            "--cell-timeout",
+            grader.DEFAULT_CELL_TIMEOUT,
+            "S",
+            "seconds a cell may run before it is interrupted",
+        ),
+        ("--timeout", grader.DEFAULT_TIMEOUT, "S", "seconds a notebook's own cells may run in all"),
+        ("--memory-mb", grader.DEFAULT_MEMORY_MB, "MB", "address-space limit of each kernel"),
+    ):
+        grade.add_argument(
+            flag, type=_positive, default=default, metavar=metavar, help=f"{what} (default {default})"
+        )
     grade.add_argument(
         "--seed", type=int, default=None, help="self-study: seed of the test cases (default: fresh per run)"
     )

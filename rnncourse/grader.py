@@ -172,7 +172,9 @@ class Key:
         return question.make_cases(self.seed)
 
 
-def write_key(folder: str | os.PathLike, *, seed: int | None = None, sentiment_size: int = _SENTIMENT_KEY_SIZE) -> Path:
+def write_key(
+    folder: str | os.PathLike, *, seed: int | None = None, sentiment_size: int = _SENTIMENT_KEY_SIZE
+) -> Path:
     """Write a teacher's key into `folder` (created; must not exist or be empty) and return its file.
 
     Keep the folder away from the learners and outside the installed package.
@@ -220,7 +222,9 @@ def read_key(folder: str | os.PathLike) -> Key:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         sentiment = data["sentiment"]
-        key = Key(int(data["seed"]), tuple(map(str, sentiment["texts"])), tuple(int(v) for v in sentiment["labels"]))
+        key = Key(
+            int(data["seed"]), tuple(map(str, sentiment["texts"])), tuple(int(v) for v in sentiment["labels"])
+        )
         if data["format"] != _KEY_FORMAT or len(key.sentiment_texts) != len(key.sentiment_labels):
             raise ValueError("unexpected format")
     except (ValueError, KeyError, TypeError) as error:
@@ -608,14 +612,18 @@ async def _run_cells(client, nb, cells, skip, cell_timeout, deadline, status, ch
     for position, (cell, nb_cell) in enumerate(zip(cells, nb.cells, strict=True)):
         if position in skip:
             continue
-        limit = min(cell_timeout + 3, deadline - time.monotonic())
+        # The learner's cells share `timeout`; the grader's answer cells get cell_timeout each after them.
+        own_deadline = (
+            deadline - cell_timeout * sum(c.qid is not None for c in cells) if cell.qid is None else deadline
+        )
+        limit = min(cell_timeout + 3, own_deadline - time.monotonic())
         if limit <= 0:
             status[position] = "deadline"
             continue
         started = time.monotonic()
         try:
             await asyncio.wait_for(client.async_execute_cell(nb_cell, position), timeout=limit)
-        except (DeadKernelError, TimeoutError, asyncio.TimeoutError):
+        except (DeadKernelError, TimeoutError):
             hung = time.monotonic() - started >= limit - 0.5
             if hung:
                 status[position] = "hung" if limit >= cell_timeout else "deadline"
@@ -623,7 +631,11 @@ async def _run_cells(client, nb, cells, skip, cell_timeout, deadline, status, ch
                 status[position] = "died"
             return position
         errors = [o for o in nb_cell.outputs if o.get("output_type") == "error"]
-        if errors and errors[-1].get("ename") == "KeyboardInterrupt" and time.monotonic() - started >= cell_timeout:
+        if (
+            errors
+            and errors[-1].get("ename") == "KeyboardInterrupt"
+            and time.monotonic() - started >= cell_timeout
+        ):
             status[position] = "timeout"
         elif errors:
             ename, evalue = errors[-1].get("ename"), errors[-1].get("evalue")
@@ -636,7 +648,9 @@ async def _run_cells(client, nb, cells, skip, cell_timeout, deadline, status, ch
     return None
 
 
-_LIBRARY_ORACLE = re.compile(r"rnncourse\s*\.\s*reference|from\s+rnncourse\s+import[^\n]*\breference\b|_rnncourse_grader")
+_LIBRARY_ORACLE = re.compile(
+    r"rnncourse\s*\.\s*reference|from\s+rnncourse\s+import[^\n]*\breference\b|_rnncourse_grader"
+)
 
 
 def _answer_reason(question: exercises.Question, state: str, cell_timeout: int) -> str:
@@ -677,7 +691,9 @@ async def _grade_async(
         if c.cell_type == "code" and c.source.strip()
     ]
     if setup.key and any(_LIBRARY_ORACLE.search(c.source) for c in cells):
-        grade.notes.append("uses rnncourse.reference (the library's reference maths) or grader names: read it")
+        grade.notes.append(
+            "uses rnncourse.reference (the library's reference maths) or grader names: read it"
+        )
     for question in questions:
         source = _ANSWER_CELL.format(
             qid=question.qid, name=question.answer_name, cases=exercises.encode_cases(cases[question.qid])
@@ -852,7 +868,11 @@ def grade_notebooks(
     if any(nb is not None and name == exercises.NOTEBOOKS["04"] for _, nb, name in read):
         exercises.sentiment_data()  # loads and caches the data in this process
     package_root = Path(exercises.__file__).resolve().parents[1]
-    spared = {pid for pid, (ppid, _, _) in _processes().items() if ppid == os.getpid()} if os.path.isdir("/proc") else set()
+    spared = (
+        {pid for pid, (ppid, _, _) in _processes().items() if ppid == os.getpid()}
+        if os.path.isdir("/proc")
+        else set()
+    )
     setup = _Setup(
         key=key,
         package=_package_files(),
@@ -886,7 +906,9 @@ def grade_notebooks(
                 )
                 changed = _changed(setup.fingerprint, _fingerprint(package_root))
                 if changed:
-                    shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+                    shown = ", ".join(changed[:3]) + (
+                        f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+                    )
                     stop.append(f"files the grader relies on changed while {path} was graded ({shown})")
                     grade.error = f"this notebook (or one graded at the same time) changed {shown}"
                 if not setup.subreaper:
@@ -916,7 +938,9 @@ def format_table(grade: NotebookGrade) -> str:
     if grade.error and not grade.questions:
         lines.append(f"   ERROR: {_clean(grade.error, 300)}")
         return "\n".join(lines)
-    lines.append(f"   {grade.exercise}: {grade.score}/{grade.total} points ({grade.seconds:.1f} s, {grade.mode})")
+    lines.append(
+        f"   {grade.exercise}: {grade.score}/{grade.total} points ({grade.seconds:.1f} s, {grade.mode})"
+    )
     lines.append(f"   {'question':<28} {'points':>6}  {'result':<7} reason")
     for q in grade.questions:
         label = _clean(f"Q{q.number} {q.answer_name}", 28)

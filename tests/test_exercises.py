@@ -82,7 +82,10 @@ def test_learner_copies_have_no_solutions_and_no_outputs():
 
 def test_strip_solution_keeps_indentation_and_rejects_unbalanced_markers():
     src = "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n"
-    assert make_exercises.strip_solution(src) == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError\n"
+    assert (
+        make_exercises.strip_solution(src)
+        == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError\n"
+    )
     with pytest.raises(ValueError, match="without END"):
         make_exercises.strip_solution("### BEGIN SOLUTION\nx = 1\n")
     with pytest.raises(ValueError, match="without BEGIN"):

@@ -98,7 +98,13 @@ _CATALOGUE = [
     ("04.q1", "text vectorization by hand", 2, "vectorize", "sentiment"),
     ("04.q2", "masked mean of embeddings", 2, "masked_mean", "sentiment"),
     ("04.q3", "majority-class baseline accuracy", 1, "majority_accuracy", "sentiment"),
-    ("04.q4", f"a sentiment model with test accuracy >= {SENTIMENT_MIN_ACCURACY}", 3, "predict_sentiment", "sentiment"),
+    (
+        "04.q4",
+        f"a sentiment model with test accuracy >= {SENTIMENT_MIN_ACCURACY}",
+        3,
+        "predict_sentiment",
+        "sentiment",
+    ),
     ("05.q1", "parameter counts of SimpleRNN, LSTM and GRU", 2, "recurrent_params", "lstm_gru"),
     ("05.q2", "one LSTM step in NumPy", 3, "lstm_step", "lstm_gru"),
     ("05.q3", "choosing a model from measured numbers", 2, "choose_model", "lstm_gru"),
@@ -121,7 +127,9 @@ def questions_for(notebook: str) -> list[Question]:
     """The questions of one exercise notebook (its name without ``.ipynb``), in order."""
     found = [q for q in QUESTIONS.values() if q.notebook == notebook]
     if not found:
-        raise KeyError(f"unknown exercise notebook {notebook!r}; expected one of {sorted(NOTEBOOKS.values())}")
+        raise KeyError(
+            f"unknown exercise notebook {notebook!r}; expected one of {sorted(NOTEBOOKS.values())}"
+        )
     return found
 
 

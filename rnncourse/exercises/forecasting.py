@@ -71,7 +71,11 @@ def check_chronological_split(answer, case):
         rows = slice(start, start + size)
         same_dates = np.array_equal(part.index, np.asarray(df.index)[rows])
         values = as_number_array(part.values, f"the values of the {name} part")
-        if not same_dates or values.shape != (size, df.shape[1]) or not np.allclose(values, df.to_numpy()[rows]):
+        if (
+            not same_dates
+            or values.shape != (size, df.shape[1])
+            or not np.allclose(values, df.to_numpy()[rows])
+        ):
             what = "dates" if not same_dates else "values (the dates are right)"
             raise CheckFailed(
                 f"the {name} part holds the wrong {what}: keep the rows in time order, each with its own "

@@ -28,7 +28,9 @@ def check_recurrent_params(answer, case):
             "which gives each gate a second bias vector"
         )
     if kind != "SimpleRNN" and got == reference.recurrent_param_count("SimpleRNN", f, u):
-        raise CheckFailed(f"wrong count for {kind}: it looks like you counted one gate; how many does {kind} have?")
+        raise CheckFailed(
+            f"wrong count for {kind}: it looks like you counted one gate; how many does {kind} have?"
+        )
     raise CheckFailed(f"wrong count for kind={kind!r}, features={f}, units={u} (got {got})")
 
 
@@ -61,8 +63,15 @@ def check_lstm_step(answer, case):
         for name, z in zip("ifgo", np.split(x_t @ kernel + h_prev @ rk + bias, 4, axis=-1), strict=True)
     )
     order_hint = "used the gate order i, f, o, c; Keras stores i, f, c, o"
-    c_mistakes = {order_hint: c_wrong_order, "forgot the tanh on the candidate cell state": f * c_prev + i * g}
-    h_mistakes = {order_hint: h_wrong_order, "returned o * c; h is o * tanh(c)": o * c, "returned (c, h); return (h, c)": c}
+    c_mistakes = {
+        order_hint: c_wrong_order,
+        "forgot the tanh on the candidate cell state": f * c_prev + i * g,
+    }
+    h_mistakes = {
+        order_hint: h_wrong_order,
+        "returned o * c; h is o * tanh(c)": o * c,
+        "returned (c, h); return (h, c)": c,
+    }
     compare_arrays(answer[1], c, what="your c", mistakes=c_mistakes)
     compare_arrays(answer[0], h, what="your h", mistakes=h_mistakes)
 
@@ -85,7 +94,9 @@ def cases_choose_model(seed: int) -> list[dict]:
         table = random_results_table(rng)
         row = int(rng.integers(len(table)))
         table.loc[row, "val_mae"] = round(float(table["val_mae"].min()) - 0.01, 3)
-        loose = dict(max_params=int(table["params"].max()), max_seconds=float(table["seconds_per_epoch"].max()))
+        loose = dict(
+            max_params=int(table["params"].max()), max_seconds=float(table["seconds_per_epoch"].max())
+        )
         limit = "max_params" if bound == "params" else "max_seconds"
         loose[limit] = table.loc[row, bound].item()
         cases.append(dict(results=table, **loose))

@@ -64,7 +64,11 @@ def check_simple_rnn_params(answer, case):
 def cases_rnn_forward(seed: int) -> list[dict]:
     rng = case_rng(seed, 103)
     cases = []
-    for batch, steps, features, units, with_h0 in [(2, 5, 3, 4, False), (3, 1, 2, 2, True), (1, 7, 1, 3, True)]:
+    for batch, steps, features, units, with_h0 in [
+        (2, 5, 3, 4, False),
+        (3, 1, 2, 2, True),
+        (1, 7, 1, 3, True),
+    ]:
         W_x, W_h, b = random_rnn_weights(rng, features, units)
         case = dict(x=rng.normal(size=(batch, steps, features)), W_x=W_x, W_h=W_h, b=b)
         case["h0"] = rng.uniform(-1, 1, (batch, units)) if with_h0 else None

@@ -52,7 +52,9 @@ def check_vectorize(answer, case):
         "did not strip punctuation (or did not lowercase)": token_ids(texts, vocab, seq_len, strip=False),
         "padded at the start; pad with 0 at the end": padded_at_start,
     }
-    compare_arrays(got, expected, what=f"your ids (case seq_len={seq_len}, {len(texts)} texts)", mistakes=mistakes)
+    compare_arrays(
+        got, expected, what=f"your ids (case seq_len={seq_len}, {len(texts)} texts)", mistakes=mistakes
+    )
 
 
 def cases_masked_mean(seed: int) -> list[dict]:
@@ -114,7 +116,8 @@ def check_predict_sentiment(answer, case):
     got = as_number_array(answer, "your predictions")
     if got.shape not in {(len(texts),), (len(texts), 1)}:
         raise CheckFailed(
-            f"predict_sentiment should return one number per text, shape ({len(texts)},); got shape {got.shape}"
+            f"predict_sentiment should return one number per text, shape ({len(texts)},); "
+            f"got shape {got.shape}"
         )
     if not np.all(np.isfinite(got)) or got.min() < 0 or got.max() > 1:
         raise CheckFailed("return probabilities of the positive class (or 0/1 labels), between 0 and 1")
