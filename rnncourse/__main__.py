@@ -15,24 +15,23 @@ from collections.abc import Sequence
 import rnncourse
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _at_least(minimum: int, what: str):
+    """An argparse type: an integer of at least `minimum`, with an error that names `what` it expects."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+
+    return convert
 
 
-def _points(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of points, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of points (0 or more), got {text!r}")
-    return value
+_positive = _at_least(1, "a positive integer")
+_points = _at_least(0, "a whole number of points (0 or more)")
 
 
 def _parser() -> argparse.ArgumentParser:
