@@ -281,6 +281,25 @@ def _sentiment_cache() -> Path | None:
     return folder if folder.is_dir() else None
 
 
+def _data_files() -> dict[str, bytes]:
+    """The data a kernel may load, read once (relative path in the private folder -> bytes): the CSV files
+    of `rnncourse.datasets` and the sentiment cache."""
+    from rnncourse import datasets
+
+    found = {}
+    if datasets.data_dir().is_dir():
+        for path in sorted(datasets.data_dir().iterdir()):
+            if path.is_file():
+                found[f"data/{path.name}"] = path.read_bytes()
+    cache = _sentiment_cache()
+    if cache is not None:
+        target = datasets.sentiment_cache_dir(Path("cache"))
+        for path in sorted(cache.rglob("*")):
+            if path.is_file():
+                found[str(target / path.relative_to(cache))] = path.read_bytes()
+    return found
+
+
 def _fingerprint(package_root: Path) -> dict[str, str]:
     """Hashes of what a kernel could change to affect the next one: the package, the top level of the
     site-packages folders (where a .pth file or a sitecustomize would go), the sentiment cache."""
@@ -294,12 +313,12 @@ def _fingerprint(package_root: Path) -> dict[str, str]:
     for entry in dict.fromkeys(folders):
         folder = Path(entry)
         if folder.is_dir():
-            for item in folder.iterdir():
+            for item in folder.iterdir():  # a new .pth or module file, or a new package folder
                 try:
                     stat = item.stat()
                 except OSError:
                     continue
-                found[str(item)] = f"{stat.st_size}:{stat.st_mtime_ns}"
+                found[str(item)] = "folder" if item.is_dir() else f"{stat.st_size}:{stat.st_mtime_ns}"
     cache = _sentiment_cache()
     if cache is not None:
         for path in sorted(cache.rglob("*")):
@@ -496,6 +515,7 @@ class _Setup:
 
     key: Key | None
     package: dict[str, bytes]
+    data: dict[str, bytes]
     package_root: Path
     fingerprint: dict[str, str]
     subreaper: bool
@@ -507,9 +527,9 @@ class _Setup:
 
 def _private_folder(setup: _Setup) -> Path:
     """A private folder for one kernel: a fresh copy of the package (without the checks in teacher mode),
-    of the sentiment cache, a HOME, a TMPDIR and the working folder."""
+    of the data files and the sentiment cache, a HOME, a TMPDIR and the working folder."""
     base = Path(tempfile.mkdtemp(prefix=f"rnncourse-{secrets.token_hex(8)}-"))
-    for sub in ("pkg", "home", "tmp", "run", "cache"):
+    for sub in ("pkg", "home", "tmp", "run", "cache", "data"):
         (base / sub).mkdir(mode=0o700)
     hidden = {f"rnncourse/exercises/{m}.py" for m in _CHECK_MODULES} if setup.key else set()
     for relative, data in setup.package.items():
@@ -518,16 +538,10 @@ def _private_folder(setup: _Setup) -> Path:
         target = base / "pkg" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    cache = _sentiment_cache()
-    if cache is not None:
-        from rnncourse import datasets
-
-        target = datasets.sentiment_cache_dir(base / "cache")
-        target.mkdir(parents=True, exist_ok=True)
-        for path in cache.rglob("*"):
-            if path.is_file():
-                (target / path.relative_to(cache)).parent.mkdir(parents=True, exist_ok=True)
-                (target / path.relative_to(cache)).write_bytes(path.read_bytes())
+    for relative, data in setup.data.items():
+        target = base / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
     return base
 
 
@@ -539,6 +553,7 @@ def _kernel_env(base: Path) -> dict[str, str]:
         HOME=str(base / "home"),
         TMPDIR=str(base / "tmp"),
         RNNCOURSE_CACHE=str(base / "cache"),
+        RNNCOURSE_DATA_DIR=str(base / "data"),
         MPLBACKEND="Agg",
         TF_CPP_MIN_LOG_LEVEL="3",
         TF_ENABLE_ONEDNN_OPTS="0",
@@ -876,6 +891,7 @@ def grade_notebooks(
     setup = _Setup(
         key=key,
         package=_package_files(),
+        data=_data_files(),
         package_root=package_root,
         fingerprint=_fingerprint(package_root),
         subreaper=_become_subreaper(),
