@@ -209,7 +209,7 @@ def test_hints_never_contain_the_expected_count():
             assert not re.search(rf"\b{expected}\b", result.reason), result.reason
 
 
-def test_verdict_from_json_survives_garbage():
+def test_verdict_from_record_survives_garbage():
     bad_inputs = [
         "",
         "not json",
