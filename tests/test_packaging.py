@@ -91,7 +91,7 @@ def test_wheel_holds_the_package_and_the_data_files(dists):
         names = set(archive.namelist())
         data = {name: archive.read(f"rnncourse/_data/{name}") for name in DATA_FILES}
         metadata = archive.read(f"rnncourse-{rnncourse.__version__}.dist-info/METADATA").decode()
-    modules = {f"rnncourse/{p.name}" for p in (REPO / "rnncourse").glob("*.py")}
+    modules = {f"rnncourse/{p.relative_to(REPO / 'rnncourse')}" for p in (REPO / "rnncourse").rglob("*.py")}
     shipped = {f"rnncourse/_data/{name}" for name in [*DATA_FILES, "README.md", "__init__.py"]}
     dist_info = {name for name in names if name.startswith(f"rnncourse-{rnncourse.__version__}.dist-info/")}
     assert names - dist_info == modules | shipped  # nothing missing, no .gitattributes, caches or tests
