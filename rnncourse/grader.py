@@ -15,24 +15,32 @@ Two modes:
 How one notebook is graded (both modes):
 
 1. Before the first kernel starts, the grader reads every notebook and the key into memory, imports every
-   check it needs, loads the data, and records a hash of the `rnncourse` package files, the top-level
-   entries of the Python path and the sentiment cache. Nothing the grader uses is read from disk after that.
+   check it needs, reads the package files and the data files into memory, and records a hash of the
+   `rnncourse` package files, the top-level entries of the site-packages folders (where a .pth file would
+   go) and the sentiment cache.
 2. The notebook runs top to bottom in a fresh Jupyter kernel (nbclient), errors allowed, in a new process
    session, with resource limits (address space, file size, CPU time, processes where the system enforces
    it), in a private working folder with an unpredictable name that holds the kernel's HOME, TMPDIR, a
-   fresh copy of the package (first on PYTHONPATH) and of the sentiment cache. A cell that runs past
+   fresh copy of the package (first on PYTHONPATH), of the data files and of the sentiment cache, written
+   from memory. A cell that runs past
    ``cell_timeout`` is interrupted, and killed with its kernel if it ignores the interrupt; the notebook is
    then re-run in a fresh kernel without that cell (at most ``_MAX_RESTARTS`` times).
 3. After the learner's cells, one grader cell per question sends the test cases (inputs only) into the
    kernel, calls the learner's function and sends the outputs back as a Jupyter display message (never a
-   file). The verdict is computed in the grader's process. Each kernel message is capped in size by ZeroMQ
-   (``output_limit`` bytes), and at most ``output_limit`` characters of output are kept per cell.
+   file). The verdict is computed in the grader's process. ZeroMQ drops any kernel message over 8 MB before
+   the grader reads it, and at most ``output_limit`` characters of output are kept per cell.
 4. Every process the notebook started is killed (the kernel's session, and anything that left it: the
    grader is the child subreaper on Linux, so orphans come back to it) before the next notebook starts.
-   If the package files, the Python path or the cache changed, the notebook's grade says so and the
-   remaining notebooks are not graded (their kernels would have started from changed files).
+   If the package files, site-packages or the cache changed, the notebook's grade says so and the
+   remaining notebooks are not graded (their kernels could have started from changed files).
 
 Reports are written by the caller after every kernel is dead, atomically (`write_report`).
+
+What hostile or broken notebooks get (tests/test_grader.py checks each): a cell that raises, loops, ignores
+interrupts, calls `os._exit` or `sys.exit`, allocates past the memory limit, writes a file past the size
+limit, starts detached processes or prints 50 MB costs only that cell (a note says what happened); an
+answer that loops, exits or raises fails that question with that reason; redefining the checks in the
+kernel, or answers hard-wired to the check cells' inputs, earn nothing.
 
 The kernel still runs as you: the limits keep one notebook from changing another's grade, not from
 reading or deleting your files. Grade untrusted classes under a separate user account or in a container.
@@ -55,7 +63,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -423,7 +431,7 @@ def _user_process_count() -> int:
     return count
 
 
-def _limits(memory_mb: int, cpu_seconds: int) -> callable:
+def _limits(memory_mb: int, cpu_seconds: int) -> Callable[[], None]:
     """A `preexec_fn` that sets the kernel's resource limits (inherited by everything it starts)."""
     import resource
 
