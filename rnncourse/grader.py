@@ -725,6 +725,7 @@ async def _grade_async(
     base = _private_folder(setup)
     try:
         skip: set[int] = set()
+        failures: dict[int, str] = {}  # how a skipped cell failed when it ran
         deadline = started + timeout + cell_timeout * len(questions)
         status: dict[int, str] = {}
         answers: dict[int, str] = {}
@@ -750,6 +751,7 @@ async def _grade_async(
             if bad is None:
                 break
             skip.add(bad)
+            failures[bad] = status.get(bad, "died")
             what = "killed the kernel" if status.get(bad) == "died" else "ignored the interrupt"
             if status.get(bad) == "deadline":
                 what = "ran past the notebook's time limit"
@@ -773,7 +775,7 @@ async def _grade_async(
                 grade.notes.append(f"{label} raised {state}")
 
         for question, position in zip(questions, [i for i, c in enumerate(cells) if c.qid], strict=True):
-            state = status.get(position, "skipped" if position in skip else "not run")
+            state = status.get(position, failures.get(position, "skipped" if position in skip else "not run"))
             if position in answers and state in {"ok"}:
                 result = exercises.verdict_from_record(question.qid, answers[position], cases[question.qid])
             else:

@@ -91,6 +91,17 @@ HOSTILE = {
         5,
         "ran past 5 s",
     ),
+    "stubborn_answer": (
+        "# after:01.q4\nimport time\ndef simple_rnn_params(features, units):\n    while True:\n        try:\n"
+        "            time.sleep(0.05)\n        except KeyboardInterrupt:\n            pass",
+        5,
+        "ignored the interrupt",
+    ),
+    "interrupt_in_answer": (
+        "# after:01.q4\ndef simple_rnn_params(features, units):\n    raise KeyboardInterrupt",
+        5,
+        "KeyboardInterrupt",
+    ),
     "exit_in_answer": (
         "# after:01.q4\ndef simple_rnn_params(features, units):\n    raise SystemExit(0)",
         5,
@@ -131,6 +142,8 @@ def test_hostile_notebooks_get_the_documented_result(hostile):
         assert grade.error is None and grade.score == earned, (label, SEED, table)
         if fragment:
             assert fragment in table, (label, table)
+        # the notebook's own cells get 60 s, each of the 4 answer cells 5 s; kernel starts come on top
+        assert grade.seconds < 60 + 4 * 5 + 30, (label, grade.seconds)
     for label in ("tamper", "hardcoded"):  # tampering or hard-wiring the check cells' inputs earns nothing
         q1 = hostile[label].questions[0]
         assert q1.qid == "01.q1" and not q1.passed
