@@ -209,6 +209,7 @@ def test_teacher_mode_hides_the_checks_and_the_sentiment_labels(tmp_path):
     key = grader.write_key(tmp_path / "key").parent
     oracle = _minimal(
         ONE,
+        "from rnncourse import reference\n"
         "from rnncourse.exercises import rnn_unit, checking\n"
         "def simple_rnn_params(features, units):\n    return 0\n",
     )
@@ -222,7 +223,7 @@ def test_teacher_mode_hides_the_checks_and_the_sentiment_labels(tmp_path):
     paths = [_write(oracle, tmp_path / "oracle.ipynb"), _write(lookup, tmp_path / "lookup.ipynb")]
     teacher = grader.grade_notebooks(paths, key=key, cell_timeout=30)
     assert "cannot import name 'rnn_unit'" in grader.format_table(teacher[0])
-    assert teacher[0].score == 0
+    assert teacher[0].score == 0 and any("uses rnncourse.reference" in n for n in teacher[0].notes)
     q4 = [q for q in teacher[1].questions if q.qid == "04.q4"][0]
     assert not q4.passed and "below the required" in q4.reason, q4
     # the same lookup table passes in self-study, where the learner holds the test labels
