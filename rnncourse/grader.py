@@ -19,8 +19,8 @@ How one notebook is graded (both modes):
    `rnncourse` package files, the top-level entries of the site-packages folders (where a .pth file would
    go) and the sentiment cache.
 2. The notebook runs top to bottom in a fresh Jupyter kernel (nbclient), errors allowed, in a new process
-   session, with resource limits (address space, file size, CPU time, processes where the system enforces
-   it), in a private working folder with an unpredictable name that holds the kernel's HOME, TMPDIR, a
+   session, with resource limits (address space, file size, CPU time, and processes for users other than
+   root), in a private working folder with an unpredictable name that holds the kernel's HOME, TMPDIR, a
    fresh copy of the package (first on PYTHONPATH), of the data files and of the sentiment cache, written
    from memory. A cell that runs past
    ``cell_timeout`` is interrupted, and killed with its kernel if it ignores the interrupt; the notebook is
@@ -101,8 +101,9 @@ DEFAULT_OUTPUT_LIMIT = 20_000
 DEFAULT_MEMORY_MB = 12_288
 #: Largest file a kernel may write (MiB).
 FILE_SIZE_MB = 64
-#: Processes a kernel may add to those the user already runs (not enforced for root).
-EXTRA_PROCESSES = 256
+#: Processes and threads a kernel may add to those the user already runs. Not set for root: root is often
+#: exempt, and in a container the kernel counts root's tasks outside it too.
+EXTRA_TASKS = 1024
 _MAX_RESTARTS = 2
 _MESSAGE_BYTES = 8_000_000
 _KEY_FILE = "key.json"
@@ -419,13 +420,14 @@ def _is_running(pid: int) -> bool:
         return False
 
 
-def _user_process_count() -> int:
+def _user_task_count() -> int:
+    """Processes and threads of this user now (what RLIMIT_NPROC counts), from /proc (Linux)."""
     uid = os.getuid()
     count = 0
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
         try:
             if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid:
-                count += 1
+                count += len(os.listdir(f"/proc/{entry}/task"))
         except OSError:
             pass
     return count
@@ -435,7 +437,7 @@ def _limits(memory_mb: int, cpu_seconds: int) -> Callable[[], None]:
     """A `preexec_fn` that sets the kernel's resource limits (inherited by everything it starts)."""
     import resource
 
-    nproc = _user_process_count() + EXTRA_PROCESSES
+    nproc = _user_task_count() + EXTRA_TASKS if os.getuid() != 0 else None
 
     def apply() -> None:
         for name, value in (
@@ -446,7 +448,7 @@ def _limits(memory_mb: int, cpu_seconds: int) -> Callable[[], None]:
             ("RLIMIT_NPROC", nproc),
         ):
             limit = getattr(resource, name, None)
-            if limit is None:
+            if limit is None or value is None:
                 continue
             soft, hard = resource.getrlimit(limit)
             value = value if hard == resource.RLIM_INFINITY else min(value, hard)

@@ -357,3 +357,23 @@ def test_bad_arguments_raise_clear_errors(tmp_path):
         grader.grade_notebooks([], key=tmp_path)
     with pytest.raises(ValueError, match="a key brings its own"):
         grader.grade_notebooks([], key=grader.Key(1, (), ()), seed=3)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="resource limits are applied on Linux")
+def test_kernel_limits_are_applied_to_the_process_and_its_children():
+    show = (
+        "import resource, subprocess, sys\n"
+        "names = ['RLIMIT_AS', 'RLIMIT_FSIZE', 'RLIMIT_CPU', 'RLIMIT_NPROC']\n"
+        "print([resource.getrlimit(getattr(resource, n))[0] for n in names])\n"
+        "sys.stdout.flush()\n"
+        "child = 'import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])'\n"
+        "subprocess.run([sys.executable, '-c', child])"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", show], preexec_fn=grader._limits(2048, 77), capture_output=True, text=True
+    )
+    as_limit, fsize, cpu, nproc = json.loads(run.stdout.splitlines()[0])
+    assert (as_limit, fsize, cpu) == (2048 * 2**20, grader.FILE_SIZE_MB * 2**20, 77), run.stdout
+    assert int(run.stdout.splitlines()[1]) == as_limit  # inherited
+    if os.getuid() != 0:
+        assert grader._user_task_count() < nproc <= grader._user_task_count() + grader.EXTRA_TASKS + 64
