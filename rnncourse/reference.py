@@ -46,12 +46,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnncourse import arguments
+
 __all__ = [
     "ACTIVATIONS",
     "RNNGradients",
     "activation_derivative",
-    "lstm_step",
     "apply_activation",
+    "lstm_step",
     "numerical_gradient",
     "recurrent_param_count",
     "relative_error",
@@ -527,7 +529,8 @@ def lstm_step(
         ((2, 4), (2, 4))
     """
     if not isinstance(gate_order, str) or sorted(gate_order) != sorted("ifco"):
-        raise ValueError(f"expected gate_order to be a permutation of 'ifco', got {gate_order!r}")
+        expected = "a permutation of 'ifco'"
+        raise ValueError(arguments.message("gate_order", expected, arguments.given(gate_order)))
     z = np.asarray(x_t) @ kernel + np.asarray(h_prev) @ recurrent_kernel + bias
     blocks = dict(zip(gate_order, np.split(z, 4, axis=-1), strict=True))
     c_t = _sigmoid(blocks["f"]) * c_prev + _sigmoid(blocks["i"]) * np.tanh(blocks["c"])
@@ -549,14 +552,15 @@ def recurrent_param_count(kind: str, features: int, units: int) -> int:
         The number of trainable parameters.
 
     Raises:
-        ValueError: if `kind` is unknown.
+        UnknownNameError: if `kind` is unknown (a `KeyError` and a `ValueError`).
+        TypeError, ValueError: if `features` or `units` is not a positive integer.
 
     Example:
         >>> recurrent_param_count("LSTM", 8, 16)
         1600
     """
+    arguments.one_of(kind, "kind", ["SimpleRNN", "LSTM", "GRU"])
+    features = arguments.positive_int(features, "features")
+    units = arguments.positive_int(units, "units")
     per_gate = units * (features + units + 1)
-    counts = {"SimpleRNN": per_gate, "LSTM": 4 * per_gate, "GRU": 3 * (per_gate + units)}
-    if kind not in counts:
-        raise ValueError(f"expected kind to be one of {sorted(counts)}, got {kind!r}")
-    return counts[kind]
+    return {"SimpleRNN": per_gate, "LSTM": 4 * per_gate, "GRU": 3 * (per_gate + units)}[kind]

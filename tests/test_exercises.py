@@ -311,6 +311,16 @@ def test_references_match_keras():
     np.testing.assert_array_equal(sentiment.token_ids(texts, vocab, 5), np.asarray(vec(texts)))
 
 
+def test_reference_additions_reject_bad_arguments():
+    with pytest.raises(KeyError, match="`kind` expects one of"):
+        reference.recurrent_param_count("RNN", 3, 4)
+    with pytest.raises(ValueError, match="`units` expects a positive integer"):
+        reference.recurrent_param_count("LSTM", 3, 0)
+    with pytest.raises(ValueError, match="`gate_order` expects a permutation"):
+        states = [np.zeros((1, 4))] * 3
+        reference.lstm_step(*states, np.zeros((4, 16)), np.zeros((4, 16)), np.zeros(16), gate_order="iffo")
+
+
 def test_encode_decode_round_trip():
     import pandas as pd
 
