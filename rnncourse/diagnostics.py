@@ -5,6 +5,7 @@
 - `input_saliency`              -- ||d output / d x_t||: which steps (tokens) the prediction is sensitive to.
 - `count_params`, `time_per_epoch` -- the two columns of every model-comparison table.
 - `flops_per_step`, `latency`   -- the cost of one step (operations) and of one forward pass (seconds).
+- `value_and_gradients`         -- f(inputs) and df/dinputs on whichever Keras backend is running.
 
 The first three accept a recurrent cell or layer (`SimpleRNN`, `LSTM`, `GRU`, `rnncourse.layers.VanillaRNN`)
 or a model whose layers form a single chain (a `keras.Sequential`, or a functional model with one input,
@@ -14,8 +15,9 @@ recurrent layer are run to produce its inputs (and the padding mask), and the la
 the prediction. Pick the recurrent layer with `layer=` (its name, its index in `model.layers`, or the layer
 itself); by default the first recurrent layer is used.
 
-Gradients are taken with `tf.GradientTape`, so these functions need the TensorFlow backend. Everything runs
-in inference mode (dropout off).
+Gradients are taken by the backend's own automatic differentiation (`tf.GradientTape`, `jax.grad` or
+`torch.autograd`, through `value_and_gradients`), so everything here works on the TensorFlow, JAX and PyTorch
+backends and gives the same numbers. Everything runs in inference mode (dropout off).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ __all__ = [
     "input_saliency",
     "latency",
     "time_per_epoch",
+    "value_and_gradients",
 ]
 
 LayerRef = str | int | keras.layers.Layer | None
@@ -48,16 +51,65 @@ LayerRef = str | int | keras.layers.Layer | None
 # --------------------------------------------------------------------------------------------------
 # Helpers shared by the public functions
 # --------------------------------------------------------------------------------------------------
-def _tf():
-    if keras.backend.backend() != "tensorflow":
-        raise RuntimeError(
-            "rnncourse.diagnostics needs the TensorFlow backend (it uses tf.GradientTape); "
-            f"got KERAS_BACKEND={keras.backend.backend()!r}; "
-            "set KERAS_BACKEND=tensorflow before importing keras"
-        )
-    import tensorflow as tf
+def value_and_gradients(fn: Callable, inputs: Sequence) -> tuple[float, list[np.ndarray]]:
+    """The value of a scalar function and its gradient with respect to each input, on any Keras backend.
 
-    return tf
+    The gradient is taken by the running backend's own automatic differentiation: `tf.GradientTape` on
+    TensorFlow, `jax.grad` on JAX, `torch.autograd.grad` on PyTorch. `fn` must compute with `keras.ops` (or
+    Keras layers), and on JAX it must not change any state: to differentiate with respect to a layer's
+    weights, pass them as inputs and call `layer.stateless_call(weights, ...)` inside `fn`.
+
+    Args:
+        fn: A function of `len(inputs)` tensors that returns a scalar tensor.
+        inputs: The points at which to differentiate: arrays, tensors or Keras variables (their values are
+            used), floating-point.
+
+    Returns:
+        A pair `(value, gradients)`: `value` is `fn(*inputs)` as a float, `gradients` a list of NumPy arrays,
+        `gradients[i]` = d fn / d inputs[i], of the same shape as `inputs[i]` (zeros where `fn` does not
+        depend on it).
+
+    Raises:
+        RuntimeError: on a backend other than TensorFlow, JAX and PyTorch.
+        TypeError: if an input is not floating-point.
+
+    Example:
+        >>> value, (grad,) = value_and_gradients(lambda x: keras.ops.sum(x**3), [np.array([1.0, 2.0])])
+        >>> value, grad                                       # 1 + 8, and 3 x**2
+        (9.0, array([ 3., 12.]))
+    """
+    backend = keras.backend.backend()
+    tensors = [ops.convert_to_tensor(x.value if isinstance(x, keras.Variable) else x) for x in inputs]
+    for i, tensor in enumerate(tensors):
+        if not keras.backend.is_float_dtype(keras.backend.standardize_dtype(tensor.dtype)):
+            raise TypeError(
+                f"value_and_gradients expects floating-point inputs, got dtype {tensor.dtype} for input {i}"
+            )
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            for tensor in tensors:
+                tape.watch(tensor)
+            value = fn(*tensors)
+        grads = tape.gradient(value, tensors, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    elif backend == "jax":
+        import jax
+
+        value, grads = jax.value_and_grad(lambda args: fn(*args))(tensors)
+    elif backend == "torch":
+        import torch
+
+        tensors = [tensor.detach().clone().requires_grad_(True) for tensor in tensors]
+        with torch.enable_grad():
+            value = fn(*tensors)
+            grads = torch.autograd.grad(value, tensors, allow_unused=True)
+        grads = [torch.zeros_like(t) if g is None else g for g, t in zip(grads, tensors, strict=True)]
+    else:
+        raise RuntimeError(
+            f"value_and_gradients works on the tensorflow, jax and torch backends, got {backend!r}"
+        )
+    return float(ops.convert_to_numpy(value)), [ops.convert_to_numpy(g) for g in grads]
 
 
 def _is_cell(obj: Any) -> bool:
@@ -198,10 +250,14 @@ def _split_model(model: keras.Model, layer: LayerRef):
     return layers[:index], layers[index], layers[index + 1 :]
 
 
-def _unroll(cell: keras.layers.Layer, inputs, mask=None, go_backwards: bool = False):
+def _unroll(cell: keras.layers.Layer, inputs, mask=None, go_backwards: bool = False, perturbations=None):
     """Run `cell` one step at a time. Returns (outputs, hs): two lists of (batch, units) tensors, one per
     step in the order the steps are processed; hs[t] is the cell's first state (h_t; for an LSTM the
-    hidden state h, not the carry c). Masked steps keep the previous state and output, as Keras does."""
+    hidden state h, not the carry c). Masked steps keep the previous state and output, as Keras does.
+
+    `perturbations`, if given, is one (batch, units) tensor per step, added to h_t before anything reads it:
+    with zeros the result is unchanged, and d loss / d perturbations[t] is the total gradient d loss / d h_t
+    (JAX cannot differentiate with respect to an intermediate tensor, only with respect to an input)."""
     batch, timesteps = ops.shape(inputs)[0], inputs.shape[1]
     if not cell.built:
         cell.build((batch, inputs.shape[-1]))
@@ -219,10 +275,20 @@ def _unroll(cell: keras.layers.Layer, inputs, mask=None, go_backwards: bool = Fa
             new_states = [ops.where(keep, new, old) for new, old in zip(new_states, states, strict=True)]
             # Keep output and h one tensor, so that dL/dh_t counts every path the loss takes through h_t.
             new_output = new_states[0] if output_is_h else ops.where(keep, new_output, output)
+        if perturbations is not None:
+            perturbed = ops.add(new_states[0], perturbations[len(hs)])
+            new_output = perturbed if new_output is new_states[0] else new_output
+            new_states = [perturbed, *new_states[1:]]
         states, output = new_states, new_output
         outputs.append(output)
         hs.append(states[0])
     return outputs, hs
+
+
+def _state_units(cell: keras.layers.Layer) -> int:
+    """The size of the cell's first state, h."""
+    size = cell.state_size
+    return int(size[0] if isinstance(size, list | tuple) else size)
 
 
 def _loss_fn(loss, model: keras.Model | None) -> Callable:
@@ -253,12 +319,12 @@ def gradient_norms_through_time(
 ) -> np.ndarray:
     """||dL/dh_t|| for every time step t: how much the loss still feels each hidden state.
 
-    The recurrent cell is stepped by hand, one time step at a time, so that every hidden state h_t is a
-    tensor of its own; `tf.GradientTape` then gives the *total* gradient dL/dh_t (through every later
-    step, as in backpropagation through time). The norm is taken over the batch and the units together
-    (as `rnncourse.reference.RNNGradients.grad_norms`). For an LSTM the state is [h, c]; the norm is
-    over h, the hidden state the cell outputs, not over the carry c. If the gradient shrinks as t goes
-    back to 1, gradients vanish; if it grows, they explode.
+    The recurrent cell is stepped by hand, one time step at a time, and a zero ε_t is added to every hidden
+    state h_t; the gradient dL/dε_t is then the *total* gradient dL/dh_t (through every later step, as in
+    backpropagation through time), taken by the backend's automatic differentiation. The norm is taken
+    over the batch and the units together (as `rnncourse.reference.RNNGradients.grad_norms`). For an LSTM
+    the state is [h, c]; the norm is over h, the hidden state the cell outputs, not over the carry c. If
+    the gradient shrinks as t goes back to 1, gradients vanish; if it grows, they explode.
 
     Args:
         model_or_layer: A recurrent cell (`SimpleRNNCell`, `LSTMCell`, `GRUCell`, `VanillaRNNCell`), a
@@ -290,7 +356,6 @@ def gradient_norms_through_time(
         >>> bool(norms[0] < norms[-1])                        # gradients vanish on the way back
         True
     """
-    tf = _tf()
     if loss is not None and y is None:
         raise ValueError("loss= was given without y; pass the targets y too (or neither, to read h_T)")
 
@@ -320,21 +385,27 @@ def gradient_norms_through_time(
         rnn.build(tuple(sequences.shape))
     sequences = ops.convert_to_tensor(sequences, dtype=cell.compute_dtype)
 
-    with tf.GradientTape() as tape:
-        outputs, hs = _unroll(cell, sequences, mask=mask, go_backwards=go_backwards)
-        if y is None:
-            value = ops.sum(hs[-1])  # L = sum of h_T: dL/dh_T is all ones
-        else:
-            returns_sequences = rnn is not None and rnn.return_sequences
-            prediction = ops.stack(outputs, axis=1) if returns_sequences else outputs[-1]
-            if after:
-                out_mask = rnn.compute_mask(sequences, mask) if mask is not None else None
-                prediction, _ = _call_chain(after, prediction, out_mask)
-            value = ops.mean(_loss_fn(loss, model)(ops.convert_to_tensor(y), prediction))
-    grads = tape.gradient(value, hs)
-    # A step the loss cannot reach gets no gradient at all (None): its norm is 0.
-    norms = [0.0 if g is None else np.linalg.norm(ops.convert_to_numpy(g).astype(np.float64)) for g in grads]
-    return np.asarray(norms, dtype=np.float64)
+    loss_fn = None if y is None else _loss_fn(loss, model)
+    # Whatever comes before the recurrent layer (an Embedding, say) is a constant here.
+    sequences = ops.stop_gradient(sequences)
+    if not cell.built:  # before differentiating: JAX cannot create weights inside its trace
+        cell.build((None, sequences.shape[-1]))
+
+    def total_loss(*perturbations):
+        outputs, hs = _unroll(cell, sequences, mask, go_backwards, perturbations)
+        if loss_fn is None:
+            return ops.sum(hs[-1])  # L = sum of h_T: dL/dh_T is all ones
+        returns_sequences = rnn is not None and rnn.return_sequences
+        prediction = ops.stack(outputs, axis=1) if returns_sequences else outputs[-1]
+        if after:
+            out_mask = rnn.compute_mask(sequences, mask) if mask is not None else None
+            prediction, _ = _call_chain(after, prediction, out_mask)
+        return ops.mean(loss_fn(ops.convert_to_tensor(y), prediction))
+
+    shape = (sequences.shape[0], _state_units(cell))
+    zeros = [np.zeros(shape, dtype=cell.compute_dtype) for _ in range(sequences.shape[1])]
+    _, grads = value_and_gradients(total_loss, zeros)
+    return np.asarray([np.linalg.norm(g.astype(np.float64)) for g in grads], dtype=np.float64)
 
 
 def hidden_state_trajectory(model_or_layer: keras.layers.Layer, x, *, layer: LayerRef = None) -> np.ndarray:
@@ -431,7 +502,6 @@ def input_saliency(
         >>> input_saliency(model, np.zeros((20, 1), dtype="float32")).shape    # one sequence in
         (20,)
     """
-    tf = _tf()
     if not isinstance(model, keras.Model):
         raise TypeError(f"expected a keras.Model, got {_describe(model)}")
     x, single = _batch_inputs(model, x, "input_saliency")
@@ -450,9 +520,13 @@ def input_saliency(
             f"got {tuple(watched.shape)}"
         )
 
-    with tf.GradientTape() as tape:
-        tape.watch(watched)
-        output, _ = _call_chain(after, watched, mask)
+    if output_index is not None and (
+        isinstance(output_index, bool) or not isinstance(output_index, int | np.integer)
+    ):
+        raise TypeError(f"expected an int for output_index, got {type(output_index).__name__}")
+
+    def total_output(inputs):
+        output, _ = _call_chain(after, inputs, mask)
         if len(output.shape) == 1:
             output = ops.expand_dims(output, -1)
         if len(output.shape) != 2:
@@ -461,8 +535,6 @@ def input_saliency(
             )
         units = output.shape[-1]
         if output_index is not None:
-            if isinstance(output_index, bool) or not isinstance(output_index, int | np.integer):
-                raise TypeError(f"expected an int for output_index, got {type(output_index).__name__}")
             if not -units <= output_index < units:
                 raise ValueError(
                     f"output_index {output_index} is out of range for an output with {units} units"
@@ -473,9 +545,10 @@ def input_saliency(
         else:  # each sample's predicted unit
             chosen = ops.one_hot(ops.argmax(output, axis=-1), units, dtype=output.dtype)
             selected = ops.sum(output * ops.stop_gradient(chosen), axis=-1)
-        total = ops.sum(selected)  # samples do not interact, so d total / d x[i] = d output[i] / d x[i]
-    grads = tape.gradient(total, watched)
-    saliency = ops.convert_to_numpy(ops.sqrt(ops.sum(ops.square(grads), axis=-1)))
+        return ops.sum(selected)  # samples do not interact, so d total / d x[i] = d output[i] / d x[i]
+
+    _, (grads,) = value_and_gradients(total_output, [ops.stop_gradient(watched)])
+    saliency = np.sqrt(np.sum(np.square(grads), axis=-1))
     return saliency[0] if single else saliency
 
 
