@@ -454,7 +454,8 @@ class VanillaRNN(keras.layers.RNN):
     simple, vanilla = keras.layers.SimpleRNN(4), VanillaRNN(4)
     simple(x), vanilla(x)                                  # build both
     vanilla.set_weights(simple.get_weights())
-    np.allclose(simple(x), vanilla(x), atol=1e-6)          # True
+    to_numpy = keras.ops.convert_to_numpy                  # a NumPy array, on every backend
+    np.allclose(to_numpy(simple(x)), to_numpy(vanilla(x)), atol=1e-6)   # True
     ```
     """
 
