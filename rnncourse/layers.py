@@ -593,8 +593,11 @@ class VanillaRNN(keras.layers.RNN):
         # One dropout mask per sequence, drawn before the loop as keras.layers.RNN does for Keras's own cells
         # (it then finds these and draws nothing), so that the masks do not depend on Keras's mixin.
         cell = self.cell
-        cell.get_dropout_mask(sequences[:, 0, :])
-        cell.get_recurrent_dropout_mask(ops.zeros((ops.shape(sequences)[0], cell.units), cell.compute_dtype))
+        if cell.dropout:
+            cell.get_dropout_mask(sequences[:, 0, :])
+        if cell.recurrent_dropout:
+            batch = ops.shape(sequences)[0]
+            cell.get_recurrent_dropout_mask(ops.zeros((batch, cell.units), cell.compute_dtype))
         cell._masks_prepared = True
         try:
             return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
