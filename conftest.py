@@ -54,9 +54,14 @@ def _test_seed() -> int:
 _test_seed()  # now, before the test modules that read it are imported
 
 
-def pytest_report_header(config) -> str:
+def pytest_report_header(config) -> list[str]:
     seed = _test_seed()
-    return f"random test cases: {TEST_SEED_ENV}={seed} (set it to replay this run's cases)"
+    import keras  # which Keras (and backend) the tests ran against, in every test log
+
+    return [
+        f"random test cases: {TEST_SEED_ENV}={seed} (set it to replay this run's cases)",
+        f"keras {keras.__version__}, backend {keras.backend.backend()}",
+    ]
 
 
 def pytest_runtest_logreport(report) -> None:

@@ -5,6 +5,7 @@
     python3 tasks.py site [--out DIR]   # build the course as a static HTML site in build/site/
     python3 tasks.py test [ARGS]    # install, then run ruff and pytest (ARGS go to pytest)
     python3 tasks.py seeds [ARGS]   # rerun the course notebooks with SEED = 1 and 2; report failed claims
+    python3 tasks.py backends       # the layer and diagnostics tests again on the JAX and PyTorch backends
 
 `lab` passes ARGS to `jupyter lab` (e.g. `--port 9999 --no-browser`) and adds `--allow-root` when run as
 root. Installing is skipped when pyproject.toml has not changed since the last install into that venv.
@@ -244,12 +245,61 @@ def seeds(args: list[str]) -> None:
     run(PYTHON, "scripts/run_seeds.py", *args)
 
 
+# ---------------------------------------------------------------------------------------------- backends
+# The layer and diagnostics tests are written for every Keras backend; `test` runs them on TensorFlow.
+BACKEND_TESTS = ["tests/test_layers.py", "tests/test_diagnostics.py"]
+# A CPU build of PyTorch: where the package index offers this version as a CPU wheel (a local wheel folder,
+# or an index of CPU builds in pip's configuration), it installs in seconds. Anywhere else pip would fetch
+# gigabytes of CUDA libraries, so the check below skips PyTorch instead.
+TORCH_CPU = "torch==2.13.0"
+
+
+def torch_without_cuda() -> str | None:
+    """Why PyTorch cannot be installed quickly here (a sentence), or None if it can."""
+    try:
+        dry = subprocess.run(
+            [str(PYTHON), "-m", "pip", "install", "--dry-run", "--quiet", "--report", "-", TORCH_CPU],
+            capture_output=True, text=True, timeout=300, cwd=ROOT,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return f"pip could not resolve {TORCH_CPU} within 5 minutes"
+    if dry.returncode != 0:
+        return f"pip cannot install {TORCH_CPU} here: {dry.stderr.strip().splitlines()[-1:]}"
+    names = [item["metadata"]["name"] for item in json.loads(dry.stdout).get("install", [])]
+    cuda = [name for name in names if name.startswith("nvidia-") or name == "triton"]
+    if cuda:
+        return f"{TORCH_CPU} would pull CUDA libraries ({', '.join(cuda[:3])}, ...)"
+    return None
+
+
+def backend_tests(backend: str) -> None:
+    print(f"+ KERAS_BACKEND={backend} pytest", *BACKEND_TESTS, flush=True)
+    env = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu"}
+    # pytest's header (not shown with -q) records the Keras version and the backend.
+    subprocess.run([str(PYTHON), "-m", "pytest", *BACKEND_TESTS], cwd=ROOT, check=True, env=env)
+
+
+def backends(args: list[str]) -> None:
+    """The layer and diagnostics tests on JAX and PyTorch (CPU builds); `test` runs them on TensorFlow."""
+    if args:
+        sys.exit(f"tasks.py backends takes no arguments, got {args}")
+    install({"course", "test", "jax"})
+    backend_tests("jax")
+    reason = torch_without_cuda()
+    if reason is not None:
+        say(f"SKIPPED the PyTorch backend: {reason}")
+        return
+    _pip("install", "--quiet", TORCH_CPU, what=f"installing {TORCH_CPU}")
+    backend_tests("torch")
+
+
 COMMANDS: dict[str, Callable[[list[str]], None]] = {
     "lab": lab,
     "fresh": fresh,
     "site": site,
     "test": test,
     "seeds": seeds,
+    "backends": backends,
 }
 
 
