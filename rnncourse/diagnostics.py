@@ -81,9 +81,10 @@ def value_and_gradients(fn: Callable, inputs: Sequence) -> tuple[float, list[np.
     backend = keras.backend.backend()
     tensors = [ops.convert_to_tensor(x.value if isinstance(x, keras.Variable) else x) for x in inputs]
     for i, tensor in enumerate(tensors):
-        if not keras.backend.is_float_dtype(keras.backend.standardize_dtype(tensor.dtype)):
+        dtype = keras.backend.standardize_dtype(tensor.dtype)
+        if not keras.backend.is_float_dtype(dtype):
             raise TypeError(
-                f"value_and_gradients expects floating-point inputs, got dtype {tensor.dtype} for input {i}"
+                f"value_and_gradients expects floating-point inputs, got dtype {dtype} for input {i}"
             )
     if backend == "tensorflow":
         import tensorflow as tf

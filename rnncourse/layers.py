@@ -642,6 +642,8 @@ class VanillaRNN(keras.layers.RNN):
             refusal = self._fused_kernel_refusal(sequences, mask, training)
             if refusal is None:
                 cell = self.cell
+                sequences = ops.convert_to_tensor(sequences)  # stateless_call passes NumPy arrays on
+                mask = None if mask is None else ops.convert_to_tensor(mask)
                 if training and cell.dropout:  # the same input mask at every step, as in the loop
                     sequences = sequences * ops.expand_dims(cell.get_dropout_mask(sequences[:, 0, :]), 1)
                 state = initial_state[0] if isinstance(initial_state, (list, tuple)) else initial_state

@@ -246,6 +246,39 @@ def test_saliency_of_a_text_model_is_zero_on_padding_and_per_class():
         diag.input_saliency(model, tokens, output_index=3)
 
 
+# ------------------------------------------------------------------------------ value_and_gradients
+def test_value_and_gradients_known_derivatives_and_unused_inputs():
+    x = np.array([1.0, 2.0, -0.5], dtype="float32")
+    value, (grad_x, grad_unused) = diag.value_and_gradients(
+        lambda a, b: keras.ops.sum(a**3), [x, np.ones(2, dtype="float32")]
+    )
+    assert value == pytest.approx(1 + 8 - 0.125)
+    np.testing.assert_allclose(grad_x, 3 * x**2, rtol=1e-6)
+    np.testing.assert_array_equal(grad_unused, np.zeros(2))  # not None, whatever the backend
+    with pytest.raises(TypeError, match="floating-point inputs, got dtype int.* for input 0"):
+        diag.value_and_gradients(lambda a: keras.ops.sum(a), [np.arange(3)])
+
+
+def test_value_and_gradients_of_layer_weights_equal_bptt_in_numpy():
+    """Weights passed through stateless_call (the way every backend, JAX too, can differentiate them)."""
+    x = sequences(batch=2, timesteps=6, features=3, seed=7, dtype="float32")
+    layer = built(VanillaRNN(4, return_sequences=True), x)
+    weights = layer.get_weights()
+    dhs = np.random.default_rng(8).normal(size=(2, 6, 4)).astype("float32")
+
+    def loss(*w):
+        states, _ = layer.stateless_call(list(w), [v.value for v in layer.non_trainable_variables], x)
+        return keras.ops.sum(keras.ops.multiply(states, dhs))
+
+    value, grads = diag.value_and_gradients(loss, weights)
+    w64 = [w.astype("float64") for w in weights]
+    hs = ref.rnn_forward(x.astype("float64"), *w64)
+    expected = ref.rnn_backward(x.astype("float64"), hs, dhs.astype("float64"), *w64)
+    assert value == pytest.approx(float(np.sum(hs * dhs)), rel=1e-5)
+    for got, want in zip(grads, [expected.dW_x, expected.dW_h, expected.db], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
 # ------------------------------------------------------------------------------ count_params, time_per_epoch
 def test_count_params():
     x = sequences(features=3, dtype="float32")
