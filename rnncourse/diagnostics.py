@@ -16,8 +16,9 @@ the prediction. Pick the recurrent layer with `layer=` (its name, its index in `
 itself); by default the first recurrent layer is used.
 
 Gradients are taken by the backend's own automatic differentiation (`tf.GradientTape`, `jax.grad` or
-`torch.autograd`, through `value_and_gradients`), so everything here works on the TensorFlow, JAX and PyTorch
-backends and gives the same numbers. Everything runs in inference mode (dropout off).
+`torch.autograd`, through `value_and_gradients`), so they work on the TensorFlow, JAX and PyTorch backends
+and give the same numbers; only `flops_per_step` needs TensorFlow (it counts with TensorFlow's profiler).
+Everything runs in inference mode (dropout off).
 """
 
 from __future__ import annotations

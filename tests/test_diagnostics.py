@@ -355,6 +355,19 @@ def test_bad_input_errors():
 
 
 # ------------------------------------------------------------------------------ flops_per_step, latency
+# flops_per_step counts with TensorFlow's profiler: TensorFlow-only by nature.
+tensorflow_only = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="flops_per_step counts with TensorFlow's profiler"
+)
+
+
+@pytest.mark.skipif(keras.backend.backend() == "tensorflow", reason="checks the error on the other backends")
+def test_flops_per_step_says_it_needs_tensorflow():
+    with pytest.raises(RuntimeError, match="flops_per_step counts with TensorFlow's profiler"):
+        diag.flops_per_step(keras.layers.SimpleRNNCell(3), 2)
+
+
+@tensorflow_only
 @pytest.mark.parametrize("make_cell", [keras.layers.SimpleRNNCell, lambda units: VanillaRNN(units).cell])
 @pytest.mark.parametrize(("units", "features"), [(32, 8), (5, 3)])
 def test_flops_per_step_of_the_vanilla_cell_by_hand(make_cell, units, features):
@@ -362,6 +375,7 @@ def test_flops_per_step_of_the_vanilla_cell_by_hand(make_cell, units, features):
     assert diag.flops_per_step(make_cell(units), features) == 2 * units * (features + units) + 2 * units
 
 
+@tensorflow_only
 def test_flops_per_step_of_lstm_and_gru_by_hand():
     U, F = 32, 8
     vanilla = diag.flops_per_step(keras.layers.SimpleRNNCell(U), F)
@@ -376,15 +390,17 @@ def test_flops_per_step_of_lstm_and_gru_by_hand():
     assert round(lstm / vanilla, 2) == 4.05 and round(gru / vanilla, 2) == 3.10
 
 
+@tensorflow_only
 def test_flops_per_step_takes_a_layer_and_leaves_the_weights_alone():
     layer = keras.layers.LSTM(4)
     layer.build((None, 6, 3))
-    before = [w.numpy().copy() for w in layer.weights]
+    before = layer.get_weights()
     assert diag.flops_per_step(layer, 3) == diag.flops_per_step(keras.layers.LSTMCell(4), 3)
     for a, b in zip(before, layer.weights, strict=True):
-        np.testing.assert_array_equal(a, b.numpy())
+        np.testing.assert_array_equal(a, to_numpy(b))
 
 
+@tensorflow_only
 def test_flops_per_step_bad_input():
     with pytest.raises(TypeError, match=r"`cell` expects a Keras recurrent cell .*, got <Dense"):
         diag.flops_per_step(keras.layers.Dense(3), 2)
