@@ -56,9 +56,10 @@ def value_and_gradients(fn: Callable, inputs: Sequence) -> tuple[float, list[np.
     """The value of a scalar function and its gradient with respect to each input, on any Keras backend.
 
     The gradient is taken by the running backend's own automatic differentiation: `tf.GradientTape` on
-    TensorFlow, `jax.grad` on JAX, `torch.autograd.grad` on PyTorch. `fn` must compute with `keras.ops` (or
-    Keras layers), and on JAX it must not change any state: to differentiate with respect to a layer's
-    weights, pass them as inputs and call `layer.stateless_call(weights, ...)` inside `fn`.
+    TensorFlow, `jax.grad` (compiled with `jax.jit`) on JAX, `torch.autograd.grad` on PyTorch. `fn` must
+    compute with `keras.ops` (or built Keras layers), and on JAX it must not change any state: to
+    differentiate with respect to a layer's weights, pass them as inputs and call
+    `layer.stateless_call(weights, ...)` inside `fn`.
 
     Args:
         fn: A function of `len(inputs)` tensors that returns a scalar tensor.
@@ -98,7 +99,7 @@ def value_and_gradients(fn: Callable, inputs: Sequence) -> tuple[float, list[np.
     elif backend == "jax":
         import jax
 
-        value, grads = jax.value_and_grad(lambda args: fn(*args))(tensors)
+        value, grads = jax.jit(jax.value_and_grad(lambda args: fn(*args)))(tensors)
     elif backend == "torch":
         import torch
 
