@@ -779,7 +779,7 @@ def test_fused_kernel_matches_the_loop_and_simple_rnn(case):
 
 
 @torch_only
-def test_fused_kernel_stateful_chunks_and_float64():
+def test_fused_kernel_stateful_chunks_match_the_loop():
     rng = np.random.default_rng(14)
     x = rng.normal(size=(2, 9, 3)).astype("float32")
     fused = VanillaRNN(4, return_sequences=True, stateful=True, use_fused=True)
