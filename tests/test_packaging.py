@@ -105,7 +105,7 @@ def test_wheel_holds_the_package_and_the_data_files(dists):
     assert "licenses/LICENSE" in " ".join(dist_info) and fields["License-File"] == "LICENSE"
     assert fields["Description-Content-Type"] == "text/markdown" and "# rnncourse" in fields.get_payload()
     assert "Programming Language :: Python :: 3.11" in fields.get_all("Classifier")
-    assert set(fields.get_all("Provides-Extra")) == {"course", "test", "site", "data"}
+    assert set(fields.get_all("Provides-Extra")) == {"course", "test", "site", "data", "jax", "torch"}
     assert any(r.startswith("keras>=") for r in fields.get_all("Requires-Dist"))
 
 
