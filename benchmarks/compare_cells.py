@@ -31,14 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 TABLE = RESULTS / "compare_cells.csv"
 RUNS = RESULTS / ".compare_cells_runs.jsonl"
-THREAD_ENV = {
-    "TF_NUM_INTRAOP_THREADS": "1",
-    "TF_NUM_INTEROP_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "TF_CPP_MIN_LOG_LEVEL": "3",
-    "TF_ENABLE_ONEDNN_OPTS": "0",
-    "KERAS_BACKEND": "tensorflow",
-}
+# The notebooks' environment (rnncourse.experiments.NOTEBOOK_ENVIRONMENT), with one thread per run.
+THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 def _cpu_model() -> str:
@@ -65,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="runs at once, one process each (default 2)")
     parser.add_argument("--fresh", action="store_true", help="forget finished runs and start over")
     args = parser.parse_args(argv)
-    os.environ.update(THREAD_ENV)  # before TensorFlow is imported here or in a worker
+    from rnncourse.experiments import NOTEBOOK_ENVIRONMENT
+
+    os.environ.update({**NOTEBOOK_ENVIRONMENT, **THREAD_ENV})  # before TensorFlow is imported anywhere
 
     from rnncourse.comparison import CELLS, TASKS, baseline
 

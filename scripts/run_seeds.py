@@ -29,6 +29,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
+from rnncourse.experiments import NOTEBOOK_ENVIRONMENT
+
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SEED_LINE = re.compile(r"^SEED = \d+\s*(#.*)?$", re.MULTILINE)
@@ -61,7 +63,7 @@ def run_notebook(
 ) -> tuple[list[str], float]:
     """Execute `path` with `seed`; return the failures (one line each) and the wall time in seconds."""
     nb = with_seed(nbformat.read(path, as_version=4), seed)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", KERAS_BACKEND="tensorflow")
+    env = {**os.environ, **NOTEBOOK_ENVIRONMENT}  # what nbval's kernels get from conftest.py
     if threads:
         env.update(
             TF_NUM_INTRAOP_THREADS=str(threads),
