@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from rnncourse import arguments
+
 __all__ = ["setup_notebook", "fit_with_early_stopping", "over_seeds", "summarize", "format_spread"]
 
 STATS = ("mean", "std", "min", "max")
@@ -45,16 +47,6 @@ NOTEBOOK_ENVIRONMENT = {
     "TF_CPP_MIN_LOG_LEVEL": "3",      # TensorFlow's C++ start-up messages
     "TF_ENABLE_ONEDNN_OPTS": "0",     # oneDNN's notice has a time stamp, and without it results repeat
 }
-
-
-def _check_seed(seed, name: str = "seed", caller: str = "") -> int:
-    where = f"{caller} " if caller else ""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{where}expects a non-negative integer for {name}, got {seed!r} "
-                        f"({type(seed).__name__})")
-    if seed < 0:
-        raise ValueError(f"{where}expects a non-negative integer for {name}, got {seed!r}")
-    return int(seed)
 
 
 def setup_notebook(seed: int = 0, *, quiet: bool = False) -> None:
@@ -86,7 +78,7 @@ def setup_notebook(seed: int = 0, *, quiet: bool = False) -> None:
         >>> bool(np.random.rand() == first)     # the same seed gives the same draws
         True
     """
-    seed = _check_seed(seed, caller="setup_notebook")
+    seed = arguments.integer(seed, "seed", minimum=0, where="setup_notebook")
     for name, value in NOTEBOOK_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     try:
@@ -151,10 +143,7 @@ def fit_with_early_stopping(model, x, y, validation_data, *, monitor: str = "val
     import keras
 
     for name, value in (("patience", patience), ("max_epochs", max_epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"fit_with_early_stopping expects a positive integer for {name}, got {value!r}")
-        if value <= 0:
-            raise ValueError(f"fit_with_early_stopping expects a positive integer for {name}, got {value!r}")
+        arguments.positive_int(value, name, where="fit_with_early_stopping")
     if not getattr(model, "compiled", False):
         raise ValueError("fit_with_early_stopping expects a compiled model (call model.compile(...) first), "
                          f"got {getattr(model, 'name', model)!r} uncompiled")
@@ -229,7 +218,7 @@ def over_seeds(run: Callable[[int], Mapping], seeds: Iterable[int] = (0, 1, 2), 
     if isinstance(seeds, numbers.Integral):
         raise TypeError(f"over_seeds expects a sequence of seeds such as (0, 1, 2), got the single number "
                         f"{seeds!r}")
-    seeds = [_check_seed(s, "each seed", "over_seeds") for s in seeds]
+    seeds = [arguments.integer(s, "each seed", minimum=0, where="over_seeds") for s in seeds]
     if not seeds:
         raise ValueError("over_seeds expects at least one seed, got none")
     if len(set(seeds)) != len(seeds):

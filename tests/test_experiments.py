@@ -185,5 +185,5 @@ def test_setup_notebook_keeps_the_users_environment(monkeypatch):
 @pytest.mark.parametrize(("seed", "error"), [(-1, ValueError), ("0", TypeError), (1.0, TypeError),
                                              (None, TypeError)])
 def test_setup_notebook_bad_seed(seed, error):
-    with pytest.raises(error, match="setup_notebook expects a non-negative integer for seed"):
+    with pytest.raises(error, match="setup_notebook: `seed` expects an integer >= 0, got"):
         setup_notebook(seed, quiet=True)
