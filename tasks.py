@@ -4,11 +4,15 @@
     python3 tasks.py fresh NAME     # a fresh copy of one notebook in my-work/ (yours is kept beside it)
     python3 tasks.py site [--out DIR]   # build the course as a static HTML site in build/site/
     python3 tasks.py test [ARGS]    # install, then run ruff and pytest (ARGS go to pytest)
+    python3 tasks.py test --latest [ARGS]   # the same on the newest releases (in .venv-latest)
+    python3 tasks.py lock [--upgrade]   # rewrite the lock files (--upgrade: to the newest releases)
     python3 tasks.py seeds [ARGS]   # rerun the course notebooks with SEED = 1 and 2; report failed claims
     python3 tasks.py backends       # the layer and diagnostics tests again on the JAX and PyTorch backends
 
 `lab` passes ARGS to `jupyter lab` (e.g. `--port 9999 --no-browser`) and adds `--allow-root` when run as
-root. Installing is skipped when pyproject.toml has not changed since the last install into that venv.
+root. Every command but `test --latest` installs a pinned set from a lock file (requirements-course.txt for
+`lab`, requirements-dev.txt for the rest), hash-checked; installing is skipped while that file and
+pyproject.toml are unchanged since the last install into that venv.
 Set RNNCOURSE_VENV to use another virtual environment folder, RNNCOURSE_WORK another working folder.
 """
 
@@ -30,7 +34,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("RNNCOURSE_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-# The installed state of the venv: pyproject.toml's digest and the extras installed with it.
+# The installed state of the venv: which lock file, and its digest with pyproject.toml's.
 STAMP = VENV / "rnncourse-install.json"
 PIP_LOG = VENV / "rnncourse-pip.log"
 
@@ -40,6 +44,15 @@ NOTEBOOKS = ROOT / "notebooks"
 WORK = Path(os.environ.get("RNNCOURSE_WORK", ROOT / "my-work"))
 COPIED = WORK / ".rnncourse-copies.json"  # original's sha256 at the time each copy was made
 COPY_PATTERNS = ("*.ipynb", "exercises/*.ipynb")  # course and (blank) exercise notebooks, not solutions
+
+
+def _use_venv(path: Path) -> None:
+    """Point the commands at another virtual environment folder."""
+    global VENV, BIN, PYTHON, STAMP, PIP_LOG
+    VENV = path
+    BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+    PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+    STAMP, PIP_LOG = VENV / "rnncourse-install.json", VENV / "rnncourse-pip.log"
 
 
 def run(*args: str | Path) -> None:
@@ -98,42 +111,92 @@ def _pip(*args: str, what: str) -> None:
     say(f"  {what}: done in {time.monotonic() - start:.0f} s")
 
 
-def install(extras: set[str]) -> None:
-    """Create the virtual environment if needed and install the package with `extras` into it.
+# What each lock file holds: the learner's set (`lab`) and the developer's set (everything else), a superset
+# with the same versions. `python3 tasks.py lock` writes both from pyproject.toml's ranges.
+LOCKS = {"course": ROOT / "requirements-course.txt", "dev": ROOT / "requirements-dev.txt"}
+LOCKED_EXTRAS = {"course": ["course"], "dev": ["course", "test", "site", "jax"]}
+# uv resolves for every platform at once (--universal): tensorflow-cpu on Linux x86_64, tensorflow elsewhere.
+UV = "uv==0.13.9"
+LOCK_PYTHON = "3.11"  # the oldest Python pyproject.toml allows: the lock holds for it and for newer ones
 
-    Skipped when the venv already holds this pyproject.toml's install with at least these extras (STAMP).
+
+def install(lock: str) -> None:
+    """Create the virtual environment if needed and install the pinned set `lock` ("course" or "dev").
+
+    The packages come from the lock file, hash-checked and without dependency resolution, then rnncourse
+    itself as an editable install. Skipped when the venv already holds that lock file (or the larger one) as
+    it is now (STAMP).
     """
-    digest = _digest(ROOT / "pyproject.toml")
-    state = _read_json(STAMP)
-    installed = set(state.get("extras", [])) if PYTHON.exists() else set()
-    if state.get("pyproject") == digest and extras <= installed:
-        say(f"rnncourse[{','.join(sorted(installed))}] is installed in {VENV}; pyproject.toml unchanged")
+    if lock not in LOCKS:
+        sys.exit(f"no lock called {lock!r}; expected one of {sorted(LOCKS)}")
+    state = _read_json(STAMP) if PYTHON.exists() else {}
+    installed = state.get("lock")
+    current = installed in LOCKS and state.get("digest") == _lock_digest(installed)
+    if current and installed in (lock, "dev"):
+        say(f"{LOCKS[installed].name} is installed in {VENV}; unchanged since")
         return
-    if not PYTHON.exists():
-        say(f"creating a virtual environment in {VENV}")
-        try:
-            venv.EnvBuilder(with_pip=True).create(VENV)
-        except (OSError, subprocess.CalledProcessError) as err:
-            sys.exit(
-                f"could not create a virtual environment in {VENV} ({err}). On Debian/Ubuntu the system "
-                "Python needs the venv module first: apt install python3-venv"
-            )
-    # Keep the extras installed before (as long as pyproject.toml still offers them), so `site` after `lab`
-    # does not make the next `lab` reinstall.
-    import tomllib  # here, so that an older Python gets main()'s message rather than an ImportError
-
-    offered = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"].get(
-        "optional-dependencies", {}
-    )
-    if extras - set(offered):
-        missing = sorted(extras - set(offered))
-        sys.exit(f"pyproject.toml offers no extra {missing}; it offers {sorted(offered)}")
-    wanted = sorted(extras | (installed & set(offered)))
-    say(f"installing rnncourse[{','.join(wanted)}] into {VENV} (pip's full output: {PIP_LOG})")
+    if installed == "dev":
+        lock = "dev"  # keep the developer's tools the venv had
+    _create_venv()
+    say(f"installing the pinned set {LOCKS[lock].name} into {VENV} (pip's full output: {PIP_LOG})")
     PIP_LOG.write_text("", encoding="utf-8")
     _pip("install", "--quiet", "--upgrade", "pip", what="upgrading pip")
-    _pip("install", "-e", f".[{','.join(wanted)}]", what=f"installing rnncourse[{','.join(wanted)}]")
-    STAMP.write_text(json.dumps({"pyproject": digest, "extras": wanted}) + "\n", encoding="utf-8")
+    _pip("install", "--require-hashes", "--no-deps", "-r", str(LOCKS[lock]),
+         what=f"installing {LOCKS[lock].name} (hash-checked)")  # fmt: skip
+    _pip("install", "--no-deps", "-e", ".", what="installing rnncourse from this folder (editable)")
+    _pip("check", what="checking that every installed package has what it needs")
+    STAMP.write_text(json.dumps({"lock": lock, "digest": _lock_digest(lock)}) + "\n", encoding="utf-8")
+
+
+def _lock_digest(lock: str) -> str:
+    """The lock file's and pyproject.toml's contents together: a change to either reinstalls."""
+    both = _digest(LOCKS[lock]) + _digest(ROOT / "pyproject.toml")
+    return hashlib.sha256(both.encode()).hexdigest()
+
+
+def _create_venv() -> None:
+    if PYTHON.exists():
+        return
+    say(f"creating a virtual environment in {VENV}")
+    try:
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    except (OSError, subprocess.CalledProcessError) as err:
+        sys.exit(
+            f"could not create a virtual environment in {VENV} ({err}). On Debian/Ubuntu the system "
+            "Python needs the venv module first: apt install python3-venv"
+        )
+
+
+def install_latest() -> None:
+    """Install rnncourse with every extra at the newest releases pyproject.toml's ranges allow (no lock)."""
+    _create_venv()
+    say(f"installing the newest releases pyproject.toml allows into {VENV} (pip's full output: {PIP_LOG})")
+    PIP_LOG.write_text("", encoding="utf-8")
+    _pip("install", "--quiet", "--upgrade", "pip", what="upgrading pip")
+    extras = ",".join(LOCKED_EXTRAS["dev"])
+    _pip("install", "--upgrade", "--upgrade-strategy", "eager", "-e", f".[{extras}]",
+         what=f"installing rnncourse[{extras}] at the newest releases")  # fmt: skip
+    STAMP.unlink(missing_ok=True)  # not a locked install
+
+
+def _pins(path: Path) -> dict[str, str]:
+    """name -> version of every `name==version` line of a lock file (the first, if markers fork it)."""
+    pins: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line[0].isspace() and not line.startswith("#") and "==" in line:
+            name, version = line.split(";")[0].split("==")
+            pins.setdefault(name.strip().lower().replace("_", "-"), version.strip(" \\"))
+    return pins
+
+
+def newer_than_lock() -> list[str]:
+    """What the venv holds that differs from the developer's lock: 'name locked -> installed' lines."""
+    listed = subprocess.run([str(PYTHON), "-m", "pip", "list", "--format", "json"], capture_output=True,
+                            text=True, check=True, cwd=ROOT)  # fmt: skip
+    installed = {p["name"].lower().replace("_", "-"): p["version"] for p in json.loads(listed.stdout)}
+    locked = _pins(LOCKS["dev"])
+    return [f"{name} {locked[name]} -> {installed[name]}" for name in sorted(locked)
+            if name in installed and installed[name] != locked[name]]  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------------ copies
@@ -196,7 +259,7 @@ def fresh(args: list[str]) -> None:
 
 # -------------------------------------------------------------------------------------------- commands
 def lab(args: list[str]) -> None:
-    install({"course"})
+    install("course")
     make_copies()
     command = [str(BIN / "jupyter"), "lab", *args]
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
@@ -223,7 +286,7 @@ def site(args: list[str]) -> None:
         out = Path(args[1]).resolve()
     elif args:
         sys.exit("usage: python3 tasks.py site [--out DIR]")
-    install({"site"})
+    install("dev")
     start = time.monotonic()
     # -W with --keep-going: every warning (a broken link between notebooks, say) fails the build, after
     # all of them have been reported. The notebooks are rendered with their stored outputs, not re-run.
@@ -233,15 +296,54 @@ def site(args: list[str]) -> None:
 
 
 def test(args: list[str]) -> None:
-    install({"course", "test", "site"})
+    if args[:1] == ["--latest"]:
+        return test_latest(args[1:])
+    install("dev")
     run(BIN / "ruff", "check", ".")
     # pytest exits with 5 when it collects no tests; run() treats every non-zero exit as a failure.
     run(PYTHON, "-m", "pytest", *args)
 
 
+def test_latest(args: list[str]) -> None:
+    """The tests against the newest releases pyproject.toml allows, in a venv of their own (.venv-latest).
+
+    Informational: it shows what the next `python3 tasks.py lock --upgrade` would change and break. Stored
+    outputs that print versions (the Setup cells) differ by design; so does tests/test_lock.py's check that
+    the venv matches the lock, which is skipped here.
+    """
+    _use_venv(Path(os.environ.get("RNNCOURSE_LATEST_VENV", ROOT / ".venv-latest")))
+    install_latest()
+    changed = newer_than_lock()
+    say(f"{len(changed)} package{'s' * (len(changed) != 1)} newer than {LOCKS['dev'].name}"
+        + "".join(f"\n    {line}" for line in changed))  # fmt: skip
+    os.environ["RNNCOURSE_LATEST"] = "1"
+    run(BIN / "ruff", "check", ".")
+    run(PYTHON, "-m", "pytest", *args)
+
+
+def lock(args: list[str]) -> None:
+    """Write the lock files from pyproject.toml (`--upgrade`: to the newest releases; else keep the pins)."""
+    if args not in ([], ["--upgrade"]):
+        sys.exit(f"usage: python3 tasks.py lock [--upgrade]; got {args}")
+    _create_venv()
+    _pip("install", "--quiet", UV, what=f"installing {UV}")
+    command = f"python3 tasks.py lock{' --upgrade' * bool(args)}"
+    common = ["--universal", "--python-version", LOCK_PYTHON, "--fork-strategy", "fewest",
+              "--generate-hashes", "--custom-compile-command", command, *args]  # fmt: skip
+    for name in ("dev", "course"):  # the course lock takes the developer lock's versions (-c)
+        extras = [arg for extra in LOCKED_EXTRAS[name] for arg in ("--extra", extra)]
+        constraints = ["-c", LOCKS["dev"].name] if name != "dev" else []
+        run(BIN / "uv", "pip", "compile", "--quiet", "pyproject.toml", *extras, *constraints, *common,
+            "-o", LOCKS[name].name)  # fmt: skip
+    for name, path in LOCKS.items():
+        say(f"{path.name}: {len(_pins(path))} packages, {path.stat().st_size / 1e3:.0f} kB ({name})")
+    say("now run `python3 tasks.py test` (it installs the new set); commit the lock files together with the "
+        "notebooks re-executed where their stored outputs changed")
+
+
 def seeds(args: list[str]) -> None:
     """Every claim about a trained model must hold for any seed: rerun the notebooks with other seeds."""
-    install({"course", "test"})
+    install("dev")
     run(PYTHON, "scripts/run_seeds.py", *args)
 
 
@@ -283,7 +385,7 @@ def backends(args: list[str]) -> None:
     """The layer and diagnostics tests on JAX and PyTorch (CPU builds); `test` runs them on TensorFlow."""
     if args:
         sys.exit(f"tasks.py backends takes no arguments, got {args}")
-    install({"course", "test", "jax"})
+    install("dev")
     backend_tests("jax")
     reason = torch_without_cuda()
     if reason is not None:
@@ -300,6 +402,7 @@ COMMANDS: dict[str, Callable[[list[str]], None]] = {
     "test": test,
     "seeds": seeds,
     "backends": backends,
+    "lock": lock,
 }
 
 

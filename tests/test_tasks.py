@@ -1,7 +1,6 @@
 """tasks.py: no reinstall when nothing changed, copies never overwrite a learner's work, lab as root."""
 
 import importlib.util
-import json
 import os
 from pathlib import Path
 
@@ -34,26 +33,59 @@ def tasks(tmp_path, monkeypatch):
     return module
 
 
-def test_install_is_skipped_while_pyproject_is_unchanged(tasks):
-    tasks.install({"course"})
-    assert tasks.pip_calls[-1] == ("install", "-e", ".[course]")
+@pytest.fixture
+def locks(tasks, tmp_path, monkeypatch):
+    paths = {name: tmp_path / f"requirements-{name}.txt" for name in ("course", "dev")}
+    for name, path in paths.items():
+        path.write_text(f"# the {name} lock\nkeras==3.15.1 \\\n    --hash=sha256:00\n")
+    monkeypatch.setattr(tasks, "LOCKS", paths)
+    return paths
+
+
+def _installed_locks(tasks) -> list[str]:
+    return [Path(call[-1]).name for call in tasks.pip_calls if "--require-hashes" in call]
+
+
+def test_install_is_skipped_while_the_lock_is_unchanged(tasks, locks):
+    tasks.install("course")
+    assert _installed_locks(tasks) == ["requirements-course.txt"]
+    assert ("install", "--no-deps", "-e", ".") in tasks.pip_calls  # rnncourse itself, after the pinned set
+    assert tasks.pip_calls[-1] == ("check",)
     tasks.pip_calls.clear()
-    tasks.install({"course"})
-    tasks.install(set())
+    tasks.install("course")
     assert tasks.pip_calls == []
-    # A new extra installs again, keeping the one installed before.
-    tasks.install({"test"})
-    assert tasks.pip_calls[-1] == ("install", "-e", ".[course,test]")
-    # So does a changed pyproject.toml.
-    tasks.STAMP.write_text(json.dumps({"pyproject": "an older digest", "extras": ["course", "test"]}))
+    # The developer's set is a superset: it installs, and then covers `lab` too.
+    tasks.install("dev")
+    tasks.install("course")
+    assert _installed_locks(tasks) == ["requirements-dev.txt"]
+    # A changed lock file installs again, keeping the developer's set the venv had.
+    locks["dev"].write_text(locks["dev"].read_text().replace("3.15.1", "3.16.0"))
     tasks.pip_calls.clear()
-    tasks.install({"course"})
-    assert tasks.pip_calls[-1] == ("install", "-e", ".[course,test]")
+    tasks.install("course")
+    assert _installed_locks(tasks) == ["requirements-dev.txt"]
 
 
-def test_an_extra_pyproject_lacks_is_an_error(tasks):
-    with pytest.raises(SystemExit, match="offers no extra"):
-        tasks.install({"no-such-extra"})
+def test_an_unknown_lock_is_an_error(tasks, locks):
+    with pytest.raises(SystemExit, match="no lock called 'test'; expected one of"):
+        tasks.install("test")
+
+
+def test_pins_are_read_from_a_universal_lock(tmp_path):
+    spec = importlib.util.spec_from_file_location("tasks", ROOT / "tasks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    lock = tmp_path / "lock.txt"
+    lock.write_text(
+        "# header\nKeras==3.15.1 \\\n    --hash=sha256:00\n    # via rnncourse\n"
+        "tensorflow==2.21.0 ; platform_machine != 'x86_64' \\\n    --hash=sha256:11\n"
+        "typing_extensions==4.16.0\n"
+    )
+    assert module._pins(lock) == {"keras": "3.15.1", "tensorflow": "2.21.0", "typing-extensions": "4.16.0"}
+
+
+def test_lock_takes_only_upgrade(tasks):
+    with pytest.raises(SystemExit, match=r"usage: python3 tasks.py lock \[--upgrade\]; got \['--newest'\]"):
+        tasks.lock(["--newest"])
 
 
 def test_copies_are_made_once_and_never_overwritten(tasks, capsys):
