@@ -12,7 +12,9 @@ Modules, each named for what it holds:
 - `rnncourse.diagnostics` -- gradient norms through time, hidden states, saliency, model cost.
 - `rnncourse.plots`       -- matplotlib figures for all of the above.
 - `rnncourse.experiments` -- `setup_notebook`, an early-stopped fit, and metrics measured over seeds.
+- `rnncourse.comparison`  -- notebook 5's side-by-side of the vanilla RNN, LSTM and GRU on four tasks.
 - `rnncourse.exercises`   -- the checks behind the graded exercises (`rnncourse grade` runs them).
+- `rnncourse.grader`      -- grading whole exercise notebooks, each in a kernel of its own, and teacher mode.
 - `rnncourse.arguments`   -- the argument checks the modules above share, with one message shape.
 
 Submodules are imported on first use, so `import rnncourse` is quick and does not load TensorFlow.
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import pkgutil
 
 # setdefault: a value the user set (in the shell, or in os.environ before this import) is kept.
 # TF_ENABLE_ONEDNN_OPTS=0: the oneDNN notice ignores TF_CPP_MIN_LOG_LEVEL and is only silent with oneDNN off.
@@ -39,21 +42,10 @@ del _name, _value
 # prints it. Record each release in CHANGELOG.md.
 __version__ = "0.1.0"
 
-_SUBMODULES = (
-    "arguments",
-    "baselines",
-    "datasets",
-    "diagnostics",
-    "exercises",
-    "experiments",
-    "grader",
-    "layers",
-    "metrics",
-    "plots",
-    "reference",
-    "text",
-    "timeseries",
-)
+# The public modules are the package's own files (the private ones, `_data` and `__main__`, start with "_"):
+# one list, which `dir(rnncourse)`, the docstring above and the README's library table must agree with
+# (tests/test_init.py).
+_SUBMODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
 
 __all__ = ["__version__", "setup_notebook", *_SUBMODULES]
 
