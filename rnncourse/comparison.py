@@ -28,12 +28,13 @@ import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import ClassVar
 
 import keras
 import numpy as np
 import pandas as pd
 
-from rnncourse import baselines, datasets, metrics, text
+from rnncourse import arguments, baselines, datasets, metrics, text
 from rnncourse.experiments import fit_with_early_stopping
 from rnncourse.layers import VanillaRNN
 from rnncourse.timeseries import make_forecast_data
@@ -48,7 +49,11 @@ BUDGETS = ("full", "smoke")
 
 @dataclass(frozen=True)
 class Task:
-    """One task of the comparison and its training budget (the same for every cell)."""
+    """One task of the comparison: its training budget (the same for every cell), its data, head and score.
+
+    The fields are the recipe shown in notebook 5; each task (a subclass) brings its own data (``data``),
+    output layer and loss (``head``, ``loss``), test score (``score``) and baseline (``baseline_score``).
+    """
 
     name: str
     metric: str  # what "test" means: "accuracy" (higher is better) or "MAE" (lower is better)
@@ -59,18 +64,104 @@ class Task:
     monitor: str
     baseline: str  # the baseline to beat, named
 
+    loss: ClassVar[str] = "huber"
+    embedding: ClassVar[bool] = False  # integer token ids in, through a masked Embedding
+
     @property
     def higher_is_better(self) -> bool:
+        """Whether a higher test score is better (accuracy) or a lower one (MAE)."""
         return self.metric == "accuracy"
+
+    @property
+    def monitor_higher_is_better(self) -> bool:
+        """Whether the monitored validation value improves upwards (accuracy) or downwards (loss, MAE)."""
+        return self.monitor.endswith("accuracy")
+
+    def data(self, seed: int) -> tuple[tuple, tuple, tuple]:
+        """``((x, y), (x_val, y_val), (x_test, y_test))``; ``seed`` draws the synthetic tasks' sequences."""
+        raise NotImplementedError
+
+    def head(self) -> keras.layers.Layer:
+        """The output layer after the recurrent one."""
+        return keras.layers.Dense(1)
+
+    def score(self, y_test, predictions: np.ndarray) -> float:
+        """The test score, ``metric``, of the model's ``predictions`` on ``x_test``, in the data's units."""
+        return metrics.mae(y_test, predictions[:, 0])
+
+    def baseline_score(self) -> float:
+        """The baseline's test score on the same test data."""
+        raise NotImplementedError
+
+
+class _Recall(Task):
+    loss = "sparse_categorical_crossentropy"
+
+    def data(self, seed):
+        return _recall_data(seed)
+
+    def head(self):
+        return keras.layers.Dense(8, activation="softmax")
+
+    def score(self, y_test, predictions):
+        return metrics.accuracy(y_test, predictions.argmax(axis=-1))
+
+    def baseline_score(self):
+        return 1 / 8
+
+
+class _Adding(Task):
+    def data(self, seed):
+        return _adding_data(seed)
+
+    def baseline_score(self):
+        (_, y_train), _, (_, y_test) = _adding_data(0)
+        return metrics.mae(y_test, np.full_like(y_test, y_train.mean()))
+
+
+class _Ridership(Task):
+    def data(self, seed):
+        data = _ridership_data()
+        return tuple(data.windows(part) for part in data.PARTS)
+
+    def score(self, y_test, predictions):  # in thousands of riders, not in the scaled units of y_test
+        data = _ridership_data()
+        return metrics.mae(data.truth("test"), data.unscale(predictions[:, 0]))
+
+    def baseline_score(self):
+        data = _ridership_data()
+        seasonal = baselines.seasonal_naive_forecast(data.X_test, season=7)
+        return metrics.mae(data.truth("test"), data.unscale(seasonal))
+
+
+class _Sentiment(Task):
+    loss = "binary_crossentropy"
+    embedding = True
+
+    def data(self, seed):
+        data = _sentiment_data()
+        return data["train"], data["val"], data["test"]
+
+    def head(self):
+        return keras.layers.Dense(1, activation="sigmoid")
+
+    def score(self, y_test, predictions):
+        return metrics.accuracy(y_test, (predictions[:, 0] > 0.5).astype(int))
+
+    def baseline_score(self):
+        data = _sentiment_data()
+        (train_texts, test_texts), (_, y_train), (_, y_test) = data["texts"], data["train"], data["test"]
+        bag_of_words = baselines.bag_of_words_baseline(train_texts, y_train)
+        return metrics.accuracy(y_test, bag_of_words.predict(test_texts))
 
 
 # The memory tasks start on a plateau (chance, or predicting the mean) that early stopping would mistake for
 # convergence: they train for their whole budget (patience = max_epochs) and keep the best validation epoch.
-TASKS = {
-    "recall": Task("recall", "accuracy", 1e-2, 32, 8, 8, "val_accuracy", "chance (1/8)"),
-    "adding": Task("adding", "MAE", 2e-2, 32, 10, 10, "val_mae", "predict the mean"),
-    "ridership": Task("ridership", "MAE", 3e-3, 64, 30, 5, "val_mae", "seasonal naive"),
-    "sentiment": Task("sentiment", "accuracy", 2e-3, 64, 8, 2, "val_loss", "bag of words"),
+TASKS: dict[str, Task] = {
+    "recall": _Recall("recall", "accuracy", 1e-2, 32, 8, 8, "val_accuracy", "chance (1/8)"),
+    "adding": _Adding("adding", "MAE", 2e-2, 32, 10, 10, "val_mae", "predict the mean"),
+    "ridership": _Ridership("ridership", "MAE", 3e-3, 64, 30, 5, "val_mae", "seasonal naive"),
+    "sentiment": _Sentiment("sentiment", "accuracy", 2e-3, 64, 8, 2, "val_loss", "bag of words"),
 }
 
 RECALL_LAG, RECALL_TRAIN = 30, 2000
@@ -92,34 +183,31 @@ def make_cell(kind: str, units: int = UNITS, **kwargs) -> keras.layers.Layer:
         A new, unbuilt Keras layer.
 
     Raises:
-        KeyError: for an unknown ``kind``.
+        KeyError: for an unknown ``kind`` (``rnncourse.arguments.UnknownNameError``).
 
     Example:
         >>> make_cell("LSTM").units
         32
     """
     layers = {"vanilla RNN": VanillaRNN, "LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}
-    if kind not in layers:
-        raise KeyError(f"make_cell expects kind to be one of {list(layers)}, got {kind!r}")
-    return layers[kind](units, **kwargs)
+    return layers[arguments.one_of(kind, "kind", layers, where="make_cell")](units, **kwargs)
 
 
 # ------------------------------------------------------------------------------------------------ data
 @cache
 def _recall_data(seed: int):
-    parts = [
+    return tuple(
         datasets.make_delayed_recall(n, lag=RECALL_LAG, distractors=False, seed=1000 * k + seed)
         for k, n in enumerate((RECALL_TRAIN, HELD_OUT, HELD_OUT))
-    ]
-    return parts
+    )
 
 
 @cache
 def _adding_data(seed: int):
-    return [
+    return tuple(
         datasets.make_adding_problem(n, seq_len=ADD_LEN, seed=1000 * k + seed)
         for k, n in enumerate((ADD_TRAIN, HELD_OUT, HELD_OUT))
-    ]
+    )
 
 
 @cache
@@ -157,60 +245,40 @@ def baseline(task: str) -> float:
     Returns:
         Accuracy or MAE, as the task's ``metric`` (ridership in thousands of riders).
 
+    Raises:
+        KeyError: for an unknown ``task`` (``rnncourse.arguments.UnknownNameError``).
+
     Example:
         >>> round(baseline("recall"), 3)
         0.125
     """
-    if task not in TASKS:
-        raise KeyError(f"baseline expects task to be one of {list(TASKS)}, got {task!r}")
-    if task == "recall":
-        return 1 / 8
-    if task == "adding":
-        (_, y_train), _, (_, y_test) = _adding_data(0)
-        return metrics.mae(y_test, np.full_like(y_test, y_train.mean()))
-    if task == "ridership":
-        data = _ridership_data()
-        return metrics.mae(
-            data.truth("test"), data.unscale(baselines.seasonal_naive_forecast(data.X_test, season=7))
-        )
-    data = _sentiment_data()
-    (train_texts, test_texts), (_, y_train), (_, y_test) = data["texts"], data["train"], data["test"]
-    return metrics.accuracy(y_test, baselines.bag_of_words_baseline(train_texts, y_train).predict(test_texts))
+    return float(TASKS[arguments.one_of(task, "task", TASKS, where="baseline")].baseline_score())
 
 
 # --------------------------------------------------------------------------------------------- training
-def _model(task: Task, kind: str, input_shape, embedding: int | None = None) -> keras.Model:
-    layers: list = [keras.Input(input_shape, dtype="int64" if embedding else "float32")]
-    if embedding:
-        layers.append(keras.layers.Embedding(embedding, EMBED_DIM, mask_zero=True))
-    layers.append(make_cell(kind))
-    if task.name == "recall":
-        head, loss, metric = (
-            keras.layers.Dense(8, activation="softmax"),
-            "sparse_categorical_crossentropy",
-            "accuracy",
-        )
-    elif task.name == "sentiment":
-        head, loss, metric = keras.layers.Dense(1, activation="sigmoid"), "binary_crossentropy", "accuracy"
-    else:
-        head, loss, metric = keras.layers.Dense(1), "huber", "mae"
-    model = keras.Sequential([*layers, head], name=f"{task.name}_{kind.replace(' ', '_')}")
-    model.compile(keras.optimizers.Adam(task.learning_rate, clipnorm=1.0), loss=loss, metrics=[metric])
+def _model(task: Task, kind: str, x: np.ndarray) -> keras.Model:
+    layers: list = [keras.Input(x.shape[1:], dtype="int64" if task.embedding else "float32")]
+    if task.embedding:
+        layers.append(keras.layers.Embedding(_sentiment_data()["vocab_size"], EMBED_DIM, mask_zero=True))
+    metric = "accuracy" if task.higher_is_better else "mae"
+    name = f"{task.name}_{kind.replace(' ', '_')}"
+    model = keras.Sequential([*layers, make_cell(kind), task.head()], name=name)
+    model.compile(keras.optimizers.Adam(task.learning_rate, clipnorm=1.0), loss=task.loss, metrics=[metric])
     return model
 
 
 class _StopWhenSolved(keras.callbacks.Callback):
-    """Stop training once the validation metric passes a threshold: a solved task needs no more epochs."""
+    """Stop once the task's monitored value passes a threshold: a solved task needs no more epochs."""
 
-    def __init__(self, monitor: str, threshold: float, higher_is_better: bool):
+    def __init__(self, task: Task, threshold: float):
         super().__init__()
-        self.monitor, self.threshold, self.higher_is_better = monitor, threshold, higher_is_better
+        self.task, self.threshold = task, threshold
 
     def on_epoch_end(self, epoch, logs=None):
-        value = (logs or {}).get(self.monitor)
+        value = (logs or {}).get(self.task.monitor)
         if value is None:
             return
-        if value >= self.threshold if self.higher_is_better else value <= self.threshold:
+        if value >= self.threshold if self.task.monitor_higher_is_better else value <= self.threshold:
             self.model.stop_training = True
 
 
@@ -231,9 +299,9 @@ def run_task(
         budget: ``"full"`` (the task's epoch budget) or ``"smoke"`` (one epoch, a tenth of the data: for
             tests). Default: ``"full"``.
         return_model: also return the trained model. Default: ``False``.
-        solved_at: stop as soon as the validation metric that the task monitors (``Task.monitor``) reaches
-            this value (at least it for accuracies, at most for errors): notebook 5 uses it to keep its live
-            runs short. Default: ``None`` (the task's whole budget, as in the committed table).
+        solved_at: stop as soon as the validation value that the task monitors (``Task.monitor``) reaches
+            this value (at least it for an accuracy, at most for a loss or an error): notebook 5 uses it to
+            keep its live runs short. Default: ``None`` (the task's whole budget, as in the committed table).
 
     Returns:
         ``{"test": score, "epochs": epochs run, "s / epoch": mean training seconds per epoch,
@@ -241,62 +309,31 @@ def run_task(
         score is the task's ``metric`` on its test data, in the data's own units.
 
     Raises:
-        KeyError: for an unknown task, cell or budget.
+        KeyError: for an unknown task, cell or budget (``rnncourse.arguments.UnknownNameError``).
 
     Example:
         >>> result = run_task("adding", "vanilla RNN", seed=0, budget="smoke")
         >>> result["epochs"], result["parameters"]
         (1, 1153)
     """
-    if task not in TASKS:
-        raise KeyError(f"run_task expects task to be one of {list(TASKS)}, got {task!r}")
-    if cell not in CELLS:
-        raise KeyError(f"run_task expects cell to be one of {list(CELLS)}, got {cell!r}")
-    if budget not in BUDGETS:
-        raise KeyError(f"run_task expects budget to be one of {list(BUDGETS)}, got {budget!r}")
-    spec = TASKS[task]
-    smoke = budget == "smoke"
+    spec = TASKS[arguments.one_of(task, "task", TASKS, where="run_task")]
+    arguments.one_of(cell, "cell", CELLS, where="run_task")
+    smoke = arguments.one_of(budget, "budget", BUDGETS, where="run_task") == "smoke"
     keras.utils.set_random_seed(seed)
-    if task in ("recall", "adding"):
-        (x, y), (x_val, y_val), (x_test, y_test) = (_recall_data if task == "recall" else _adding_data)(seed)
-        model = _model(spec, cell, x.shape[1:])
-    elif task == "ridership":
-        data = _ridership_data()
-        (x, y), (x_val, y_val), (x_test, y_test) = (data.windows(p) for p in data.PARTS)
-        model = _model(spec, cell, x.shape[1:])
-    else:
-        data = _sentiment_data()
-        (x, y), (x_val, y_val), (x_test, y_test) = data["train"], data["val"], data["test"]
-        model = _model(spec, cell, x.shape[1:], embedding=data["vocab_size"])
+    (x, y), (x_val, y_val), (x_test, y_test) = spec.data(seed)
+    model = _model(spec, cell, x)
     if smoke:
         x, y = x[: len(x) // 10], y[: len(y) // 10]
+    stop = [] if solved_at is None else [_StopWhenSolved(spec, solved_at)]
     start = time.perf_counter()
     history = fit_with_early_stopping(
-        model,
-        x,
-        y,
-        (x_val, y_val),
-        monitor=spec.monitor,
-        patience=spec.patience,
-        max_epochs=1 if smoke else spec.max_epochs,
-        batch_size=spec.batch_size,
-        callbacks=[]
-        if solved_at is None
-        else [_StopWhenSolved(spec.monitor, solved_at, higher_is_better=spec.monitor != "val_mae")],
-    )
-    seconds = time.perf_counter() - start
-    epochs = len(history.epoch)
+        model, x, y, (x_val, y_val), monitor=spec.monitor, patience=spec.patience,
+        max_epochs=1 if smoke else spec.max_epochs, batch_size=spec.batch_size, callbacks=stop,
+    )  # fmt: skip
+    seconds, epochs = time.perf_counter() - start, len(history.epoch)
     predictions = keras.ops.convert_to_numpy(model(x_test, training=False))  # (no retracing of predict)
-    if task == "recall":
-        score = metrics.accuracy(y_test, predictions.argmax(axis=-1))
-    elif task == "sentiment":
-        score = metrics.accuracy(y_test, (predictions[:, 0] > 0.5).astype(int))
-    elif task == "adding":
-        score = metrics.mae(y_test, predictions[:, 0])
-    else:
-        score = metrics.mae(data.truth("test"), data.unscale(predictions[:, 0]))
     result = {
-        "test": float(score),
+        "test": float(spec.score(y_test, predictions)),
         "epochs": epochs,
         "s / epoch": seconds / epochs,
         "parameters": int(model.count_params()),

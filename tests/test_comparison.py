@@ -133,3 +133,35 @@ def test_run_task_smoke_is_seeded_and_stops_when_solved():
     result, model = run_task("adding", "GRU", seed=0, budget="smoke", return_model=True, solved_at=10.0)
     assert result["epochs"] == 1
     assert model.count_params() == result["parameters"] == 3 * (2 + 32 + 2) * 32 + 33
+
+
+def test_each_task_carries_its_data_head_loss_and_score():
+    import keras
+
+    for name, task in TASKS.items():
+        assert task.name == name and isinstance(task.head(), keras.layers.Dense)
+    assert TASKS["recall"].head().units == 8 and TASKS["recall"].loss == "sparse_categorical_crossentropy"
+    assert TASKS["sentiment"].embedding and not TASKS["adding"].embedding
+    # The recipe notebook 5 shows is the fields only: no data, head or score in the table.
+    assert set(vars(TASKS["ridership"])) == {"name", "metric", "learning_rate", "batch_size", "max_epochs",
+                                             "patience", "monitor", "baseline"}  # fmt: skip
+
+
+@pytest.mark.parametrize(("task", "values", "stops"), [
+    ("recall", [0.5, 0.995], [False, True]),  # val_accuracy: higher is better
+    ("adding", [0.3, 0.04], [False, True]),  # val_mae: lower is better
+    ("sentiment", [0.6, 0.3], [False, True]),  # val_loss: lower is better (it was read as higher before)
+])
+def test_stop_when_solved_reads_the_monitored_direction(task, values, stops):
+    from rnncourse.comparison import _StopWhenSolved
+
+    class Model:
+        stop_training = False
+
+    callback = _StopWhenSolved(TASKS[task], {"recall": 0.99, "adding": 0.05, "sentiment": 0.35}[task])
+    callback.set_model(Model())
+    seen = []
+    for value in values:
+        callback.on_epoch_end(0, {TASKS[task].monitor: value})
+        seen.append(callback.model.stop_training)
+    assert seen == stops
