@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from rnncourse import arguments, baselines, datasets, metrics, text
-from rnncourse.experiments import fit_with_early_stopping
+from rnncourse.experiments import fit_with_early_stopping, format_spread
 from rnncourse.layers import VanillaRNN
 from rnncourse.timeseries import make_forecast_data
 
@@ -384,12 +384,6 @@ def load_results(path=None) -> tuple[pd.DataFrame, dict]:
     return results, provenance
 
 
-def _spread(values: pd.Series, digits: int) -> str:
-    std = values.std(ddof=1) if len(values) > 1 else float("nan")
-    std_text = "" if np.isnan(std) else f" ± {std:.{digits}f}"
-    return f"{values.mean():.{digits}f}{std_text}"
-
-
 def verdicts(results: pd.DataFrame, digits: int = 2) -> dict[str, str]:
     """One sentence per task, drawn from a comparison table: who is best, who is clearly behind, the baseline.
 
@@ -434,11 +428,12 @@ def verdicts(results: pd.DataFrame, digits: int = 2) -> dict[str, str]:
         behind = [c for c in cells if c != best and (cells[c] * sign).max() < worst_of_best]
         level = [c for c in cells if c != best and c not in behind]
         n_seeds = len(cells[best])
-        parts = [f"{name} ({task.metric}, {n_seeds} seeds): best {best} {_spread(cells[best], digits)}"]
+        spread = {c: f"{c} {format_spread(cells[c], digits, with_range=False)}" for c in cells}
+        parts = [f"{name} ({task.metric}, {n_seeds} seeds): best {spread[best]}"]
         if level:
-            parts.append("level with it: " + ", ".join(f"{c} {_spread(cells[c], digits)}" for c in level))
+            parts.append("level with it: " + ", ".join(spread[c] for c in level))
         if behind:
-            parts.append("clearly behind: " + ", ".join(f"{c} {_spread(cells[c], digits)}" for c in behind))
+            parts.append("clearly behind: " + ", ".join(spread[c] for c in behind))
         sentence = "; ".join(parts)
         base = rows[rows["cell"] == "baseline"]["value"]
         if not base.empty:

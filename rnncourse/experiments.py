@@ -289,21 +289,38 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
-def format_spread(summary_row, digits: int = 2) -> str:
-    """``"0.74 ± 0.01 (0.73–0.75)"``: mean ± standard deviation (min–max) of one row of ``summarize``.
+def format_spread(values, digits: int | None = 2, with_range: bool = True) -> str:
+    """``"0.74 ± 0.01 (0.73–0.75)"``: mean ± standard deviation over seeds (min–max), the course's one format.
 
     Args:
-        summary_row: a row of ``summarize(...)`` (a Series with ``mean``, ``std``, ``min``, ``max``).
-        digits: decimals to show. Default: ``2``.
+        values: a row of ``summarize(...)`` (a Series with ``mean``, ``std``, ``min``, ``max``), or the
+            values themselves, one per seed (a sequence, an array or a Series of numbers).
+        digits: decimals to show; ``None`` for as many as the spread warrants (two significant digits of
+            the standard deviation, 1 to 4 decimals). Default: ``2``.
+        with_range: add ``(min–max)``. Default: ``True``.
 
     Returns:
-        The formatted string.
+        The formatted string; the standard deviation reads ``n/a`` for a single seed.
+
+    Raises:
+        TypeError: for values that are not numbers.
+        ValueError: for no values, or values that are not finite.
 
     Example:
         >>> row = summarize(over_seeds(lambda s: {"acc": [0.73, 0.75, 0.74][s]}, seeds=(0, 1, 2))).loc["acc"]
         >>> format_spread(row)
         '0.74 ± 0.01 (0.73–0.75)'
+        >>> format_spread([0.912, 0.9135, 0.9141], digits=None, with_range=False)
+        '0.9132 ± 0.0011'
     """
-    mean, std, low, high = (float(summary_row[k]) for k in STATS)
+    if isinstance(values, pd.Series) and set(STATS) <= set(values.index):
+        mean, std, low, high = (float(values[k]) for k in STATS)
+    else:
+        array = arguments.numeric_array(values, "values", dtype=np.float64, ndim=1, where="format_spread")
+        mean, low, high = float(array.mean()), float(array.min()), float(array.max())
+        std = float(array.std(ddof=1)) if array.size > 1 else float("nan")
+    if digits is None:
+        digits = 2 if np.isnan(std) or std < 1e-12 else int(min(4, max(1, 1 - np.floor(np.log10(std)))))
     std_text = "n/a" if np.isnan(std) else f"{std:.{digits}f}"
-    return f"{mean:.{digits}f} ± {std_text} ({low:.{digits}f}–{high:.{digits}f})"
+    text = f"{mean:.{digits}f} ± {std_text}"
+    return f"{text} ({low:.{digits}f}–{high:.{digits}f})" if with_range else text

@@ -28,6 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from rnncourse import arguments
+from rnncourse.experiments import format_spread
 
 __all__ = [
     "plot_series",
@@ -591,7 +592,8 @@ def plot_over_seeds(results: pd.DataFrame, metrics: Sequence[str] | None = None,
             mean = values.mean()
             a.scatter([mean], [y], marker="D", color="black", s=30, zorder=4,
                       label="mean" if y == 0 else None)
-            a.annotate(_format_spread(values), (values.max(), y), xytext=(6, 0),
+            spread = format_spread(values, digits=None, with_range=False)
+            a.annotate(spread, (values.max(), y), xytext=(6, 0),
                        textcoords="offset points", va="center", fontsize=8.5)
         a.set_yticks(range(len(labels)), [str(label) for label in labels])
         a.set_ylim(len(labels) - 0.5, -0.5)
@@ -610,16 +612,6 @@ def plot_over_seeds(results: pd.DataFrame, metrics: Sequence[str] | None = None,
     if title:
         figure.suptitle(title)
     return figure
-
-
-def _format_spread(values: np.ndarray) -> str:
-    """``mean ± std`` with the decimals the spread warrants (two significant digits of the std)."""
-    mean = float(values.mean())
-    if values.size < 2:
-        return _format_value(mean)
-    std = float(values.std(ddof=1))
-    decimals = 2 if std < 1e-12 else int(min(4, max(1, 1 - np.floor(np.log10(std)))))
-    return f"{mean:.{decimals}f} ± {std:.{decimals}f}"
 
 
 def _format_value(value: float) -> str:

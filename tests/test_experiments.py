@@ -187,3 +187,23 @@ def test_setup_notebook_keeps_the_users_environment(monkeypatch):
 def test_setup_notebook_bad_seed(seed, error):
     with pytest.raises(error, match="setup_notebook: `seed` expects an integer >= 0, got"):
         setup_notebook(seed, quiet=True)
+
+
+@pytest.mark.parametrize(("values", "kwargs", "expected"), [
+    ([0.912, 0.9135, 0.9141], {"digits": None, "with_range": False}, "0.9132 ± 0.0011"),  # std decides
+    ([10.0, 30.0], {"digits": None}, "20.0 ± 14.1 (10.0–30.0)"),
+    (pd.Series([1.0, 1.0, 1.0]), {"with_range": False}, "1.00 ± 0.00"),
+    (np.array([0.5]), {}, "0.50 ± n/a (0.50–0.50)"),  # one seed: no spread
+])
+def test_format_spread_of_the_values_themselves(values, kwargs, expected):
+    assert format_spread(values, **kwargs) == expected
+
+
+@pytest.mark.parametrize(("values", "error", "message"), [
+    ([], ValueError, "format_spread: `values` expects"),
+    (["a", "b"], TypeError, "format_spread: `values`"),
+    ([1.0, float("nan")], ValueError, "finite"),
+])
+def test_format_spread_bad_values(values, error, message):
+    with pytest.raises(error, match=message):
+        format_spread(values)
