@@ -101,8 +101,12 @@ def test_wheel_holds_the_package_and_the_data_files(dists):
     fields = email.parser.Parser().parsestr(metadata)
     assert fields["Name"] == "rnncourse" and fields["Version"] == rnncourse.__version__
     assert "recurrent neural networks" in fields["Summary"]
-    assert fields["License-Expression"] == "MIT" and fields["Requires-Python"] == ">=3.11"
-    assert "licenses/LICENSE" in " ".join(dist_info) and fields["License-File"] == "LICENSE"
+    # MIT code with one GPL-3.0-or-later data file (electricity_demand.csv.gz): both licences, both texts.
+    assert fields["License-Expression"] == "MIT AND GPL-3.0-or-later"
+    assert fields["Requires-Python"] == ">=3.11"
+    assert fields.get_all("License-File") == ["LICENSE", "LICENSES/GPL-3.0-or-later.txt"]
+    assert {"licenses/LICENSE", "licenses/LICENSES/GPL-3.0-or-later.txt"} <= {
+        name.split(".dist-info/", 1)[1] for name in dist_info}  # fmt: skip
     assert fields["Description-Content-Type"] == "text/markdown" and "# rnncourse" in fields.get_payload()
     assert "Programming Language :: Python :: 3.11" in fields.get_all("Classifier")
     assert set(fields.get_all("Provides-Extra")) == {"course", "test", "site", "data", "jax", "torch"}
@@ -117,7 +121,8 @@ def test_sdist_holds_what_the_wheel_is_built_from(dists):
         names = {m.name.removeprefix(root) for m in archive.getmembers() if m.isfile()}
     expected = {f"datasets/{name}" for name in [*DATA_FILES, "README.md", "__init__.py"]}
     expected |= {f"rnncourse/{p.name}" for p in (REPO / "rnncourse").glob("*.py")}
-    expected |= {"pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md", "PKG-INFO"}
+    expected |= {"pyproject.toml", "README.md", "LICENSE", "LICENSES/GPL-3.0-or-later.txt", "CHANGELOG.md",
+                 "PKG-INFO"}
     assert expected <= names, sorted(expected - names)
     # Tests need the whole clone (notebooks, fixtures), so the sdist leaves them out rather than ship half.
     assert not any(name.startswith("tests/") for name in names)
