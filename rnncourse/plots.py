@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -621,6 +622,88 @@ def _format_value(value: float) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ diagram
+@dataclass(frozen=True)
+class _UnrolledDiagram:
+    """The geometry and the drawing pieces of ``plot_unrolled``, in data units (x to the right, y up).
+
+    A column is one copy of the cell: the input node below it, the state node above it, arrows between them.
+    States flow from left to right along y = 0.
+    """
+
+    width: float = 1.1  # the cell's box
+    height: float = 0.75
+    radius: float = 0.42  # the x and h nodes
+    y_x: float = -1.55  # where the input nodes sit
+    y_h: float = 1.55  # where the state nodes sit
+    spacing: float = 2.3  # from one copy to the next
+    equals_at: float = 2.55  # the "=" after the folded cell
+    after_equals: float = 2.45  # from "=" to the first unrolled copy
+    gap: float = 0.06  # between an arrow's tip and the box it points at
+    cell_colors: tuple = ("#DCEBD5", "#3F7D3A")  # fill, edge and text
+    x_color: str = "#D6E6F5"
+    h_color: str = "#FBE3CF"
+    weight_color: str = "#8B2E2E"
+
+    @property
+    def edge(self) -> float:
+        """From a column's centre to where a horizontal arrow starts or ends."""
+        return self.width / 2 + self.gap
+
+    def arrow(self, ax: Axes, start, end, label: str | None = None, offset=(0.0, 0.0), path=None) -> None:
+        from matplotlib.patches import FancyArrowPatch
+
+        style = dict(arrowstyle="-|>", mutation_scale=14, lw=1.5, color="0.2", shrinkA=0, shrinkB=0)
+        ax.add_patch(FancyArrowPatch(path=path, **style, zorder=2) if path is not None
+                     else FancyArrowPatch(start, end, **style, zorder=2))  # fmt: skip
+        if label:
+            middle = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
+            ax.text(*middle, label, ha="center", va="center", fontsize=11, color=self.weight_color, zorder=4)
+
+    def state_arrow(self, ax: Axes, x_from: float, x_to: float) -> None:
+        self.arrow(ax, (x_from, 0), (x_to, 0), "$W_h$", (0.0, 0.22))
+
+    def node(self, ax: Axes, x: float, y: float, text: str, color: str) -> None:
+        from matplotlib.patches import Circle
+
+        ax.add_patch(Circle((x, y), self.radius, facecolor=color, edgecolor="0.3", lw=1.2, zorder=3))
+        ax.text(x, y, text, ha="center", va="center", fontsize=12.5, zorder=4)
+
+    def column(self, ax: Axes, x: float, sub: str) -> None:
+        from matplotlib.patches import FancyBboxPatch
+
+        fill, edge = self.cell_colors
+        corner = (x - self.width / 2, -self.height / 2)
+        ax.add_patch(FancyBboxPatch(corner, self.width, self.height, boxstyle="round,pad=0.06",
+                                    facecolor=fill, edgecolor=edge, lw=1.6, zorder=3))  # fmt: skip
+        ax.text(x, 0, "tanh", ha="center", va="center", fontsize=11, color=edge, zorder=4)
+        self.node(ax, x, self.y_x, f"$x_{{{sub}}}$", self.x_color)
+        self.node(ax, x, self.y_h, f"$h_{{{sub}}}$", self.h_color)
+        self.arrow(ax, (x, self.y_x + self.radius), (x, -self.height / 2 - self.gap), "$W_x$", (0.3, 0.0))
+        self.arrow(ax, (x, self.height / 2 + self.gap), (x, self.y_h - self.radius))
+
+    def loop(self, ax: Axes, x: float) -> None:
+        """The recurrence of the folded cell: out of its right side and back in."""
+        from matplotlib.path import Path
+
+        right = x + self.edge
+        curve = Path([(right, 0.18), (right + 0.95, 0.75), (right + 0.95, -0.75), (right, -0.18)],
+                     [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4])  # fmt: skip
+        self.arrow(ax, None, None, path=curve)
+        ax.text(right + 0.88, 0, "$W_h$", ha="left", va="center", fontsize=11, color=self.weight_color)
+
+    def captions(self, ax: Axes, xs: list[float], steps: int, folded: bool, centre: float) -> None:
+        """The bracket under the copies, what it means, and the update rule on top."""
+        ax.annotate("", xy=(xs[0] - self.width / 2, -2.15), xytext=(xs[-1] + self.width / 2, -2.15),
+                    arrowprops=dict(arrowstyle="|-|", lw=1, color="0.45", mutation_scale=4))  # fmt: skip
+        caption = (f"unrolled over {steps} time steps: the same $W_x$, $W_h$, $b$ in every copy" if steps > 2
+                   else "unrolled: the same $W_x$, $W_h$, $b$\nat every step")  # fmt: skip
+        ax.text((xs[0] + xs[-1]) / 2, -2.42, caption, ha="center", va="top", fontsize=10, color="0.3")
+        if folded:
+            ax.text(0.0, -2.42, "folded", ha="center", va="top", fontsize=10, color="0.3")
+        rule = r"$h_t = \tanh(x_t W_x + h_{t-1} W_h + b)$"
+        ax.text(centre, 2.35, rule, ha="center", va="bottom", fontsize=13)
+
+
 def plot_unrolled(steps: int = 3, ax: Axes | None = None, folded: bool = True, time_labels: str = "relative",
                   title: str | None = None) -> Axes:
     """Draw a recurrent cell folded (with its loop) and unrolled over ``steps`` time steps.
@@ -648,87 +731,37 @@ def plot_unrolled(steps: int = 3, ax: Axes | None = None, folded: bool = True, t
         >>> "$x_{4}$" in [t.get_text() for t in ax.texts]
         True
     """
-    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
-    from matplotlib.path import Path
-
     steps = arguments.integer(steps, "steps", minimum=1, maximum=10)
     arguments.one_of(time_labels, "time_labels", ("relative", "absolute"))
-
     if time_labels == "absolute":
-        subscripts = [str(k) for k in range(1, steps + 1)]
-        first_state = "0"
-    else:
-        offsets = [k - (steps - 1) // 2 for k in range(steps)] if steps > 1 else [0]
+        subscripts, first_state = [str(k) for k in range(1, steps + 1)], "0"
+    else:  # centred on t: t-1, t, t+1
+        offsets = [k - (steps - 1) // 2 for k in range(steps)]
         subscripts = ["t" if o == 0 else f"t{o:+d}" for o in offsets]
-        first_state = f"t{offsets[0] - 1:+d}" if offsets[0] - 1 != 0 else "t"
+        first_state = f"t{offsets[0] - 1:+d}" if offsets[0] != 1 else "t"
 
-    cell_color, cell_edge = "#DCEBD5", "#3F7D3A"
-    x_color, h_color = "#D6E6F5", "#FBE3CF"
-    arrow_kw = dict(arrowstyle="-|>", mutation_scale=14, lw=1.5, color="0.2", shrinkA=0, shrinkB=0)
-    width, height, radius = 1.1, 0.75, 0.42
-    y_x, y_h = -1.55, 1.55
-    spacing = 2.3
-
-    def node(a, x, y, text, color):
-        a.add_patch(Circle((x, y), radius, facecolor=color, edgecolor="0.3", lw=1.2, zorder=3))
-        a.text(x, y, text, ha="center", va="center", fontsize=12.5, zorder=4)
-
-    def cell(a, x):
-        a.add_patch(FancyBboxPatch((x - width / 2, -height / 2), width, height, boxstyle="round,pad=0.06",
-                                   facecolor=cell_color, edgecolor=cell_edge, lw=1.6, zorder=3))
-        a.text(x, 0, "tanh", ha="center", va="center", fontsize=11, color=cell_edge, zorder=4)
-
-    def arrow(a, start, end, label=None, label_offset=(0.0, 0.0), **extra):
-        a.add_patch(FancyArrowPatch(start, end, **{**arrow_kw, **extra}, zorder=2))
-        if label:
-            mid = ((start[0] + end[0]) / 2 + label_offset[0], (start[1] + end[1]) / 2 + label_offset[1])
-            a.text(*mid, label, ha="center", va="center", fontsize=11, color="#8B2E2E", zorder=4)
-
-    def column(a, x, sub):
-        cell(a, x)
-        node(a, x, y_x, f"$x_{{{sub}}}$", x_color)
-        node(a, x, y_h, f"$h_{{{sub}}}$", h_color)
-        arrow(a, (x, y_x + radius), (x, -height / 2 - 0.06), "$W_x$", (0.3, 0.0))
-        arrow(a, (x, height / 2 + 0.06), (x, y_h - radius))
-
-    x0 = 0.0
-    x_start = x0
+    d = _UnrolledDiagram()
     new_figure = ax is None
     ax = _new_axes(ax, (8, 4))
-    if folded:
-        column(ax, x0, "t")
-        # the recurrence: a loop leaving the cell on the right and coming back into it
-        right = x0 + width / 2 + 0.06
-        loop = Path([(right, 0.18), (right + 0.95, 0.75), (right + 0.95, -0.75), (right, -0.18)],
-                    [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4])
-        ax.add_patch(FancyArrowPatch(path=loop, **arrow_kw, zorder=2))
-        ax.text(right + 0.88, 0, "$W_h$", ha="left", va="center", fontsize=11, color="#8B2E2E")
-        ax.text(x0 + 2.55, 0, "=", ha="center", va="center", fontsize=28, color="0.3")
-        x_start = x0 + 2.55 + 2.45
-    # incoming state from the step before the first copy
+    x_start = 0.0
+    if folded:  # the cell with its loop, then "="
+        d.column(ax, 0.0, "t")
+        d.loop(ax, 0.0)
+        ax.text(d.equals_at, 0, "=", ha="center", va="center", fontsize=28, color="0.3")
+        x_start = d.equals_at + d.after_equals
+    xs = [x_start + k * d.spacing for k in range(steps)]
     ax.text(x_start - 1.65, 0, f"$h_{{{first_state}}}$", ha="center", va="center", fontsize=13)
-    arrow(ax, (x_start - 1.25, 0), (x_start - width / 2 - 0.06, 0), "$W_h$", (0.0, 0.22))
-    xs = [x_start + k * spacing for k in range(steps)]
+    d.state_arrow(ax, x_start - 1.25, xs[0] - d.edge)  # the state from the step before the first copy
     for x, sub in zip(xs, subscripts, strict=True):
-        column(ax, x, sub)
-    for left, right_x in zip(xs[:-1], xs[1:], strict=True):
-        arrow(ax, (left + width / 2 + 0.06, 0), (right_x - width / 2 - 0.06, 0), "$W_h$", (0.0, 0.22))
-    x_end = xs[-1] + width / 2 + 0.06
-    if time_labels == "relative":
-        arrow(ax, (x_end, 0), (x_end + 0.75, 0))
+        d.column(ax, x, sub)
+    for left, right in zip(xs[:-1], xs[1:], strict=True):
+        d.state_arrow(ax, left + d.edge, right - d.edge)
+    x_end = xs[-1] + d.edge
+    if time_labels == "relative":  # and so on, to the right
+        d.arrow(ax, (x_end, 0), (x_end + 0.75, 0))
         ax.text(x_end + 0.95, 0, r"$\cdots$", ha="left", va="center", fontsize=14)
-    right_edge = x_end + 1.4
-    left_edge = (x0 - 0.9) if folded else (x_start - 2.1)
-    # a brace-like bracket under the unrolled copies, and the update rule
-    ax.annotate("", xy=(xs[0] - width / 2, -2.15), xytext=(xs[-1] + width / 2, -2.15),
-                arrowprops=dict(arrowstyle="|-|", lw=1, color="0.45", mutation_scale=4))
-    caption = (f"unrolled over {steps} time steps: the same $W_x$, $W_h$, $b$ in every copy" if steps > 2
-               else "unrolled: the same $W_x$, $W_h$, $b$\nat every step")
-    ax.text((xs[0] + xs[-1]) / 2, -2.42, caption, ha="center", va="top", fontsize=10, color="0.3")
-    if folded:
-        ax.text(x0, -2.42, "folded", ha="center", va="top", fontsize=10, color="0.3")
-    ax.text((left_edge + right_edge) / 2, 2.35, r"$h_t = \tanh(x_t W_x + h_{t-1} W_h + b)$",
-            ha="center", va="bottom", fontsize=13)
+    left_edge, right_edge = (-0.9 if folded else x_start - 2.1), x_end + 1.4
+    d.captions(ax, xs, steps, folded, (left_edge + right_edge) / 2)
     ax.set_xlim(left_edge, right_edge)
     ax.set_ylim(-2.95, 2.95)
     ax.set_aspect("equal")
