@@ -6,7 +6,7 @@
     python3 tasks.py test [ARGS]    # install, then run ruff and pytest (ARGS go to pytest)
     python3 tasks.py test --latest [ARGS]   # the same on the newest releases (in .venv-latest)
     python3 tasks.py lock [--upgrade]   # rewrite the lock files (--upgrade: to the newest releases)
-    python3 tasks.py seeds [ARGS]   # rerun the course notebooks with SEED = 1 and 2; report failed claims
+    python3 tasks.py seeds [ARGS]   # rerun the notebooks with SEED = 1 and 2 (--load N: on a busy CPU)
     python3 tasks.py backends       # the layer and diagnostics tests again on the JAX and PyTorch backends
 
 `lab` passes ARGS to `jupyter lab` (e.g. `--port 9999 --no-browser`) and adds `--allow-root` when run as

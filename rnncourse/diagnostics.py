@@ -745,30 +745,36 @@ def latency(
     *,
     repeats: int = 20,
     rounds: int = 3,
+    quantile: float = 0.0,
 ) -> float | dict:
-    """Wall-clock seconds of one forward pass: the fastest of ``repeats`` calls, median over ``rounds``.
+    """Wall-clock seconds of one forward pass, measured so that a busy machine does not change the answer.
 
-    Timing one call is noisy (the machine does other things); the fastest of several calls is the cost of
-    the computation itself. To compare several models (for instance the same network on sequences of
-    increasing length), pass them all at once: every round times each model in turn, so that a busy moment
-    on the machine hits all of them alike, and the median over rounds is kept. Each model is compiled
-    (``tf.function`` on TensorFlow) and called once before it is timed, so tracing is not counted.
-    Timings depend on the machine; compare models timed in the same call.
+    Timing one call is noisy: other programs take the CPU for a while, and a call that runs then is slow.
+    They can only make a call slower, never faster, so the fastest calls are the cost of the computation
+    itself: this returns a low ``quantile`` (by default the minimum) of ``rounds * repeats`` calls. To
+    compare several models (for instance the same network on sequences of increasing length), pass them all
+    at once: their calls are interleaved one by one (a, b, c, a, b, c, ...), so that a busy moment hits all
+    of them alike rather than the one that happened to be timed then. Each model is compiled (``tf.function``
+    on TensorFlow) and called once before it is timed, so tracing is not counted. Timings depend on the
+    machine; compare models timed in the same call, as ratios.
 
     Args:
         models: A Keras model (or any callable), or a dict ``{key: (model, x)}`` to time several models in
-            interleaved rounds.
+            interleaved calls.
         x: The input of one forward pass (e.g. one sequence, ``x[:1]``), for a single model; must be
             ``None`` with a dict.
-        repeats: Calls per model per round; the fastest is kept. Default: 20.
-        rounds: Interleaved rounds; the median is returned. Default: 3.
+        repeats: Calls per model per round. Default: 20.
+        rounds: Rounds of interleaved calls. Default: 3.
+        quantile: Which quantile of each model's ``rounds * repeats`` call times to return, from 0 (the
+            fastest call) to 1 (the slowest); the default 0 is the least disturbed. Default: ``0.0``.
 
     Returns:
         Seconds per forward pass, as a float for a single model, or a dict ``{key: seconds}`` for a dict.
 
     Raises:
         TypeError: if a model is not callable, or ``x`` is given with a dict of models.
-        ValueError: for an empty dict, or ``repeats``/``rounds`` that are not positive integers.
+        ValueError: for an empty dict, ``repeats``/``rounds`` that are not positive integers, or a
+            ``quantile`` outside [0, 1].
 
     Example:
         >>> model = keras.Sequential([keras.Input((None, 1)), keras.layers.SimpleRNN(8)])
@@ -779,6 +785,7 @@ def latency(
     """
     repeats = arguments.positive_int(repeats, "repeats")
     rounds = arguments.positive_int(rounds, "rounds")
+    quantile = arguments.number(quantile, "quantile", low=0.0, high=1.0)
     single = not isinstance(models, dict)
     if single:
         cases = {None: (models, x)}
@@ -802,14 +809,11 @@ def latency(
         ops.convert_to_numpy(forward(inputs))  # compile and warm up, untimed
         prepared[key] = (forward, inputs)
 
-    best: dict[Any, list[float]] = {key: [] for key in prepared}
-    for _ in range(rounds):
-        for key, (forward, inputs) in prepared.items():
-            fastest = float("inf")
-            for _ in range(repeats):
-                start = time.perf_counter()
-                ops.convert_to_numpy(forward(inputs))  # wait for the result
-                fastest = min(fastest, time.perf_counter() - start)
-            best[key].append(fastest)
-    medians = {key: float(statistics.median(values)) for key, values in best.items()}
-    return medians[None] if single else medians
+    times: dict[Any, list[float]] = {key: [] for key in prepared}
+    for _ in range(rounds * repeats):
+        for key, (forward, inputs) in prepared.items():  # one call each, in turn
+            start = time.perf_counter()
+            ops.convert_to_numpy(forward(inputs))  # wait for the result
+            times[key].append(time.perf_counter() - start)
+    low = {key: float(np.quantile(values, quantile)) for key, values in times.items()}
+    return low[None] if single else low

@@ -8,9 +8,14 @@ notebook in a fresh kernel (nothing is written back), and lists every cell that 
 
     python scripts/run_seeds.py                      # seeds 1 and 2, every course notebook, 2 at a time
     python scripts/run_seeds.py --seeds 3 4 --jobs 1 notebooks/04_sentiment.ipynb
+    python scripts/run_seeds.py --load 2 --seeds 3 notebooks/02_training_rnns.ipynb   # on a busy machine
 
 With ``--jobs N`` (default 2) N notebooks run at once, each kernel limited to one TensorFlow thread: the
 course's small models gain little from more threads, so on a 2-core machine this halves the wall time.
+
+With ``--load N`` the notebooks run while N busy processes (pure-Python loops, started and stopped by this
+script, by PID) compete for the cores, as a browser, a video call and an indexer do on a learner's laptop:
+every claim, the timing claims included, must hold there too.
 
 Exit status: 0 when every notebook ran clean for every seed, 1 otherwise.
 """
@@ -18,10 +23,13 @@ Exit status: 0 when every notebook ran clean for every seed, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -101,13 +109,30 @@ def run_notebook(
     return failures, time.perf_counter() - start
 
 
+@contextlib.contextmanager
+def busy_processes(count: int) -> Iterator[list[int]]:
+    """Start `count` processes that keep a core busy (a pure-Python loop each); kill them on the way out."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield [proc.pid for proc in procs]
+    finally:
+        for proc in procs:
+            proc.kill()
+        for proc in procs:
+            proc.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every course notebook")
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2], help="default: 1 2")
     parser.add_argument("--cell-timeout", type=int, default=600, help="seconds per cell (default 600)")
     parser.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
+    parser.add_argument("--load", type=int, default=0, metavar="N",
+                        help="run while N busy processes compete for the cores (default 0)")
     args = parser.parse_args(argv)
+    if args.load < 0:
+        parser.error(f"--load expects a number of busy processes, 0 or more, got {args.load}")
     notebooks = args.notebooks or COURSE
     runs = [(path, seed) for seed in args.seeds for path in notebooks]
     # The longest notebooks first, so that the workers finish together.
@@ -115,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     total_failures = 0
     start = time.perf_counter()
     threads = 1 if args.jobs > 1 else None
-    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+    with busy_processes(args.load) as pids, ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        if pids:
+            print(f"{len(pids)} busy process(es) compete for the cores: PIDs {', '.join(map(str, pids))}",
+                  flush=True)
         futures = [
             (path, seed, pool.submit(run_notebook, path, seed, args.cell_timeout, threads))
             for path, seed in runs
@@ -127,10 +155,12 @@ def main(argv: list[str] | None = None) -> int:
             for failure in failures:
                 print(f"    {failure}", flush=True)
             total_failures += len(failures)
+    under = f" under a load of {args.load} busy process(es)" if args.load else ""
+    took = f"({time.perf_counter() - start:.0f} s)"
     print(
-        f"{total_failures} failing cell(s) over seeds {args.seeds} ({time.perf_counter() - start:.0f} s)"
+        f"{total_failures} failing cell(s) over seeds {args.seeds}{under} {took}"
         if total_failures
-        else f"every claim held for seeds {args.seeds} ({time.perf_counter() - start:.0f} s)"
+        else f"every claim held for seeds {args.seeds}{under} {took}"
     )
     return 1 if total_failures else 0
 

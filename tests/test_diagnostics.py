@@ -422,11 +422,11 @@ class FakeClock:
         return self.now
 
 
-def test_latency_keeps_the_fastest_call_and_the_median_round(monkeypatch):
+def test_latency_interleaves_calls_and_keeps_a_low_quantile(monkeypatch):
     clock = FakeClock()
     monkeypatch.setattr(diag.time, "perf_counter", clock)
     calls = []
-    # durations per call, in order: warm-up, then 3 rounds x 2 repeats for each model in turn
+    # durations per call, in order: the warm-up, then 3 rounds x 2 repeats = 6 timed calls per model
     durations = {"a": iter([9.0, 5, 4, 1, 2, 7, 3]), "b": iter([9.0, 10, 8, 30, 30, 6, 9])}
 
     def model(name):
@@ -437,8 +437,12 @@ def test_latency_keeps_the_fastest_call_and_the_median_round(monkeypatch):
         return forward
 
     result = diag.latency({"a": (model("a"), None), "b": (model("b"), None)}, repeats=2, rounds=3)
-    assert calls == ["a", "b"] + ["a", "a", "b", "b"] * 3  # warm-up first, then interleaved rounds
-    assert result == {"a": 3.0, "b": 8.0}  # a: min per round 4, 1, 3 -> 3; b: 8, 30, 6 -> 8
+    assert calls == ["a", "b"] + ["a", "b"] * 6  # warm-up first, then one call of each model in turn
+    assert result == {"a": 1.0, "b": 6.0}  # the fastest call: a busy moment only ever slows one down
+    durations.update(a=iter([9.0, 5, 4, 1, 2, 7, 3]), b=iter([9.0, 10, 8, 30, 30, 6, 9]))
+    both = {"a": (model("a"), None), "b": (model("b"), None)}
+    median = diag.latency(both, repeats=3, rounds=2, quantile=0.5)
+    assert median == {"a": 3.5, "b": 9.5}
     durations["a"] = iter([1.0, 2.0, 0.5])
     assert diag.latency(model("a"), None, repeats=2, rounds=1) == 0.5
 
@@ -459,6 +463,8 @@ def test_latency_bad_input():
         diag.latency(model, x, repeats=0)
     with pytest.raises(TypeError, match=r"`rounds` expects a positive integer, got 2.5 \(float\)"):
         diag.latency(model, x, rounds=2.5)
+    with pytest.raises(ValueError, match=r"`quantile` expects a finite number .*, got 1.5"):
+        diag.latency(model, x, quantile=1.5)
     with pytest.raises(TypeError, match=r"`models` expects a Keras model or a callable, got 'model' \(str\)"):
         diag.latency("model", x)
     with pytest.raises(TypeError, match="`x` expects None when models is a dict"):
