@@ -1,9 +1,9 @@
 """Sphinx configuration of the course site: `python3 tasks.py site` builds it into build/site/.
 
 The source folder is the repository itself, narrowed by `include_patterns` to the README (the front page),
-the notebooks (rendered with their stored outputs, never re-run) and the data notes, so every link between
-them works on the site as it does in the repository. Formulas are typeset by MathJax shipped inside the site
-(sphinx-mathjax-offline), so the site works without a network.
+the pages in docs/, the notebooks (rendered with their stored outputs, never re-run) and the data notes, so
+every link between them works on the site as it does in the repository. Formulas are typeset by MathJax
+shipped inside the site (sphinx-mathjax-offline), so the site works without a network.
 """
 
 from pathlib import Path
@@ -18,6 +18,7 @@ extensions = ["myst_nb", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
 root_doc = "README"
 include_patterns = [
     "*.md",  # README.md, and the pages it links to (CHANGELOG.md)
+    "docs/*.md",  # the library reference, teaching and grading, contributing
     "notebooks/*.ipynb",
     "notebooks/exercises/*.ipynb",
     "notebooks/exercises/solutions/*.ipynb",
@@ -38,7 +39,7 @@ SECTIONS = {
     "Course": ["notebooks/*.ipynb"],
     "Exercises": ["notebooks/exercises/*.ipynb"],
     "Solutions": ["notebooks/exercises/solutions/*.ipynb"],
-    "About": ["datasets/README.md", "*.md"],
+    "About": ["docs/library.md", "docs/teaching.md", "docs/contributing.md", "datasets/README.md", "*.md"],
 }
 
 

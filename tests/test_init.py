@@ -47,7 +47,7 @@ def _listed(text: str, pattern: str) -> set[str]:
     return set(re.findall(pattern, text, flags=re.MULTILINE))
 
 
-def test_one_list_of_modules_in_dir_the_docstring_and_the_readme():
+def test_one_list_of_modules_in_dir_the_docstring_and_the_library_page():
     import rnncourse
 
     def is_module(path: Path) -> bool:
@@ -57,10 +57,11 @@ def test_one_list_of_modules_in_dir_the_docstring_and_the_readme():
     files = {p.stem for p in package.iterdir() if not p.name.startswith("_") and is_module(p)}
     exported = {name for name in dir(rnncourse) if not name.startswith("_")} - {"setup_notebook"}
     docstring = _listed(rnncourse.__doc__, r"^- `rnncourse\.(\w+)`")
-    readme = _listed((ROOT / "README.md").read_text(encoding="utf-8"), r"^\| `rnncourse\.(\w+)` \|")
-    assert files == exported == docstring == readme, {
+    library_page = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
+    reference = _listed(library_page, r"^\| `rnncourse\.(\w+)` \|")
+    assert files == exported == docstring == reference, {
         "module files": sorted(files), "dir(rnncourse)": sorted(exported),
-        "the docstring": sorted(docstring), "the README's table": sorted(readme),
+        "the docstring": sorted(docstring), "docs/library.md": sorted(reference),
     }  # fmt: skip
 
 
