@@ -517,7 +517,9 @@ class VanillaRNN(keras.layers.RNN):
                     go_backwards=self.go_backwards, unroll=self.unroll, training=training,
                 )  # fmt: skip
             except NotImplementedError as refusal:
-                if self.use_fused is True:
+                if self.use_fused is True:  # clear the dropout masks, as keras.layers.RNN.call would after
+                    self.cell.reset_dropout_mask()
+                    self.cell.reset_recurrent_dropout_mask()
                     message = f"{self.name}: use_fused=True, but the fused kernel cannot run: {refusal}"
                     raise ValueError(message) from None
         return super().inner_loop(sequences, initial_state, mask, training=training)

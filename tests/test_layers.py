@@ -806,6 +806,16 @@ def test_fused_kernel_refuses_what_it_cannot_do_and_auto_falls_back(kwargs, call
     assert_close(to_numpy(auto(x, **call)), to_numpy(simple(x, **call)), "auto falls back to the loop")
 
 
+def test_use_fused_true_refusal_leaves_no_dropout_mask_behind():
+    # The masks keras.layers.RNN drew for the refused call must not be reused by the next one (batch of 2).
+    layer = VanillaRNN(3, dropout=0.5, unroll=True, use_fused=True, seed=1)
+    with pytest.raises(ValueError, match="use_fused=True, but the fused kernel cannot run"):
+        layer(np.ones((4, 5, 2), "float32"), training=True)
+    assert layer.cell._dropout_mask is None
+    layer.use_fused = "auto"
+    assert tuple(layer(np.ones((2, 5, 2), "float32"), training=True).shape) == (2, 3)
+
+
 @pytest.mark.skipif(BACKEND == "torch", reason="the torch backend has the fused kernel")
 def test_use_fused_true_raises_where_there_is_no_fused_kernel():
     with pytest.raises(ValueError, match=f"no fused kernel on the {BACKEND} backend"):
