@@ -42,9 +42,9 @@ del _name, _value
 # prints it. Record each release in CHANGELOG.md.
 __version__ = "0.1.0"
 
-# The public modules are the package's own files (the private ones, `_data` and `__main__`, start with "_"):
-# one list, which `dir(rnncourse)`, the docstring above and the README's library table must agree with
-# (tests/test_init.py).
+# The public modules are the package's own files (the private ones, `_data`, `_fused` and `__main__`, start
+# with "_"): one list, which `dir(rnncourse)`, the docstring above and the README's library table must agree
+# with (tests/test_init.py).
 _SUBMODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
 
 __all__ = ["__version__", "setup_notebook", *_SUBMODULES]

@@ -35,70 +35,15 @@ from typing import Any
 import keras
 from keras import activations, constraints, initializers, ops, regularizers
 
-from rnncourse import arguments
+from rnncourse import _fused, arguments
 
 __all__ = ["VanillaRNN", "VanillaRNNCell"]
 
 
-# ----------------------------------------------------------------------------------------------------
-# Dropout masks: one per sequence.
-# ----------------------------------------------------------------------------------------------------
-
-_DROPOUT_MASK_METHODS = (
-    "get_dropout_mask",
-    "get_recurrent_dropout_mask",
-    "reset_dropout_mask",
-    "reset_recurrent_dropout_mask",
-)
-
-
-def _find_dropout_mixin(cell_class: type) -> type | None:
-    """The class among `cell_class`'s bases that holds Keras's dropout-mask methods, or None.
-
-    `keras.layers.RNN` draws one dropout mask per sequence before its time loop, and clears it after, for
-    every cell that is an instance of Keras's dropout mixin (a cell without it could only draw a fresh mask at
-    every step). Keras does not export that mixin, but its public `SimpleRNNCell` inherits it, so we take it
-    from there instead of importing a private module.
-    """
-    for base in cell_class.__mro__:
-        if base is not object and not issubclass(base, keras.layers.Layer):
-            if all(name in vars(base) for name in _DROPOUT_MASK_METHODS):
-                return base
-    return None
-
-
-class _OwnDropoutMasks:
-    """Fallback with the same methods, used only if a future Keras no longer has the mixin above.
-
-    `keras.layers.RNN` then no longer prepares the masks for our cell, so `VanillaRNN.call` does it itself
-    (one mask per sequence, as before); a bare `VanillaRNNCell` inside `keras.layers.RNN` refuses dropout
-    in training with a clear error rather than silently drawing different masks.
-    """
-
-    def get_dropout_mask(self, step_input):
-        if getattr(self, "_dropout_mask", None) is None and self.dropout > 0:
-            self._dropout_mask = keras.random.dropout(
-                ops.ones_like(step_input), rate=self.dropout, seed=self.seed_generator
-            )
-        return getattr(self, "_dropout_mask", None)
-
-    def get_recurrent_dropout_mask(self, step_input):
-        if getattr(self, "_recurrent_dropout_mask", None) is None and self.recurrent_dropout > 0:
-            self._recurrent_dropout_mask = keras.random.dropout(
-                ops.ones_like(step_input), rate=self.recurrent_dropout, seed=self.seed_generator
-            )
-        return getattr(self, "_recurrent_dropout_mask", None)
-
-    def reset_dropout_mask(self):
-        self._dropout_mask = None
-
-    def reset_recurrent_dropout_mask(self):
-        self._recurrent_dropout_mask = None
-
-
-# Keras's own mixin when this Keras has it (tests/test_layers.py fails loudly when it does not).
-KERAS_DROPOUT_MIXIN = _find_dropout_mixin(keras.layers.SimpleRNNCell)
-_DropoutMasks = KERAS_DROPOUT_MIXIN or _OwnDropoutMasks
+# Keras's dropout-mask mixin. `keras.layers.RNN` draws one dropout mask per sequence before its time loop
+# (and clears it after) for every cell that inherits it. Keras does not export it, but it is a direct base of
+# the public `keras.layers.SimpleRNNCell` (Keras 3.3 to 3.15 at least; tests/test_layers.py checks it).
+_DropoutRNNCell = {base.__name__: base for base in keras.layers.SimpleRNNCell.__bases__}["DropoutRNNCell"]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -123,30 +68,13 @@ def _shape(shape: Any) -> tuple:
     return tuple(shape) if shape is not None else ()
 
 
-def _check_sequence_shape(shape: tuple, owner: str, built_features: int | None) -> None:
-    if len(shape) != 3:
-        raise ValueError(
-            f"{owner} expects input of shape (batch, timesteps, features), got shape {shape} "
-            f"(rank {len(shape)} instead of 3)"
-        )
-    if shape[-1] is None:
-        raise ValueError(
-            f"{owner} expects the number of features (last axis of the input) to be known, got shape {shape}"
-        )
-    if built_features is not None and shape[-1] != built_features:
-        raise ValueError(
-            f"{owner} was built for inputs with {built_features} features, got input of shape {shape} "
-            f"with {shape[-1]} features"
-        )
-
-
 # ----------------------------------------------------------------------------------------------------
 # The cell: one time step.
 # ----------------------------------------------------------------------------------------------------
 
 
 @keras.saving.register_keras_serializable(package="rnncourse")
-class VanillaRNNCell(keras.layers.Layer, _DropoutMasks):
+class VanillaRNNCell(keras.layers.Layer, _DropoutRNNCell):
     """One step of a vanilla RNN: `h_t = activation(x_t · kernel + h_{t-1} · recurrent_kernel + bias)`.
 
     The cell sees a single time step. To run it over a whole sequence wrap it in `keras.layers.RNN` (or use
@@ -308,14 +236,7 @@ class VanillaRNNCell(keras.layers.Layer, _DropoutMasks):
                 f"got shape {tuple(h_prev.shape)}"
             )
 
-        # Dropout: the masks were drawn once for the whole sequence by keras.layers.RNN (or VanillaRNN).
-        if training and KERAS_DROPOUT_MIXIN is None and not getattr(self, "_masks_prepared", False):
-            if self.dropout or self.recurrent_dropout:
-                raise NotImplementedError(
-                    f"{type(self).__name__} with dropout needs VanillaRNN with this Keras version "
-                    f"({keras.__version__}): keras.layers.RNN no longer prepares one dropout mask per "
-                    "sequence for cells outside Keras"
-                )
+        # Dropout: one mask per sequence, drawn before the loop by keras.layers.RNN (here for a step by hand).
         input_mask = self.get_dropout_mask(inputs)
         state_mask = self.get_recurrent_dropout_mask(h_prev)
         if training and input_mask is not None:
@@ -384,7 +305,9 @@ class VanillaRNN(keras.layers.RNN):
     with at least one real step. The weights are the same and the results agree to rounding. Otherwise,
     and on the other backends, the loop runs the cell as described above. On a GPU, PyTorch lets cuDNN
     compute in TF32 unless `torch.backends.cudnn.allow_tf32 = False` (as for `torch.nn.RNN` and Keras's
-    `LSTM`): set it for float32 results (it did not change the speed measured on an H200).
+    `LSTM`): set it for float32 results (it did not change the speed measured on an H200). As in Keras,
+    the kernel is kept out of the layer, in the private module `rnncourse._fused`, which also says why it
+    cannot run a call (`use_fused=True` shows that sentence).
 
     Args:
         units: Positive integer, the size of the hidden state h_t (and of the output).
@@ -530,11 +453,9 @@ class VanillaRNN(keras.layers.RNN):
             **kwargs,
         )
         self.use_fused = use_fused
+        self.input_spec = keras.InputSpec(ndim=3)  # (batch, timesteps, features); the features fixed by build
 
-    # -- shape checks, all on static shapes ------------------------------------------------------------
-
-    def _built_features(self) -> int | None:
-        return self.cell.kernel.shape[0] if self.cell.built else None
+    # -- checks that InputSpec cannot express, all on static shapes --------------------------------------
 
     def _check_initial_state(self, sequences_shape: tuple, state: Any) -> None:
         """`state`: a tensor, a list of tensors, or (from compute_output_shape) a shape or list of shapes."""
@@ -544,9 +465,8 @@ class VanillaRNN(keras.layers.RNN):
             states = list(state) if isinstance(state, (list, tuple)) else [state]
         owner = type(self).__name__
         if len(states) != 1:
-            raise ValueError(
-                f"{owner} expects one initial state of shape (batch, {self.units}), got {len(states)} states"
-            )
+            expected = f"one state of shape (batch, {self.units})"
+            raise ValueError(arguments.message("initial_state", expected, f"{len(states)} states", owner))
         first = states[0]
         shape = _shape(first if isinstance(first, (list, tuple)) else getattr(first, "shape", None))
         batch = sequences_shape[0]
@@ -555,10 +475,8 @@ class VanillaRNN(keras.layers.RNN):
             or shape[-1] != self.units
             or (batch is not None and shape[0] is not None and shape[0] != batch)
         ):
-            raise ValueError(
-                f"{owner} expects an initial state of shape ({batch}, {self.units}) = (batch, units), "
-                f"got shape {shape}"
-            )
+            expected = f"shape ({batch}, {self.units}) = (batch, units)"
+            raise ValueError(arguments.message("initial_state", expected, f"shape {shape}", owner))
 
     def _check_mask(self, sequences_shape: tuple, mask: Any) -> None:
         shape = _shape(getattr(mask, "shape", None))
@@ -566,100 +484,44 @@ class VanillaRNN(keras.layers.RNN):
         if len(shape) != 2 or any(
             e is not None and g is not None and e != g for e, g in zip(expected, shape, strict=True)
         ):
-            raise ValueError(
-                f"{type(self).__name__} expects a mask of shape {expected} = (batch, timesteps) for input of "
-                f"shape {sequences_shape}, got shape {shape}"
-            )
+            expected = f"shape {expected} = (batch, timesteps) for input of shape {sequences_shape}"
+            raise ValueError(arguments.message("mask", expected, f"shape {shape}", type(self).__name__))
 
     def build(self, sequences_shape: tuple, initial_state_shape: Any = None) -> None:
-        _check_sequence_shape(_shape(sequences_shape), type(self).__name__, self._built_features())
         super().build(sequences_shape, initial_state_shape)
+        self.input_spec = keras.InputSpec(ndim=3, axes={-1: self.cell.kernel.shape[0]})
 
     def compute_output_shape(self, sequences_shape: tuple, initial_state_shape: Any = None):
-        _check_sequence_shape(_shape(sequences_shape), type(self).__name__, self._built_features())
         if initial_state_shape is not None:
             self._check_initial_state(_shape(sequences_shape), initial_state_shape)
         return super().compute_output_shape(sequences_shape, initial_state_shape)
 
     def call(self, sequences, initial_state=None, mask=None, training: bool = False):
         shape = _shape(sequences.shape)
-        owner = type(self).__name__
-        _check_sequence_shape(shape, owner, self._built_features())
         dtype = keras.backend.standardize_dtype(sequences.dtype)
         if not keras.backend.is_float_dtype(dtype):
-            raise TypeError(f"{owner} expects floating-point input, got dtype {dtype}")
+            owner = type(self).__name__
+            raise TypeError(arguments.message("sequences", "floating-point input", f"dtype {dtype}", owner))
         if initial_state is not None:
             self._check_initial_state(shape, initial_state)
         if mask is not None:
             self._check_mask(shape, mask)
-        # One dropout mask per sequence, drawn before the loop as keras.layers.RNN does for Keras's own cells
-        # (it then finds these and draws nothing), so that the masks do not depend on Keras's mixin.
-        cell = self.cell
-        if cell.dropout:
-            cell.get_dropout_mask(sequences[:, 0, :])
-        if cell.recurrent_dropout:
-            batch = ops.shape(sequences)[0]
-            cell.get_recurrent_dropout_mask(ops.zeros((batch, cell.units), cell.compute_dtype))
-        cell._masks_prepared = True
-        try:
-            return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
-        finally:
-            cell._masks_prepared = False
-            cell.reset_dropout_mask()
-            cell.reset_recurrent_dropout_mask()
-
-    # -- the fused kernel ------------------------------------------------------------------------------
-
-    def _fused_kernel_refusal(self, sequences, mask, training: bool) -> str | None:
-        """Why the fused kernel cannot run this call (a sentence), or None if it can."""
-        backend = keras.backend.backend()
-        if backend != "torch":
-            return f"there is no fused kernel on the {backend} backend (only on torch)"
-        if _fused_nonlinearity(self.cell.activation) is None:
-            return f"the activation is {activations.serialize(self.cell.activation)!r}, not 'tanh' or 'relu'"
-        if self.unroll:
-            return "unroll=True"
-        if training and self.cell.recurrent_dropout:
-            return "recurrent_dropout is used in training"
-        dtype = keras.backend.standardize_dtype(sequences.dtype)
-        if dtype not in ("float32", "float64"):
-            return f"the input is {dtype}, not float32 or float64"
-        import torch
-
-        if torch.jit.is_tracing() or torch.compiler.is_compiling():
-            return "the layer is being traced or compiled"
-        if mask is not None and not bool(_right_padded_with_a_real_step(mask)):
-            return (
-                "the mask does not only pad the end of each sequence (or a sequence has no real step), "
-                "e.g. [[True, True, False]] is fine but [[False, True, True]] is not"
-            )
-        return None
+        return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
 
     def inner_loop(self, sequences, initial_state, mask, training: bool = False):
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
+        """Keras's loop over the cell, or the backend's fused kernel (rnncourse._fused) where it can run."""
         if self.use_fused is not False:
-            refusal = self._fused_kernel_refusal(sequences, mask, training)
-            if refusal is None:
-                cell = self.cell
-                sequences = ops.convert_to_tensor(sequences)  # stateless_call passes NumPy arrays on
-                mask = None if mask is None else ops.convert_to_tensor(mask)
-                if training and cell.dropout:  # the same input mask at every step, as in the loop
-                    sequences = sequences * ops.expand_dims(cell.get_dropout_mask(sequences[:, 0, :]), 1)
-                state = initial_state[0] if isinstance(initial_state, (list, tuple)) else initial_state
-                dtype = sequences.dtype
-                return _torch_fused_rnn(
-                    sequences,
-                    ops.cast(state, dtype),
-                    mask,
-                    ops.cast(cell.kernel, dtype),
-                    ops.cast(cell.recurrent_kernel, dtype),
-                    None if cell.bias is None else ops.cast(cell.bias, dtype),
-                    _fused_nonlinearity(cell.activation),
-                    self.go_backwards,
-                )
-            if self.use_fused is True:
-                raise ValueError(f"{self.name}: use_fused=True, but the fused kernel cannot run: {refusal}")
+            try:
+                return _fused.vanilla_rnn(
+                    self.cell, sequences, initial_state, mask,
+                    go_backwards=self.go_backwards, unroll=self.unroll, training=training,
+                )  # fmt: skip
+            except NotImplementedError as refusal:
+                if self.use_fused is True:  # clear the dropout masks, as keras.layers.RNN.call would after
+                    self.cell.reset_dropout_mask()
+                    self.cell.reset_recurrent_dropout_mask()
+                    message = f"{self.name}: use_fused=True, but the fused kernel cannot run: {refusal}"
+                    raise ValueError(message) from None
         return super().inner_loop(sequences, initial_state, mask, training=training)
 
     # -- the cell's settings, readable from the layer as on SimpleRNN -------------------------------------
@@ -738,80 +600,3 @@ class VanillaRNN(keras.layers.RNN):
     @classmethod
     def from_config(cls, config: dict) -> VanillaRNN:
         return cls(**config)
-
-
-# ----------------------------------------------------------------------------------------------------
-# PyTorch's fused vanilla RNN (the same kernels torch.nn.RNN runs: cuDNN on a GPU, ATen on the CPU).
-# ----------------------------------------------------------------------------------------------------
-
-
-def _fused_nonlinearity(activation) -> str | None:
-    if activation in (activations.tanh, ops.tanh):
-        return "tanh"
-    if activation in (activations.relu, ops.relu):
-        return "relu"
-    return None
-
-
-def _right_padded_with_a_real_step(mask):
-    """A scalar boolean: every row of the (batch, timesteps) mask is True..True False..False, with a True."""
-    mask = ops.cast(mask, "bool")
-    lengths = ops.sum(ops.cast(mask, "int32"), axis=1)
-    steps = ops.arange(mask.shape[1], dtype="int32")
-    right_padded = ops.all(ops.equal(mask, steps[None, :] < lengths[:, None]))
-    return ops.logical_and(right_padded, ops.all(lengths > 0))
-
-
-def _torch_fused_rnn(sequences, h0, mask, kernel, recurrent_kernel, bias, nonlinearity: str, go_backwards):
-    """The vanilla RNN over a whole batch in one PyTorch call, with Keras's conventions.
-
-    Returns `(last_output, outputs, [final_state])` as `keras.layers.RNN.inner_loop` does: `outputs` is
-    `(batch, timesteps, units)` in the order the steps are processed, and a masked step carries the previous
-    output and state over (so for a sequence read backwards its padded steps come first, with output 0).
-    Keras's weights are used as they are: `kernel` (features, units) is PyTorch's `weight_ih` transposed,
-    `recurrent_kernel` is `weight_hh` transposed, `bias` is `bias_ih` (and `bias_hh` is zero).
-    """
-    import torch
-    from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
-
-    op = torch._VF.rnn_tanh if nonlinearity == "tanh" else torch._VF.rnn_relu
-    params = [kernel.T.contiguous(), recurrent_kernel.T.contiguous()]
-    if bias is not None:
-        params += [bias, torch.zeros_like(bias)]
-    hx = h0.unsqueeze(0)  # (layers * directions = 1, batch, units)
-    train = torch.is_grad_enabled()  # cuDNN keeps what the backward pass needs only in training mode
-
-    if mask is None:
-        x = torch.flip(sequences, [1]) if go_backwards else sequences
-        outputs, h_n = op(x, hx, params, bias is not None, 1, 0.0, train, False, True)
-        h_n = h_n[0]
-        return h_n, outputs, [h_n]
-
-    batch, timesteps, features = sequences.shape
-    lengths = mask.to(torch.int64).sum(dim=1)
-    steps = torch.arange(timesteps, device=sequences.device)[None, :]
-    real = steps < lengths[:, None]
-    x = sequences
-    if go_backwards:  # read each sequence's real steps from its last to its first; padding stays behind
-        order = torch.where(real, lengths[:, None] - 1 - steps, steps)
-        x = torch.gather(sequences, 1, order[:, :, None].expand(-1, -1, features))
-    packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    data, h_n = op(
-        packed.data, packed.batch_sizes, hx.index_select(1, packed.sorted_indices), params,
-        bias is not None, 1, 0.0, train, False,
-    )  # fmt: skip
-    h_n = h_n.index_select(1, packed.unsorted_indices)[0]
-    per_step, _ = pad_packed_sequence(
-        PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices),
-        batch_first=True,
-        total_length=timesteps,
-    )
-    units = h_n.shape[-1]
-    if not go_backwards:  # after its last real step a sequence's output stays at its last state
-        outputs = torch.where(real[:, :, None], per_step, h_n[:, None, :])
-    else:  # the padded steps come first (output 0), then the real ones
-        shift = timesteps - lengths[:, None]
-        source = (steps - shift).clamp(min=0)
-        moved = torch.gather(per_step, 1, source[:, :, None].expand(-1, -1, units))
-        outputs = torch.where((steps >= shift)[:, :, None], moved, torch.zeros_like(moved))
-    return h_n, outputs, [h_n]

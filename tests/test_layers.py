@@ -530,67 +530,68 @@ def _built_layer(**kwargs):
         (
             lambda: VanillaRNN(5)(np.zeros((32, 10), "float32")),
             ValueError,
-            r"VanillaRNN expects input of shape \(batch, timesteps, features\), got shape \(32, 10\)",
+            r"layer 'vanilla_rnn\w*' is incompatible .* expected ndim=3, found ndim=2\. Full shape received: "
+            r"\(32, 10\)",
         ),
         (
             lambda: VanillaRNN(5)(np.zeros((2, 3, 4, 5), "float32")),
             ValueError,
-            r"expects input of shape \(batch, timesteps, features\), got shape \(2, 3, 4, 5\)",
+            r"expected ndim=3, found ndim=4\. Full shape received: \(2, 3, 4, 5\)",
         ),
         (
             lambda: _built_layer()(np.zeros((32, 10), "float32")),
             ValueError,
-            r"expects input of shape \(batch, timesteps, features\), got shape \(32, 10\)",
+            r"expected ndim=3, found ndim=2\. Full shape received: \(32, 10\)",
         ),
         (
             lambda: _built_layer()(np.zeros((4, 7, 2), "float32")),
             ValueError,
-            r"built for inputs with 3 features, got input of shape \(4, 7, 2\) with 2 features",
+            r"expected axis -1 of input shape to have value 3, but received input with shape \(4, 7, 2\)",
         ),
         (
             lambda: VanillaRNN(5)(keras.Input((10,))),
             ValueError,
-            r"expects input of shape \(batch, timesteps, features\), got shape \(None, 10\)",
+            r"expected ndim=3, found ndim=2\. Full shape received: \(None, 10\)",
         ),
         (
             lambda: _built_layer()(X, initial_state=np.zeros((4, 6), "float32")),
             ValueError,
-            r"initial state of shape \(4, 5\) = \(batch, units\), got shape \(4, 6\)",
+            r"VanillaRNN: `initial_state` expects shape \(4, 5\) = \(batch, units\), got shape \(4, 6\)",
         ),
         (
             lambda: _built_layer()(X, initial_state=np.zeros((5,), "float32")),
             ValueError,
-            r"initial state of shape \(4, 5\) = \(batch, units\), got shape \(5,\)",
+            r"`initial_state` expects shape \(4, 5\) = \(batch, units\), got shape \(5,\)",
         ),
         (
             lambda: _built_layer()(X, initial_state=np.zeros((3, 5), "float32")),
             ValueError,
-            r"initial state of shape \(4, 5\) = \(batch, units\), got shape \(3, 5\)",
+            r"`initial_state` expects shape \(4, 5\) = \(batch, units\), got shape \(3, 5\)",
         ),
         (
             lambda: _built_layer()(keras.Input((7, 3)), initial_state=keras.Input((4,))),
             ValueError,
-            r"initial state of shape \(None, 5\) = \(batch, units\), got shape \(None, 4\)",
+            r"`initial_state` expects shape \(None, 5\) = \(batch, units\), got shape \(None, 4\)",
         ),
         (
             lambda: _built_layer()(X, initial_state=[np.zeros((4, 5), "float32")] * 2),
             ValueError,
-            r"one initial state of shape \(batch, 5\), got 2 states",
+            r"`initial_state` expects one state of shape \(batch, 5\), got 2 states",
         ),
         (
             lambda: _built_layer()(X, mask=np.ones((4, 6), bool)),
             ValueError,
-            r"mask of shape \(4, 7\) = \(batch, timesteps\) .* got shape \(4, 6\)",
+            r"`mask` expects shape \(4, 7\) = \(batch, timesteps\) .* got shape \(4, 6\)",
         ),
         (
             lambda: _built_layer()(X, mask=np.ones((4, 7, 1), bool)),
             ValueError,
-            r"mask of shape \(4, 7\) = \(batch, timesteps\) .* got shape \(4, 7, 1\)",
+            r"`mask` expects shape \(4, 7\) = \(batch, timesteps\) .* got shape \(4, 7, 1\)",
         ),
         (
             lambda: _built_layer()(keras.ops.zeros((4, 7, 3), "int32")),
             TypeError,
-            r"expects floating-point input, got dtype int32",
+            r"`sequences` expects floating-point input, got dtype int32",
         ),
         (
             lambda: keras.layers.RNN(VanillaRNNCell(3))(np.zeros((2, 3, 4, 5), "float32")),
@@ -674,17 +675,17 @@ def test_float64_layer_matches_numpy_to_double_precision():
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Dropout masks without a private Keras import
+# Dropout masks: Keras's mixin, taken from SimpleRNNCell's bases without a private import
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_keras_dropout_mixin_is_found_through_simple_rnn_cell():
-    """Fails loudly if Keras moves the dropout-mask mixin away from SimpleRNNCell's bases: VanillaRNN still
-    works then (the fallback below), but a bare VanillaRNNCell in keras.layers.RNN refuses dropout."""
-    mixin = layers.KERAS_DROPOUT_MIXIN
-    assert mixin is not None, f"Keras {keras.__version__}: SimpleRNNCell no longer has a dropout-mask mixin"
+def test_keras_dropout_mixin_is_a_base_of_simple_rnn_cell():
+    """Fails loudly if a Keras 3 release moves the dropout-mask mixin away from SimpleRNNCell's bases (the
+    import of rnncourse.layers then fails with KeyError: 'DropoutRNNCell')."""
+    mixin = layers._DropoutRNNCell
+    assert mixin.__name__ == "DropoutRNNCell", f"Keras {keras.__version__}: {mixin!r}"
+    assert mixin in keras.layers.SimpleRNNCell.__bases__ and not issubclass(mixin, keras.layers.Layer)
     assert isinstance(VanillaRNNCell(2), mixin) and isinstance(keras.layers.LSTMCell(2), mixin)
-    assert layers._find_dropout_mixin(keras.layers.Dense) is None
     # keras.layers.RNN prepares one mask per sequence for a bare cell, exactly as for SimpleRNNCell.
     x = np.random.default_rng(11).normal(size=(4, 5, 3)).astype("float32")
     kwargs = {"dropout": 0.4, "recurrent_dropout": 0.3, "seed": 2}
@@ -698,27 +699,7 @@ def test_keras_dropout_mixin_is_found_through_simple_rnn_cell():
     for _ in range(2):
         want, got = (to_numpy(rnn(x, training=True)) for rnn in rnns)
         assert_close(got, want, "bare cell with dropout in keras.layers.RNN")
-
-
-def test_fallback_dropout_masks_match_keras_and_bare_cells_refuse_dropout(monkeypatch):
-    """What happens if a future Keras drops the mixin: our own masks, drawn as Keras draws them."""
-
-    class FallbackCell(layers._OwnDropoutMasks, VanillaRNNCell):
-        pass
-
-    x = np.random.default_rng(12).normal(size=(4, 5, 3)).astype("float32")
-    kwargs = {"dropout": 0.4, "recurrent_dropout": 0.3, "seed": 2, "return_sequences": True}
-    simple, vanilla = keras.layers.SimpleRNN(3, **kwargs), VanillaRNN(3, **kwargs)
-    vanilla.cell.__class__ = FallbackCell
-    simple(x), vanilla(x)
-    vanilla.set_weights(simple.get_weights())
-    monkeypatch.setattr(layers, "KERAS_DROPOUT_MIXIN", None)
-    for _ in range(2):
-        assert_close(to_numpy(vanilla(x, training=True)), to_numpy(simple(x, training=True)), "fallback")
-    bare = keras.layers.RNN(VanillaRNNCell(3, dropout=0.2))
-    with pytest.raises(NotImplementedError, match="with dropout needs VanillaRNN with this Keras version"):
-        bare(x, training=True)
-    bare(x)  # inference needs no masks
+    assert rnns[1].cell._dropout_mask is None  # cleared after the call, drawn afresh for the next one
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -823,6 +804,16 @@ def test_fused_kernel_refuses_what_it_cannot_do_and_auto_falls_back(kwargs, call
     if call.get("training"):
         return  # dropout masks: compared elsewhere
     assert_close(to_numpy(auto(x, **call)), to_numpy(simple(x, **call)), "auto falls back to the loop")
+
+
+def test_use_fused_true_refusal_leaves_no_dropout_mask_behind():
+    # The masks keras.layers.RNN drew for the refused call must not be reused by the next one (batch of 2).
+    layer = VanillaRNN(3, dropout=0.5, unroll=True, use_fused=True, seed=1)
+    with pytest.raises(ValueError, match="use_fused=True, but the fused kernel cannot run"):
+        layer(np.ones((4, 5, 2), "float32"), training=True)
+    assert layer.cell._dropout_mask is None
+    layer.use_fused = "auto"
+    assert tuple(layer(np.ones((2, 5, 2), "float32"), training=True).shape) == (2, 3)
 
 
 @pytest.mark.skipif(BACKEND == "torch", reason="the torch backend has the fused kernel")
