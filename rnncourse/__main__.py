@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="self-study: seed of the test cases (default: fresh per run)"
     )
     grade.add_argument("--jobs", type=_positive, default=1, help="notebooks graded at once (default 1)")
+    grade.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run the kernels without the bubblewrap sandbox (teacher mode refuses to grade without it "
+        "unless given this; the grades say so)",
+    )
     key = commands.add_parser(
         "key",
         help="write a teacher's key for `grade --key`",
@@ -111,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             cell_timeout=args.cell_timeout,
             timeout=args.timeout,
             memory_mb=args.memory_mb,
+            sandbox=False if args.no_sandbox else None,
         )
     except grader.GradingError as error:
         parser.error(str(error))

@@ -63,15 +63,18 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from rnncourse import exercises
+from rnncourse.grading import sandbox as sandboxing
 
 __all__ = [
     "DEFAULT_CELL_TIMEOUT",
@@ -142,6 +145,8 @@ class NotebookGrade:
     seconds: float = 0.0
     error: str | None = None
     mode: str = "self-study"
+    #: Whether the kernel ran in the bubblewrap sandbox (`rnncourse.grading.sandbox`).
+    sandbox: bool = False
 
     @property
     def learner(self) -> str:
@@ -504,6 +509,15 @@ class _CappedClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
+class _SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager that starts its kernel behind `sandbox_prefix` (the `bwrap` command line)."""
+
+    sandbox_prefix: list[str] = []
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        return [*self.sandbox_prefix, *super().format_kernel_cmd(extra_arguments)]
+
+
 @dataclass
 class _Cell:
     index: int  # position in the learner's notebook, or -1 for an injected answer cell
@@ -531,6 +545,7 @@ class _Setup:
     subreaper: bool
     spared: set[int]  # children this process had before grading (not ours to kill)
     memory_mb: int
+    sandbox: bool = False
     kernels: set[int] = field(default_factory=set)  # kernels running now (jobs > 1)
     start_lock: asyncio.Lock | None = None
 
@@ -539,15 +554,9 @@ def _private_folder(setup: _Setup) -> Path:
     """A private folder for one kernel: a fresh copy of the package (without the checks in teacher mode),
     of the data files and the sentiment cache, a HOME, a TMPDIR and the working folder."""
     base = Path(tempfile.mkdtemp(prefix=f"rnncourse-{secrets.token_hex(8)}-"))
-    for sub in ("pkg", "home", "tmp", "run", "cache", "data"):
+    for sub in ("home", "tmp", "run", "cache", "data", "ipc"):
         (base / sub).mkdir(mode=0o700)
-    hidden = {f"rnncourse/exercises/{m}.py" for m in _CHECK_MODULES} if setup.key else set()
-    for relative, data in setup.package.items():
-        if relative.replace(os.sep, "/") in hidden:
-            continue
-        target = base / "pkg" / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    _write_package(base, setup)
     for relative, data in setup.data.items():
         target = base / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -555,8 +564,29 @@ def _private_folder(setup: _Setup) -> Path:
     return base
 
 
-def _kernel_env(base: Path) -> dict[str, str]:
+def _write_package(base: Path, setup: _Setup) -> None:
+    """A fresh copy of the package in `base / "pkg"` (anything a previous kernel left there removed, bytecode
+    included), without the checks in teacher mode."""
+    if (base / "pkg").exists():
+        _remove_tree(base / "pkg")
+    (base / "pkg").mkdir(mode=0o700)
+    hidden = {f"rnncourse/exercises/{m}.py" for m in _CHECK_MODULES} if setup.key else set()
+    for relative, data in setup.package.items():
+        if relative.replace(os.sep, "/") in hidden:
+            continue
+        target = base / "pkg" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+# What of the grader's environment a sandboxed kernel gets (the rest may name the teacher's files).
+_SANDBOX_ENV = ("PATH", "LANG", "LANGUAGE", "LC_", "TZ", "OMP_", "MKL_", "OPENBLAS_", "KERAS_", "TF_", "JAX_")
+
+
+def _kernel_env(base: Path, sandbox: bool = False) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JUPYTER", "IPYTHON"))}
+    if sandbox:
+        env = {k: v for k, v in env.items() if k.startswith(_SANDBOX_ENV)}
     env.update(
         PYTHONPATH=str(base / "pkg"),
         PYTHONNOUSERSITE="1",
@@ -603,7 +633,19 @@ async def _run_once(
     )
     client.output_limit = output_limit
     client.answers = answers
+    if setup.sandbox:
+        client.kernel_manager_class = _SandboxedKernelManager
     client.km = client.create_kernel_manager()
+    if setup.sandbox:
+        # No network inside: ZeroMQ over Unix sockets in a folder the kernel sees at the same path.
+        client.km.transport = "ipc"
+        client.km.ip = str(base / "ipc" / "kernel")
+        client.km.connection_file = str(base / "ipc" / "kernel.json")
+        client.km.sandbox_prefix = sandboxing.command(
+            base, read_only=[base / "pkg", base / "data", base / "cache"], workdir=str(base / "run")
+        )
+        # The kernel's process group is inside the sandbox: interrupt it with a message, not a signal.
+        client.km.kernel_spec.interrupt_mode = "message"
     client.km.context.setsockopt(zmq.MAXMSGSIZE, max(_MESSAGE_BYTES, output_limit))
     cpu = int(deadline - time.monotonic()) * 4 + 120
     session = None
@@ -616,7 +658,7 @@ async def _run_once(
         async with client.async_setup_kernel(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env=_kernel_env(base),
+            env=_kernel_env(base, setup.sandbox),
             preexec_fn=_limits(setup.memory_mb, cpu) if os.name == "posix" else None,
         ):
             session = client.km.provisioner.process.pid if client.km.provisioner else None
@@ -691,6 +733,7 @@ def _answer_reason(question: exercises.Question, state: str, cell_timeout: int) 
         "skipped": "not checked: the kernel failed while running it",
         "deadline": "not checked: the notebook ran past its time limit",
         "not run": "not checked: the notebook ran past its time limit",
+        "no kernel": "not checked: the kernel did not start",
     }.get(state, f"no answer came back from the kernel ({state[:120]})")
 
 
@@ -706,7 +749,9 @@ async def _grade_async(
     output_limit: int,
 ) -> NotebookGrade:
     started = time.monotonic()
-    grade = NotebookGrade(path=str(path), exercise=name, mode="teacher" if setup.key else "self-study")
+    grade = NotebookGrade(
+        path=str(path), exercise=name, mode="teacher" if setup.key else "self-study", sandbox=setup.sandbox
+    )
     questions = exercises.questions_for(name)
     # The grader's own test cases, built before the learner's code runs; the kernel gets only the inputs.
     cases = {q.qid: setup.key.cases(q) if setup.key else q.make_cases(seed) for q in questions}
@@ -731,9 +776,13 @@ async def _grade_async(
         deadline = started + timeout + cell_timeout * len(questions)
         status: dict[int, str] = {}
         answers: dict[int, str] = {}
-        for _attempt in range(_MAX_RESTARTS + 1):
+        start_failures = 0
+        unrun = "not run"  # the state of a cell no kernel got to
+        for attempt in range(_MAX_RESTARTS + 2):
             status, answers = {}, {}
             grade.check_output = {}
+            if attempt:  # what a previous kernel left in the package copy (bytecode...) goes
+                _write_package(base, setup)
             try:
                 bad = await _run_once(
                     cells,
@@ -748,7 +797,13 @@ async def _grade_async(
                     check_output=grade.check_output,
                 )
             except (RuntimeError, OSError, TimeoutError) as error:
-                grade.notes.append(f"the kernel did not start ({type(error).__name__}: {str(error)[:200]})")
+                start_failures += 1
+                if start_failures == 1 and time.monotonic() < deadline:
+                    continue  # once more, in a fresh kernel
+                grade.notes.append(
+                    f"the kernel did not start, twice ({type(error).__name__}: {str(error)[:200]})"
+                )
+                unrun = "no kernel"
                 break
             if bad is None:
                 break
@@ -761,12 +816,13 @@ async def _grade_async(
             grade.notes.append(f"{label} {what}; re-running the notebook in a fresh kernel without it")
             if time.monotonic() >= deadline:
                 break
-        else:
-            grade.notes.append("gave up re-running the notebook after repeated kernel failures")
+            if attempt - start_failures >= _MAX_RESTARTS:
+                grade.notes.append("gave up re-running the notebook after repeated kernel failures")
+                break
 
         for position, cell in enumerate(cells):
-            state = status.get(position, "skipped" if position in skip else "not run")
-            if cell.qid is not None or state == "ok":
+            state = status.get(position, "skipped" if position in skip else unrun)
+            if cell.qid is not None or state in {"ok", "no kernel"}:
                 continue
             label = f"cell {cell.index + 1}"
             if state == "timeout":
@@ -777,7 +833,7 @@ async def _grade_async(
                 grade.notes.append(f"{label} raised {state}")
 
         for question, position in zip(questions, [i for i, c in enumerate(cells) if c.qid], strict=True):
-            state = status.get(position, failures.get(position, "skipped" if position in skip else "not run"))
+            state = status.get(position, failures.get(position, "skipped" if position in skip else unrun))
             if position in answers and state in {"ok"}:
                 result = exercises.verdict_from_record(question.qid, answers[position], cases[question.qid])
             else:
@@ -835,6 +891,35 @@ def _check_positive(name: str, value) -> None:
         raise ValueError(f"expected a positive integer for {name}, got {value!r}")
 
 
+def _choose_sandbox(wanted: bool | None, *, teacher: bool, key_folder: Path | None) -> bool:
+    """Whether kernels run in the sandbox: `wanted`, or when it is None, whenever bubblewrap works here
+    (teacher mode refuses to grade without it)."""
+    if wanted is False:
+        return False
+    reason = sandboxing.unavailable_reason()
+    if reason is not None:
+        if wanted or teacher:
+            mode = "teacher mode needs" if teacher else "sandbox=True needs"
+            raise GradingError(
+                f"{mode} the bubblewrap sandbox, and {reason}: {sandboxing.INSTALL_HINT}, "
+                "or grade without it with --no-sandbox (sandbox=False)"
+            )
+        warnings.warn(
+            f"grading without a sandbox ({reason}): the notebooks' code can read and change your files; "
+            f"{sandboxing.INSTALL_HINT}",
+            stacklevel=3,
+        )
+        return False
+    if key_folder is not None:
+        shown = sandboxing.exposes(key_folder)
+        if shown is not None:
+            raise GradingError(
+                f"{key_folder}: the key folder would be visible inside the sandbox (it is under {shown}, "
+                "which kernels can read); move it, e.g. into your home folder"
+            )
+    return True
+
+
 def grade_notebooks(
     paths: Sequence[str | os.PathLike],
     *,
@@ -845,6 +930,7 @@ def grade_notebooks(
     timeout: int = DEFAULT_TIMEOUT,
     output_limit: int = DEFAULT_OUTPUT_LIMIT,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    sandbox: bool | None = None,
 ) -> list[NotebookGrade]:
     """Grade exercise notebooks, one fresh kernel each, `jobs` at a time; results in input order.
 
@@ -858,6 +944,10 @@ def grade_notebooks(
             Default: 300.
         output_limit: characters of output kept per cell. Default: 20,000.
         memory_mb: address-space limit of a kernel in MiB. Default: 12,288.
+        sandbox: run each kernel in the bubblewrap sandbox (`rnncourse.grading.sandbox`). None: when
+            bubblewrap works here; without it, teacher mode raises `GradingError` and self-study mode grades
+            without the sandbox and warns. True: always (`GradingError` when it cannot). False: never (the
+            grades say so). Default: None.
 
     Returns:
         One `NotebookGrade` per path; when a file cannot be graded its `error` says why.
@@ -874,8 +964,11 @@ def grade_notebooks(
         ("memory_mb", memory_mb),
     ):
         _check_positive(name, value)
+    key_folder = None
     if key is not None and not isinstance(key, Key):
+        key_folder = Path(key)
         key = read_key(key)
+    use_sandbox = _choose_sandbox(sandbox, teacher=key is not None, key_folder=key_folder)
     if key is not None and seed is not None:
         raise ValueError("seed is for self-study grading; a key brings its own secret seed")
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
@@ -909,6 +1002,7 @@ def grade_notebooks(
         subreaper=_become_subreaper(),
         spared=spared,
         memory_mb=memory_mb,
+        sandbox=use_sandbox,
     )
 
     async def run_all() -> list[NotebookGrade]:
@@ -967,7 +1061,8 @@ def format_table(grade: NotebookGrade) -> str:
         lines.append(f"   ERROR: {_clean(grade.error, 300)}")
         return "\n".join(lines)
     lines.append(
-        f"   {grade.exercise}: {grade.score}/{grade.total} points ({grade.seconds:.1f} s, {grade.mode})"
+        f"   {grade.exercise}: {grade.score}/{grade.total} points ({grade.seconds:.1f} s, {grade.mode}"
+        f"{'' if grade.sandbox else ', no sandbox'})"
     )
     lines.append(f"   {'question':<28} {'points':>6}  {'result':<7} reason")
     for q in grade.questions:
