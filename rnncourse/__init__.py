@@ -46,7 +46,7 @@ _SUBMODULES = (
     "diagnostics",
     "exercises",
     "experiments",
-    "grader",
+    "grading",
     "layers",
     "metrics",
     "plots",

@@ -20,7 +20,9 @@ import pytest
 from test_exercises import make_exercises
 
 from rnncourse import exercises as ex
-from rnncourse import grader, reference
+from rnncourse import grading as grader
+from rnncourse import reference
+from rnncourse.grading import sandbox
 
 # fresh test cases on every run, like the grader itself; conftest.py draws the seed and prints it
 SEED = int(os.environ["RNNCOURSE_TEST_SEED"])
@@ -351,7 +353,7 @@ def test_gradebook_has_one_row_per_notebook_and_one_column_per_question():
 
 
 def test_bad_arguments_raise_clear_errors(tmp_path):
-    with pytest.raises(ValueError, match="positive integer for jobs"):
+    with pytest.raises(ValueError, match="`jobs` expects a positive integer"):
         grader.grade_notebooks([], jobs=0)
     with pytest.raises(grader.GradingError, match="not a key folder"):
         grader.grade_notebooks([], key=tmp_path)
@@ -370,10 +372,10 @@ def test_kernel_limits_are_applied_to_the_process_and_its_children():
         "subprocess.run([sys.executable, '-c', child])"
     )
     run = subprocess.run(
-        [sys.executable, "-c", show], preexec_fn=grader._limits(2048, 77), capture_output=True, text=True
+        [sys.executable, "-c", show], preexec_fn=sandbox.limits(2048, 77), capture_output=True, text=True
     )
     as_limit, fsize, cpu, nproc = json.loads(run.stdout.splitlines()[0])
-    assert (as_limit, fsize, cpu) == (2048 * 2**20, grader.FILE_SIZE_MB * 2**20, 77), run.stdout
+    assert (as_limit, fsize, cpu) == (2048 * 2**20, sandbox.FILE_SIZE_MB * 2**20, 77), run.stdout
     assert int(run.stdout.splitlines()[1]) == as_limit  # inherited
     if os.getuid() != 0:
-        assert grader._user_task_count() < nproc <= grader._user_task_count() + grader.EXTRA_TASKS + 64
+        assert sandbox._user_task_count() < nproc <= sandbox._user_task_count() + sandbox.EXTRA_TASKS + 64
