@@ -387,7 +387,7 @@ def grade_notebooks(
     setup = _Setup(
         key=key,
         package=sandboxing.package_files(),
-        data=sandboxing.data_files(),
+        data=sandboxing.data_files(raw_sentiment=key is None),
         hidden={f"rnncourse/exercises/{m}.py" for m in _CHECK_MODULES} if key else set(),
         package_root=package_root,
         fingerprint=sandboxing.fingerprint(package_root),

@@ -25,6 +25,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from rnncourse import exercises
+from rnncourse.exercises.data import SPLIT_ENV
 from rnncourse.grading import sandbox
 
 __all__ = ["Batch", "Cell", "CellResult", "CellState", "run_once"]
@@ -129,15 +130,26 @@ class _SandboxedKernelManager(AsyncKernelManager):
         return [*self.sandbox_prefix, *super().format_kernel_cmd(extra_arguments)]
 
 
-# What of the grader's environment a sandboxed kernel gets (the rest may name the teacher's files).
-_SANDBOX_ENV = ("PATH", "LANG", "LANGUAGE", "LC_", "TZ", "OMP_", "MKL_", "OPENBLAS_", "KERAS_", "TF_", "JAX_")
+# What of the grader's environment a sandboxed kernel gets (the rest may name the teacher's files): these
+# names, and the locale's LC_* variables.
+_SANDBOX_ENV = {
+    "PATH",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "KERAS_BACKEND",
+    "JAX_PLATFORMS",
+}
 
 
 def kernel_env(base: Path, sandboxed: bool = False) -> dict[str, str]:
     """The environment of a kernel whose private folder is `base`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JUPYTER", "IPYTHON"))}
     if sandboxed:
-        env = {k: v for k, v in env.items() if k.startswith(_SANDBOX_ENV)}
+        env = {k: v for k, v in env.items() if k in _SANDBOX_ENV or k.startswith("LC_")}
     env.update(
         PYTHONPATH=str(base / "pkg"),
         PYTHONNOUSERSITE="1",
@@ -149,6 +161,8 @@ def kernel_env(base: Path, sandboxed: bool = False) -> dict[str, str]:
         TF_CPP_MIN_LOG_LEVEL="3",
         TF_ENABLE_ONEDNN_OPTS="0",
     )
+    if (base / sandbox.SENTIMENT_SPLIT).is_file():  # teacher mode: no raw sentiment data in the kernel
+        env[SPLIT_ENV] = str(base / sandbox.SENTIMENT_SPLIT)
     return env
 
 

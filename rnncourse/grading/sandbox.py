@@ -322,10 +322,17 @@ def _sentiment_cache() -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def data_files() -> dict[str, bytes]:
+#: Where a teacher's kernel finds the learner's part of the sentiment data (in its private folder).
+SENTIMENT_SPLIT = "cache/sentiment_split.json"
+
+
+def data_files(raw_sentiment: bool = True) -> dict[str, bytes]:
     """The data a kernel may load, read once (relative path in the private folder -> bytes): the CSV files
-    of `rnncourse.datasets` and the sentiment cache."""
+    of `rnncourse.datasets` and the sentiment cache, or when `raw_sentiment` is False (teacher mode), only the
+    learner's part of the sentiment data (`SENTIMENT_SPLIT`): the raw data set holds the held-out sentences
+    whose labels are the key's."""
     from rnncourse import datasets
+    from rnncourse.exercises.data import sentiment_split_json
 
     found = {}
     if datasets.data_dir().is_dir():
@@ -333,7 +340,9 @@ def data_files() -> dict[str, bytes]:
             if path.is_file():
                 found[f"data/{path.name}"] = path.read_bytes()
     cache = _sentiment_cache()
-    if cache is not None:
+    if cache is not None and not raw_sentiment:
+        found[SENTIMENT_SPLIT] = sentiment_split_json().encode()
+    elif cache is not None:
         target = datasets.sentiment_cache_dir(Path("cache"))
         for path in sorted(cache.rglob("*")):
             if path.is_file():
