@@ -9,6 +9,11 @@ The class is graded twice with one key and `--jobs 2`: with the sandbox (`sandbo
 each run's wall time, the sandbox's overhead per notebook, and whether every honest notebook (blank and
 solution) got the same grade in both runs; it exits with status 1 if not.
 
+Measured on this project's shared 2-core machine (2026-12-03, load average about 11 from other work, one
+round, sandbox on first): 40 notebooks in 372 s with the sandbox and 276 s without, 2.4 s per notebook, every
+honest grade identical. The first run also pays for cold file caches, so that figure is an upper bound; use
+``--rounds 2`` for a fairer pair.
+
 Run it from the repository root (it is not part of the test suite; 40 notebooks take several minutes):
 
     .venv/bin/python benchmarks/grader_sandbox.py                 # 8 learners, one round
@@ -96,11 +101,19 @@ def main(argv: list[str] | None = None) -> int:
             "wall_s": {"sandbox_on": round(on, 1), "sandbox_off": round(off, 1)},
             "overhead_per_notebook_s": round((on - off) / len(paths), 2),
             "honest_grades_identical": same,
-            "honest_scores": [scores[True][i] for i in honest],
-            "hostile_scores": {
-                "on": [scores[True][i] for i, (k, _) in enumerate(handed_in) if k == "hostile"],
-                "off": [scores[False][i] for i, (k, _) in enumerate(handed_in) if k == "hostile"],
-            },
+            "honest_scores": " ".join(
+                f"{handed_in[i][0]}:{scores[True][i][0]}/{scores[True][i][1]}" for i in honest
+            ),
+            "hostile_scores_on": " ".join(
+                f"{scores[True][i][0]}/{scores[True][i][1]}"
+                for i, (k, _) in enumerate(handed_in)
+                if k == "hostile"
+            ),
+            "hostile_scores_off": " ".join(
+                f"{scores[False][i][0]}/{scores[False][i][1]}"
+                for i, (k, _) in enumerate(handed_in)
+                if k == "hostile"
+            ),
             "python": platform.python_version(),
             "machine": platform.machine(),
             "date": time.strftime("%Y-%m-%d"),
