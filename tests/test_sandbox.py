@@ -112,9 +112,9 @@ ATTACKS = {
     "    time.sleep(0.2)\n",
     # read the grader's memory (where the seed and the held-out labels are)
     "memory": _PROCS + "found, tried = [], {}\n"
-    "for p in procs():\n"
+    "for p in [os.getppid(), *procs()]:\n"
     "    line = read(f'/proc/{p}/cmdline')\n"
-    "    if b'rnncourse' in line and b'grade' in line:\n"
+    "    if b'rnncourse\\x00grade' in line:  # python -m rnncourse grade ...\n"
     "        maps = read(f'/proc/{p}/maps').decode(errors='replace').splitlines()\n"
     "        tried[p] = maps[:1]\n"
     "        try:\n"

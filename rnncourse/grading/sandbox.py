@@ -120,6 +120,9 @@ def _python_folders() -> list[str]:
     folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     folders |= {str(Path(sys.executable).resolve().parent.parent)}
     folders |= set(site.getsitepackages())
+    # site-packages folders a .pth file added (an environment that reuses another's packages); not the
+    # working folder or a source checkout on sys.path
+    folders |= {p for p in sys.path if Path(p).name in {"site-packages", "dist-packages"}}
     found = sorted(f for f in folders if f and Path(f).is_dir())
     # a folder inside another one is bound with it
     return [f for f in found if not any(f != o and Path(f).is_relative_to(o) for o in found)]
@@ -155,9 +158,11 @@ def command(private: str | os.PathLike, *, read_only: Iterable[str | os.PathLike
             args += ["--ro-bind", top, top]
     for name in _ETC:
         args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    # /tmp first: a Python installation or the private folder may live under it
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for folder in _python_folders():
         args += ["--ro-bind", folder, folder]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", str(private), str(private)]
+    args += ["--bind", str(private), str(private)]
     for folder in read_only:
         args += ["--ro-bind", str(folder), str(folder)]
     # jupyter_client tells a kernel its parent's pid, which does not exist in here; ipykernel does not watch
