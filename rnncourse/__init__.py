@@ -14,7 +14,7 @@ Modules, each named for what it holds:
 - `rnncourse.experiments` -- `setup_notebook`, an early-stopped fit, and metrics measured over seeds.
 - `rnncourse.comparison`  -- notebook 5's side-by-side of the vanilla RNN, LSTM and GRU on four tasks.
 - `rnncourse.exercises`   -- the checks behind the graded exercises (`rnncourse grade` runs them).
-- `rnncourse.grader`      -- grading whole exercise notebooks, each in a kernel of its own, and teacher mode.
+- `rnncourse.grading`     -- grading exercise notebooks, each in a sandboxed kernel of its own; teacher mode.
 - `rnncourse.arguments`   -- the argument checks the modules above share, with one message shape.
 
 Submodules are imported on first use, so `import rnncourse` is quick and does not load TensorFlow.

@@ -35,7 +35,7 @@ _points = _at_least(0, "a whole number of points (0 or more)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    from rnncourse import grader
+    from rnncourse import grading
 
     parser = argparse.ArgumentParser(prog="rnncourse", description="Tools for the rnncourse notebooks.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {rnncourse.__version__}")
@@ -63,12 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     for flag, default, metavar, what in (
         (
             "--cell-timeout",
-            grader.DEFAULT_CELL_TIMEOUT,
+            grading.DEFAULT_CELL_TIMEOUT,
             "S",
             "seconds a cell may run before it is interrupted",
         ),
-        ("--timeout", grader.DEFAULT_TIMEOUT, "S", "seconds a notebook's own cells may run in all"),
-        ("--memory-mb", grader.DEFAULT_MEMORY_MB, "MB", "address-space limit of each kernel"),
+        ("--timeout", grading.DEFAULT_TIMEOUT, "S", "seconds a notebook's own cells may run in all"),
+        ("--memory-mb", grading.DEFAULT_MEMORY_MB, "MB", "address-space limit of each kernel"),
     ):
         grade.add_argument(
             flag, type=_positive, default=default, metavar=metavar, help=f"{what} (default {default})"
@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="self-study: seed of the test cases (default: fresh per run)"
     )
     grade.add_argument("--jobs", type=_positive, default=1, help="notebooks graded at once (default 1)")
+    grade.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run the kernels without the bubblewrap sandbox (teacher mode refuses to grade without it "
+        "unless given this; the grades say so)",
+    )
     key = commands.add_parser(
         "key",
         help="write a teacher's key for `grade --key`",
@@ -91,19 +97,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `rnncourse` console script; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    from rnncourse import grader
+    from rnncourse import grading
 
     if args.command == "key":
         try:
-            path = grader.write_key(args.folder)
-        except grader.GradingError as error:
+            path = grading.write_key(args.folder)
+        except grading.GradingError as error:
             parser.error(str(error))
         print(f"wrote {path}; grade with: rnncourse grade --key {args.folder} NOTEBOOK...")
         return 0
     if args.key is not None and args.seed is not None:
         parser.error("--seed is for self-study grading; a key brings its own secret seed")
     try:
-        grades = grader.grade_notebooks(
+        grades = grading.grade_notebooks(
             args.notebooks,
             key=args.key,
             jobs=args.jobs,
@@ -111,19 +117,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             cell_timeout=args.cell_timeout,
             timeout=args.timeout,
             memory_mb=args.memory_mb,
+            sandbox=False if args.no_sandbox else None,
         )
-    except grader.GradingError as error:
+    except grading.GradingError as error:
         parser.error(str(error))
     for grade in grades:
-        print(grader.format_table(grade), flush=True)
+        print(grading.format_table(grade), flush=True)
     if len(grades) > 1:
         print(f"== total: {sum(g.score for g in grades)}/{sum(g.total for g in grades)} points")
     if args.json == "-":
-        print(grader.format_report(grades), end="")
+        print(grading.format_report(grades), end="")
     elif args.json:
-        grader.write_report(args.json, grades, "json")
+        grading.write_report(args.json, grades, "json")
     if args.csv:
-        grader.write_report(args.csv, grades, "csv")
+        grading.write_report(args.csv, grades, "csv")
     if any(g.error for g in grades):
         return 2
     if args.fail_under is not None and any(g.score < args.fail_under for g in grades):

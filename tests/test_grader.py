@@ -20,7 +20,9 @@ import pytest
 from test_exercises import make_exercises
 
 from rnncourse import exercises as ex
-from rnncourse import grader, reference
+from rnncourse import grading as grader
+from rnncourse import reference
+from rnncourse.grading import sandbox
 
 # fresh test cases on every run, like the grader itself; conftest.py draws the seed and prints it
 SEED = int(os.environ["RNNCOURSE_TEST_SEED"])
@@ -220,8 +222,19 @@ def test_teacher_mode_hides_the_checks_and_the_sentiment_labels(tmp_path):
         "table = dict(zip(tr_x + te_x, list(tr_y) + list(te_y)))\n"
         "def predict_sentiment(texts):\n    return [float(table.get(t, 0.5)) for t in texts]\n",
     )
+    raw = _minimal(  # the raw data set holds the held-out sentences the key tests on
+        "04_sentiment_exercises",
+        "from rnncourse import datasets\nfrom rnncourse.exercises import data\n"
+        "print(len(data.held_out_sentiment()[0]), 'held-out sentences')\n"
+        "df = datasets.load_sentiment()\n"
+        "table = dict(zip(df.text, df.label))\n"
+        "def predict_sentiment(texts):\n    return [float(table.get(t, 0.5)) for t in texts]\n",
+    )
     paths = [_write(oracle, tmp_path / "oracle.ipynb"), _write(lookup, tmp_path / "lookup.ipynb")]
-    teacher = grader.grade_notebooks(paths, key=key, cell_timeout=30)
+    teacher = grader.grade_notebooks([*paths, _write(raw, tmp_path / "raw.ipynb")], key=key, cell_timeout=30)
+    # the kernel has no raw data set to read (nor a network or a writable cache to fetch one into)
+    assert re.search(r"cell 1 raised (DatasetError|OSError)", grader.format_table(teacher[2])), teacher[2]
+    assert teacher[2].score == 0
     assert "cannot import name 'rnn_unit'" in grader.format_table(teacher[0])
     assert teacher[0].score == 0 and any("uses rnncourse.reference" in n for n in teacher[0].notes)
     q4 = [q for q in teacher[1].questions if q.qid == "04.q4"][0]
@@ -243,7 +256,10 @@ def _cli(*args, env=None, timeout=300, cwd=None):
 
 
 @pytest.mark.slow
-def test_a_batch_cannot_be_taken_over_through_a_copy_of_the_package(tmp_path):
+@pytest.mark.parametrize("sandboxed", [False, True], ids=["no-sandbox", "sandbox"])
+def test_a_batch_cannot_be_taken_over_through_a_copy_of_the_package(tmp_path, sandboxed):
+    if sandboxed and sandbox.unavailable_reason():
+        pytest.skip(sandbox.unavailable_reason())
     copy = tmp_path / "site"
     shutil.copytree(
         Path(ex.__file__).resolve().parents[1],
@@ -261,9 +277,21 @@ def test_a_batch_cannot_be_taken_over_through_a_copy_of_the_package(tmp_path):
     blank = make_exercises.EXERCISES / f"{ONE}.ipynb"
     env = dict(os.environ, PYTHONPATH=str(copy))
     report = tmp_path / "grades.json"
+    options = [] if sandboxed else ["--no-sandbox"]
     run = _cli(
-        "grade", _write(attack, tmp_path / "attack.ipynb"), blank, "--json", report, env=env, cwd=tmp_path
+        "grade",
+        _write(attack, tmp_path / "attack.ipynb"),
+        blank,
+        "--json",
+        report,
+        *options,
+        env=env,
+        cwd=tmp_path,
     )
+    if sandboxed:  # the kernel does not see the package it could have changed
+        assert run.returncode == 0 and "raised FileNotFoundError" in run.stdout, run.stdout + run.stderr
+        assert [g["score"] for g in json.loads(report.read_text())] == [6, 0]
+        return
     assert run.returncode == 2, run.stdout + run.stderr
     data = json.loads(report.read_text())
     assert "changed" in data[0]["error"] and str(target) in run.stdout
@@ -351,7 +379,7 @@ def test_gradebook_has_one_row_per_notebook_and_one_column_per_question():
 
 
 def test_bad_arguments_raise_clear_errors(tmp_path):
-    with pytest.raises(ValueError, match="positive integer for jobs"):
+    with pytest.raises(ValueError, match="`jobs` expects a positive integer"):
         grader.grade_notebooks([], jobs=0)
     with pytest.raises(grader.GradingError, match="not a key folder"):
         grader.grade_notebooks([], key=tmp_path)
@@ -370,10 +398,10 @@ def test_kernel_limits_are_applied_to_the_process_and_its_children():
         "subprocess.run([sys.executable, '-c', child])"
     )
     run = subprocess.run(
-        [sys.executable, "-c", show], preexec_fn=grader._limits(2048, 77), capture_output=True, text=True
+        [sys.executable, "-c", show], preexec_fn=sandbox.limits(2048, 77), capture_output=True, text=True
     )
     as_limit, fsize, cpu, nproc = json.loads(run.stdout.splitlines()[0])
-    assert (as_limit, fsize, cpu) == (2048 * 2**20, grader.FILE_SIZE_MB * 2**20, 77), run.stdout
+    assert (as_limit, fsize, cpu) == (2048 * 2**20, sandbox.FILE_SIZE_MB * 2**20, 77), run.stdout
     assert int(run.stdout.splitlines()[1]) == as_limit  # inherited
     if os.getuid() != 0:
-        assert grader._user_task_count() < nproc <= grader._user_task_count() + grader.EXTRA_TASKS + 64
+        assert sandbox._user_task_count() < nproc <= sandbox._user_task_count() + sandbox.EXTRA_TASKS + 64

@@ -1,0 +1,442 @@
+"""Grade exercise notebooks: `rnncourse grade NOTEBOOK... [--key KEY_DIR] [--json FILE] [--csv FILE]`.
+
+Two modes:
+
+- **self-study** (no key): the grader draws fresh test cases for every run from a random seed and computes
+  the expected values with the same checks the notebook's check cells use. The reference solutions are in
+  the repository, so this mode gives feedback; it cannot stop a learner who wants to cheat.
+- **teacher** (`key=` / `--key KEY_DIR`, a folder written by `write_key` / `rnncourse key`): the test cases
+  come from the key's secret seed, the sentiment question is tested on held-out sentences whose labels
+  only the key holds, and the learner's kernel gets a copy of `rnncourse` *without* the exercise checks
+  (`rnncourse.exercises.<notebook modules>`), so no code it can import produces the expected values of a
+  check (the course library itself, e.g. `rnncourse.reference.rnn_step`, stays importable: a notebook that
+  uses it gets a note for the teacher).
+
+How one notebook is graded (both modes), one job per module:
+
+1. Before the first kernel starts, the grader reads every notebook and the key (`key`) into memory, imports
+   every check it needs, reads the package files and the data files into memory, and records a fingerprint
+   of what a later kernel could load (`sandbox.fingerprint`).
+2. The notebook runs top to bottom in a fresh Jupyter kernel (`kernel`), errors allowed, in the bubblewrap
+   sandbox (`sandbox`: no network, its own PID namespace, nothing of the machine but the system and Python
+   read-only and its private folder), with resource limits, in a private folder with an unpredictable name
+   that holds the kernel's HOME, TMPDIR, a fresh read-only copy of the package (first on PYTHONPATH), of
+   the data files and of the sentiment cache, written from memory. A cell that runs past ``cell_timeout``
+   is interrupted, and killed with its kernel if it ignores the interrupt; the notebook is then re-run in a
+   fresh kernel without that cell (at most ``_MAX_RESTARTS`` times). A kernel that does not start is
+   started once more, and otherwise reported as such.
+3. After the learner's cells, one grader cell per question sends the test cases (inputs only) into the
+   kernel, calls the learner's function and sends the outputs back as a Jupyter display message (never a
+   file). The verdict is computed in the grader's process (`scoring`).
+4. Every process the notebook started is killed before the next notebook starts. If the package files
+   (bytecode included), site-packages or the cache changed, the notebook's grade says so and the remaining
+   notebooks are not graded (their kernels could have started from changed files).
+
+Reports are written by the caller after every kernel is dead, atomically (`report.write_report`).
+
+The sandbox is used whenever bubblewrap works on the machine (`sandbox=None`, the default): teacher mode
+refuses to grade without it unless told to (`sandbox=False`, `--no-sandbox`; the grades then say "no
+sandbox"), and self-study mode grades without it with a warning. Without the sandbox a kernel runs as you
+and can read your files (the key included); the limits and the fingerprint still keep one notebook from
+changing another's grade.
+
+What hostile or broken notebooks get (tests/test_grader.py and tests/test_sandbox.py check each): a cell
+that raises, loops, ignores interrupts, calls `os._exit` or `sys.exit`, allocates past the memory limit,
+writes a file past the size limit, starts detached processes or prints 50 MB costs only that cell (a note
+says what happened); an answer that loops, exits or raises fails that question with that reason; redefining
+the checks in the kernel, or answers hard-wired to the check cells' inputs, earn nothing. In the sandbox,
+reading the key through the grader's `/proc` entries or a walk of the file system, connecting to the
+network, writing to the teacher's files, signalling the kernel graded beside it, reading the grader's
+memory and planting bytecode all fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import secrets
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from rnncourse import arguments, exercises
+from rnncourse.grading import sandbox as sandboxing
+from rnncourse.grading.kernel import (
+    ANSWER_CELL,
+    DEFAULT_OUTPUT_LIMIT,
+    Batch,
+    Cell,
+    CellResult,
+    CellState,
+    run_once,
+)
+from rnncourse.grading.key import Key, read_key, write_key
+from rnncourse.grading.report import (
+    GradingError,
+    NotebookGrade,
+    QuestionGrade,
+    format_gradebook,
+    format_report,
+    format_table,
+    write_report,
+)
+from rnncourse.grading.scoring import cases_for, cell_note, oracle_note, question_grade
+
+__all__ = [
+    "DEFAULT_CELL_TIMEOUT",
+    "DEFAULT_MEMORY_MB",
+    "DEFAULT_TIMEOUT",
+    "GradingError",
+    "Key",
+    "NotebookGrade",
+    "QuestionGrade",
+    "format_gradebook",
+    "format_report",
+    "format_table",
+    "grade_notebook",
+    "grade_notebooks",
+    "read_key",
+    "write_key",
+    "write_report",
+]
+
+#: Seconds one cell may run before it is interrupted.
+DEFAULT_CELL_TIMEOUT = 60
+#: Seconds all of the learner's cells together may run.
+DEFAULT_TIMEOUT = 300
+#: Address space of a kernel (MiB); TensorFlow reserves a few GiB of it at import.
+DEFAULT_MEMORY_MB = 12_288
+_MAX_RESTARTS = 2
+_CHECK_MODULES = sorted({q.module for q in exercises.QUESTIONS.values()})
+
+
+def _read(path: Path) -> tuple[nbformat.NotebookNode, str]:
+    if path.is_dir():
+        raise GradingError(f"{path}: is a directory, not a notebook")
+    if not path.is_file():
+        raise GradingError(f"{path}: no such file")
+    try:
+        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+    except Exception as error:
+        raise GradingError(
+            f"{path}: not a readable Jupyter notebook ({type(error).__name__}: {str(error)[:200]})"
+        ) from None
+    known = sorted(exercises.NOTEBOOKS.values())
+    meta = nb.metadata.get("rnncourse")
+    name = meta.get("exercise") if isinstance(meta, dict) else None
+    if name is None:  # a copy saved by hand may have lost its metadata: fall back on the file name
+        name = next((k for k in known if path.stem.startswith(k)), None)
+    if name not in known:
+        raise GradingError(
+            f"{path}: not an rnncourse exercise notebook (expected one of {known}, from the "
+            "notebook's metadata or its file name)"
+        )
+    return nb, name
+
+
+def _meta(cell) -> dict:
+    meta = cell.get("metadata", {}).get("rnncourse")
+    return meta if isinstance(meta, dict) else {}
+
+
+@dataclass
+class _Setup:
+    """What every notebook of one call shares, prepared before the first kernel starts."""
+
+    key: Key | None
+    package: dict[str, bytes]
+    data: dict[str, bytes]
+    hidden: set[str]  # package files left out of the kernels' copies (the checks, in teacher mode)
+    package_root: Path
+    fingerprint: dict[str, str]
+    batch: Batch
+
+
+async def _grade_async(
+    path: Path,
+    nb: nbformat.NotebookNode,
+    name: str,
+    *,
+    setup: _Setup,
+    seed: int,
+    cell_timeout: int,
+    timeout: int,
+    output_limit: int,
+) -> NotebookGrade:
+    started = time.monotonic()
+    grade = NotebookGrade(
+        path=str(path),
+        exercise=name,
+        mode="teacher" if setup.key else "self-study",
+        sandbox=setup.batch.sandbox,
+    )
+    questions = exercises.questions_for(name)
+    # The grader's own test cases, built before the learner's code runs; the kernel gets only the inputs.
+    cases = {q.qid: cases_for(q, setup.key, seed) for q in questions}
+    cells = [
+        Cell(i, c.source, check=_meta(c).get("check"))
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and c.source.strip()
+    ]
+    note = oracle_note([c.source for c in cells]) if setup.key else None
+    if note:
+        grade.notes.append(note)
+    for question in questions:
+        source = ANSWER_CELL.format(
+            qid=question.qid, name=question.answer_name, cases=exercises.encode_cases(cases[question.qid])
+        )
+        cells.append(Cell(-1, source, question.qid))
+    base = sandboxing.private_folder(setup.package, setup.data, setup.hidden)
+    try:
+        skip: set[int] = set()
+        failures: dict[int, CellResult] = {}  # how a skipped cell failed when it ran
+        deadline = started + timeout + cell_timeout * len(questions)
+        status: dict[int, CellResult] = {}
+        answers: dict[int, str] = {}
+        start_failures = 0
+        unrun = CellResult(CellState.NOT_RUN)  # the result of a cell no kernel got to
+        for attempt in range(_MAX_RESTARTS + 2):
+            status, answers = {}, {}
+            grade.check_output = {}
+            if attempt:  # what a previous kernel left in the package copy goes
+                sandboxing.write_package(base, setup.package, setup.hidden)
+            try:
+                bad = await run_once(
+                    cells,
+                    skip,
+                    base=base,
+                    batch=setup.batch,
+                    cell_timeout=cell_timeout,
+                    deadline=deadline,
+                    output_limit=output_limit,
+                    status=status,
+                    answers=answers,
+                    check_output=grade.check_output,
+                )
+            except (RuntimeError, OSError, TimeoutError) as error:
+                start_failures += 1
+                if start_failures == 1 and time.monotonic() < deadline:
+                    continue  # once more, in a fresh kernel
+                grade.notes.append(
+                    f"the kernel did not start, twice ({type(error).__name__}: {str(error)[:200]})"
+                )
+                unrun = CellResult(CellState.NO_KERNEL)
+                break
+            if bad is None:
+                break
+            skip.add(bad)
+            failures[bad] = status.get(bad, CellResult(CellState.DIED))
+            what = {
+                CellState.DIED: "killed the kernel",
+                CellState.DEADLINE: "ran past the notebook's time limit",
+            }.get(failures[bad].state, "ignored the interrupt")
+            label = f"cell {cells[bad].index + 1}" if cells[bad].qid is None else f"checking {cells[bad].qid}"
+            grade.notes.append(f"{label} {what}; re-running the notebook in a fresh kernel without it")
+            if time.monotonic() >= deadline:
+                break
+            if attempt - start_failures >= _MAX_RESTARTS:
+                grade.notes.append("gave up re-running the notebook after repeated kernel failures")
+                break
+
+        def result(position: int) -> CellResult:
+            if position in status:
+                return status[position]
+            if position in failures:
+                return failures[position]
+            return CellResult(CellState.SKIPPED) if position in skip else unrun
+
+        for position, cell in enumerate(cells):
+            if cell.qid is None:
+                text = cell_note(f"cell {cell.index + 1}", result(position), cell_timeout)
+                if text:
+                    grade.notes.append(text)
+        for question, position in zip(questions, [i for i, c in enumerate(cells) if c.qid], strict=True):
+            grade.questions.append(
+                question_grade(
+                    question, result(position), answers.get(position), cases[question.qid], cell_timeout
+                )
+            )
+    finally:
+        sandboxing.remove_tree(base)
+        grade.seconds = time.monotonic() - started
+    return grade
+
+
+def grade_notebook(path: str | os.PathLike, **kwargs) -> NotebookGrade:
+    """Grade one exercise notebook; the arguments are those of `grade_notebooks`.
+
+    Example:
+        >>> grade = grade_notebook("01_the_rnn_unit_exercises.ipynb")  # doctest: +SKIP
+        >>> grade.score, grade.total  # doctest: +SKIP
+        (6, 6)
+    """
+    return grade_notebooks([path], **kwargs)[0]
+
+
+def _choose_sandbox(wanted: bool | None, *, teacher: bool, key_folder: Path | None) -> bool:
+    """Whether kernels run in the sandbox: `wanted`, or when it is None, whenever bubblewrap works here
+    (teacher mode refuses to grade without it)."""
+    if wanted is False:
+        return False
+    reason = sandboxing.unavailable_reason()
+    if reason is not None:
+        if wanted or teacher:
+            mode = "teacher mode needs" if teacher else "sandbox=True needs"
+            raise GradingError(
+                f"{mode} the bubblewrap sandbox, and {reason}: {sandboxing.INSTALL_HINT}, "
+                "or grade without it with --no-sandbox (sandbox=False)"
+            )
+        warnings.warn(
+            f"grading without a sandbox ({reason}): the notebooks' code can read and change your files; "
+            f"{sandboxing.INSTALL_HINT}",
+            stacklevel=3,
+        )
+        return False
+    if key_folder is not None:
+        shown = sandboxing.exposes(key_folder)
+        if shown is not None:
+            raise GradingError(
+                f"{key_folder}: the key folder would be visible inside the sandbox (it is under {shown}, "
+                "which kernels can read); move it, e.g. into your home folder"
+            )
+    return True
+
+
+def grade_notebooks(
+    paths: Sequence[str | os.PathLike],
+    *,
+    key: str | os.PathLike | Key | None = None,
+    jobs: int = 1,
+    seed: int | None = None,
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+    timeout: int = DEFAULT_TIMEOUT,
+    output_limit: int = DEFAULT_OUTPUT_LIMIT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    sandbox: bool | None = None,
+) -> list[NotebookGrade]:
+    """Grade exercise notebooks, one fresh kernel each, `jobs` at a time; results in input order.
+
+    Args:
+        paths: the notebook files.
+        key: a teacher's key folder (`write_key`) or `Key`: teacher mode. Default: None (self-study).
+        jobs: notebooks graded at once. Default: 1.
+        seed: self-study only: the seed of the test cases. Default: a fresh random one per call.
+        cell_timeout: seconds a cell may run before it is interrupted. Default: 60.
+        timeout: seconds the learner's cells may run in all (each answer cell adds `cell_timeout`).
+            Default: 300.
+        output_limit: characters of output kept per cell. Default: 20,000.
+        memory_mb: address-space limit of a kernel in MiB. Default: 12,288.
+        sandbox: run each kernel in the bubblewrap sandbox (`rnncourse.grading.sandbox`). None: when
+            bubblewrap works here; without it, teacher mode raises `GradingError` and self-study mode grades
+            without the sandbox and warns. True: always (`GradingError` when it cannot). False: never (the
+            grades say so). Default: None.
+
+    Returns:
+        One `NotebookGrade` per path; when a file cannot be graded its `error` says why.
+
+    Raises:
+        ValueError: a limit that is not a positive integer.
+        GradingError: an unreadable key, or no sandbox where one is needed.
+    """
+    where = "grade_notebooks"
+    for name, value in (
+        ("jobs", jobs),
+        ("cell_timeout", cell_timeout),
+        ("timeout", timeout),
+        ("output_limit", output_limit),
+        ("memory_mb", memory_mb),
+    ):
+        arguments.positive_int(value, name, where)
+    if sandbox is not None:
+        sandbox = arguments.boolean(sandbox, "sandbox", where)
+    key_folder = None
+    if key is not None and not isinstance(key, Key):
+        key_folder = Path(key)
+        key = read_key(key)
+    if key is not None and seed is not None:
+        raise ValueError("seed is for self-study grading; a key brings its own secret seed")
+    use_sandbox = _choose_sandbox(sandbox, teacher=key is not None, key_folder=key_folder)
+    seed = secrets.randbelow(2**31) if seed is None else arguments.seed(seed, "seed", where)
+
+    # 1. Everything read, imported and hashed before the first learner kernel starts.
+    read: list[tuple[Path, nbformat.NotebookNode | None, str]] = []
+    for p in paths:
+        try:
+            nb, name = _read(Path(p))
+            read.append((Path(p), nb, name))
+        except GradingError as error:
+            read.append((Path(p), None, str(error)))
+    for module in _CHECK_MODULES:
+        importlib.import_module(f"rnncourse.exercises.{module}")
+    importlib.import_module("rnncourse.metrics")
+    importlib.import_module("rnncourse.baselines")
+    if any(nb is not None and name == exercises.NOTEBOOKS["04"] for _, nb, name in read):
+        exercises.sentiment_data()  # loads and caches the data in this process
+    package_root = Path(exercises.__file__).resolve().parents[1]
+    spared = (
+        {pid for pid, (ppid, _, _) in sandboxing.processes().items() if ppid == os.getpid()}
+        if os.path.isdir("/proc")
+        else set()
+    )
+    setup = _Setup(
+        key=key,
+        package=sandboxing.package_files(),
+        data=sandboxing.data_files(raw_sentiment=key is None),
+        hidden={f"rnncourse/exercises/{m}.py" for m in _CHECK_MODULES} if key else set(),
+        package_root=package_root,
+        fingerprint=sandboxing.fingerprint(package_root),
+        batch=Batch(
+            sandbox=use_sandbox,
+            memory_mb=memory_mb,
+            subreaper=sandboxing.become_subreaper(),
+            spared=spared,
+        ),
+    )
+
+    async def run_all() -> list[NotebookGrade]:
+        gate = asyncio.Semaphore(jobs)
+        setup.batch.start_lock = asyncio.Lock()
+        stop: list[str] = []
+
+        async def one(path: Path, nb, name: str) -> NotebookGrade:
+            if nb is None:
+                return NotebookGrade(path=str(path), exercise=None, error=name)
+            async with gate:
+                if stop:
+                    return NotebookGrade(path=str(path), exercise=name, error=f"not graded: {stop[0]}")
+                grade = await _grade_async(
+                    path,
+                    nb,
+                    name,
+                    setup=setup,
+                    seed=seed,
+                    cell_timeout=cell_timeout,
+                    timeout=timeout,
+                    output_limit=output_limit,
+                )
+                changed = sandboxing.changed(setup.fingerprint, sandboxing.fingerprint(package_root))
+                if changed:
+                    shown = ", ".join(changed[:3]) + (
+                        f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+                    )
+                    stop.append(f"files the grader relies on changed while {path} was graded ({shown})")
+                    grade.error = f"this notebook (or one graded at the same time) changed {shown}"
+                if not setup.batch.subreaper:
+                    grade.notes.append("processes that left the kernel's session could not be tracked here")
+                return grade
+
+        return await asyncio.gather(*(one(p, nb, name) for p, nb, name in read))
+
+    # The grader writes no bytecode while it grades, so any new or changed file in the package is a kernel's.
+    writes_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        return asyncio.run(run_all())
+    finally:
+        sys.dont_write_bytecode = writes_bytecode

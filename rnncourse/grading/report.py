@@ -1,0 +1,151 @@
+"""What a grade is, and how grades are shown and written: the score table, the JSON report, the CSV gradebook.
+
+Reports are written by the grader only, after every kernel is dead, atomically (`write_report`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "GradingError",
+    "NotebookGrade",
+    "QuestionGrade",
+    "format_gradebook",
+    "format_report",
+    "format_table",
+    "write_report",
+]
+
+
+class GradingError(Exception):
+    """A notebook or key that cannot be used: unreadable, not a notebook, or not an exercise notebook."""
+
+
+@dataclass
+class QuestionGrade:
+    """The grade of one question."""
+
+    qid: str
+    number: int
+    answer_name: str
+    title: str
+    points: int
+    earned: int
+    passed: bool
+    reason: str
+
+
+@dataclass
+class NotebookGrade:
+    """The grade of one notebook: per-question grades, score, notes on what happened while it ran."""
+
+    path: str
+    exercise: str | None
+    questions: list[QuestionGrade] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: What each check cell of the notebook printed (question id -> text), as the learner would have seen it.
+    check_output: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    error: str | None = None
+    mode: str = "self-study"
+    #: Whether the kernel ran in the bubblewrap sandbox (`rnncourse.grading.sandbox`).
+    sandbox: bool = False
+
+    @property
+    def learner(self) -> str:
+        """Who handed it in: the name of the folder that holds the notebook."""
+        return Path(self.path).resolve().parent.name
+
+    @property
+    def score(self) -> int:
+        return sum(q.earned for q in self.questions)
+
+    @property
+    def total(self) -> int:
+        return sum(q.points for q in self.questions)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out.update(learner=self.learner, score=self.score, total=self.total, seconds=round(self.seconds, 2))
+        return out
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _clean(text: str, width: int) -> str:
+    text = _CONTROL.sub("?", " ".join(str(text).split()))
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def format_table(grade: NotebookGrade) -> str:
+    """The score table of one notebook, as printed by `rnncourse grade`."""
+    lines = [f"== {grade.path}"]
+    if grade.error and not grade.questions:
+        lines.append(f"   ERROR: {_clean(grade.error, 300)}")
+        return "\n".join(lines)
+    lines.append(
+        f"   {grade.exercise}: {grade.score}/{grade.total} points ({grade.seconds:.1f} s, {grade.mode}"
+        f"{'' if grade.sandbox else ', no sandbox'})"
+    )
+    lines.append(f"   {'question':<28} {'points':>6}  {'result':<7} reason")
+    for q in grade.questions:
+        label = _clean(f"Q{q.number} {q.answer_name}", 28)
+        result = "passed" if q.passed else "failed"
+        reason = "" if q.passed else _clean(q.reason, 160)
+        lines.append(f"   {label:<28} {f'{q.earned}/{q.points}':>6}  {result:<7} {reason}")
+    for note in grade.notes:
+        lines.append(f"   note: {_clean(note, 200)}")
+    if grade.error:
+        lines.append(f"   ERROR: {_clean(grade.error, 300)}")
+    return "\n".join(lines)
+
+
+def format_gradebook(grades: Sequence[NotebookGrade]) -> str:
+    """A CSV gradebook: one row per learner and notebook, one column per question (points earned)."""
+    qids = sorted({q.qid for g in grades for q in g.questions} or set())
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["learner", "notebook", "file", *qids, "score", "total", "error"])
+    for g in grades:
+        earned = {q.qid: q.earned for q in g.questions}
+        row = [g.learner, g.exercise or "", g.path, *[earned.get(q, "") for q in qids]]
+        writer.writerow([*row, g.score, g.total, _clean(g.error or "", 300)])
+    return out.getvalue()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def format_report(grades: Sequence[NotebookGrade]) -> str:
+    """The JSON report: a list with one object per notebook (`NotebookGrade.to_dict`)."""
+    return json.dumps([g.to_dict() for g in grades], indent=2) + "\n"
+
+
+def write_report(path: str | os.PathLike, grades: Sequence[NotebookGrade], kind: str = "json") -> None:
+    """Write the JSON report (`kind="json"`) or the CSV gradebook (`kind="csv"`) atomically to `path`."""
+    if kind == "json":
+        text = format_report(grades)
+    elif kind == "csv":
+        text = format_gradebook(grades)
+    else:
+        raise ValueError(f"expected kind 'json' or 'csv', got {kind!r}")
+    _write_atomically(Path(path), text)

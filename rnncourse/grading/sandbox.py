@@ -1,0 +1,428 @@
+"""The sandbox a learner's kernel runs in: Linux namespaces built with bubblewrap (`bwrap`).
+
+Inside the sandbox a kernel has:
+
+- no network: its own network namespace holds only a loopback interface, so the grader talks to it over
+  jupyter_client's ``ipc`` transport (Unix sockets in a folder of the kernel's private folder, bound into
+  the sandbox at the same path);
+- its own PID namespace, with a ``/proc`` that shows only its own processes (not the grader, not the
+  kernels graded beside it), and its own session;
+- the system (``/usr`` and the few files of ``/etc`` a Python process reads) and the Python installation
+  read-only; a fresh, empty ``/tmp``; nothing else of the machine: not the teacher's HOME, the key folder,
+  the grader's temporary files, the repository or the raw data caches;
+- one writable place, its private folder (HOME, TMPDIR and the working folder), where the copies of the
+  package and of the data files are bound read-only;
+- when the grader runs as root, the unprivileged uid and gid 65534 (``nobody``) and no capabilities.
+
+`unavailable_reason` says why the sandbox cannot be used on this machine (None when it can); `command` is the
+prefix that runs a command inside it. With the sandbox or without it, each kernel also gets:
+
+- its own private folder (`private_folder`) with copies of the package and the data, written from memory;
+- resource limits (`limits`: address space, file size, CPU time, and processes for users other than root),
+  and a new process session; everything it started is killed afterwards (`kill_everything`: the grader is
+  the child subreaper on Linux, so orphans come back to it);
+- a check that the files a later kernel could load did not change (`fingerprint`), which is what stands
+  between kernels when there is no sandbox.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import os
+import secrets
+import shutil
+import signal
+import site
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from rnncourse import exercises
+
+__all__ = [
+    "INSTALL_HINT",
+    "UNPRIVILEGED_ID",
+    "changed",
+    "command",
+    "data_files",
+    "exposes",
+    "fingerprint",
+    "kill_everything",
+    "limits",
+    "package_files",
+    "private_folder",
+    "remove_tree",
+    "unavailable_reason",
+    "visible_folders",
+    "write_package",
+]
+
+#: The uid and gid a kernel runs as when the grader runs as root.
+UNPRIVILEGED_ID = 65534
+#: How to get bubblewrap, for the message that says it is missing.
+INSTALL_HINT = "install it with `apt-get install bubblewrap` (Debian, Ubuntu) or `dnf install bubblewrap`"
+
+_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# What of /etc a Python process and its libraries read; not the rest (it may hold the machine's secrets).
+_ETC = (
+    "alternatives",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "timezone",
+    "nsswitch.conf",
+    "passwd",
+    "group",
+    "hosts",
+    "ssl",
+    "ca-certificates",
+    "fonts",
+    "mime.types",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def unavailable_reason() -> str | None:
+    """Why kernels cannot be sandboxed here (`bwrap` missing, or namespaces refused), or None if they can."""
+    if not sys.platform.startswith("linux"):
+        return f"the sandbox needs Linux namespaces and this is {sys.platform}"
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return "bwrap (bubblewrap) is not installed"
+    try:
+        probe = subprocess.run(
+            [*_prefix(bwrap), "--ro-bind", "/", "/", "true"], capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bwrap could not be run ({type(error).__name__}: {error})"
+    if probe.returncode != 0:
+        lines = probe.stderr.strip().splitlines() or [f"exit status {probe.returncode}"]
+        return f"bwrap cannot create namespaces here ({lines[-1][:200]})"
+    return None
+
+
+def _prefix(bwrap: str) -> list[str]:
+    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    if os.getuid() == 0:
+        args += ["--uid", str(UNPRIVILEGED_ID), "--gid", str(UNPRIVILEGED_ID)]
+    return args
+
+
+def _python_folders() -> list[str]:
+    """The folders of the Python installation the kernel runs from (prefixes and site-packages), without
+    the paths an editable install adds (those lead to the repository)."""
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    folders |= {str(Path(sys.executable).resolve().parent.parent)}
+    folders |= set(site.getsitepackages())
+    # site-packages folders a .pth file added (an environment that reuses another's packages); not the
+    # working folder or a source checkout on sys.path
+    folders |= {p for p in sys.path if Path(p).name in {"site-packages", "dist-packages"}}
+    found = sorted(f for f in folders if f and Path(f).is_dir())
+    # a folder inside another one is bound with it
+    return [f for f in found if not any(f != o and Path(f).is_relative_to(o) for o in found)]
+
+
+def visible_folders() -> list[str]:
+    """Every folder of this machine a sandboxed kernel can read (read-only), besides its private folder."""
+    return [*(p for p in _SYSTEM if Path(p).is_dir() and not Path(p).is_symlink()), *_python_folders()] + [
+        f"/etc/{name}" for name in _ETC if Path("/etc", name).exists()
+    ]
+
+
+def command(private: str | os.PathLike, *, read_only: Iterable[str | os.PathLike], workdir: str) -> list[str]:
+    """The command-line prefix that runs a command in a fresh sandbox.
+
+    Args:
+        private: the kernel's private folder, writable inside (bound at the same path).
+        read_only: folders inside `private` that are bound read-only on top of it (the package copy, data).
+        workdir: the working folder inside the sandbox.
+
+    Returns:
+        The `bwrap` arguments, to be followed by the command.
+    """
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise FileNotFoundError("bwrap (bubblewrap) is not installed")
+    args = _prefix(bwrap)
+    for top in _SYSTEM:
+        path = Path(top)
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), top]
+        elif path.is_dir():
+            args += ["--ro-bind", top, top]
+    for name in _ETC:
+        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    # /tmp first: a Python installation or the private folder may live under it
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for folder in _python_folders():
+        args += ["--ro-bind", folder, folder]
+    args += ["--bind", str(private), str(private)]
+    for folder in read_only:
+        args += ["--ro-bind", str(folder), str(folder)]
+    # jupyter_client tells a kernel its parent's pid, which does not exist in here; ipykernel does not watch
+    # a parent of pid 1 (the sandbox's init, which dies with the grader's end of it: --die-with-parent).
+    args += ["--setenv", "JPY_PARENT_PID", "1"]
+    # the sandbox's own root (a tmpfs holding the mount points) read-only too
+    args += ["--remount-ro", "/"]
+    return [*args, "--chdir", workdir, "--"]
+
+
+def exposes(folder: str | os.PathLike, extra: Sequence[str | os.PathLike] = ()) -> str | None:
+    """The sandbox folder that makes `folder` visible to a kernel, or None when it stays hidden."""
+    target = Path(folder).resolve()
+    for visible in [*visible_folders(), *extra]:
+        if target.is_relative_to(Path(visible).resolve()):
+            return str(visible)
+    return None
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Processes: limits, and killing everything a kernel started
+# ----------------------------------------------------------------------------------------------------------
+
+#: Largest file a kernel may write (MiB).
+FILE_SIZE_MB = 64
+#: Processes and threads a kernel may add to those the user already runs. Not set for root: root is often
+#: exempt, and in a container the kernel counts root's tasks outside it too.
+EXTRA_TASKS = 1024
+
+
+def become_subreaper() -> bool:
+    """Make orphaned descendants come back to this process (Linux), so they can be found and killed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def processes() -> dict[int, tuple[int, int, int]]:
+    """pid -> (parent pid, process group, session) of every process, from /proc (Linux)."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            table[int(entry)] = (int(fields[1]), int(fields[2]), int(fields[3]))
+        except (OSError, IndexError, ValueError):
+            continue
+    return table
+
+
+def kill_everything(session: int, spared: set[int]) -> int:
+    """Kill the kernel's session and every descendant that came back to us; returns how many were killed."""
+    if not os.path.isdir("/proc"):
+        try:
+            os.killpg(session, signal.SIGKILL)
+        except OSError:
+            pass
+        return 0
+    me, killed = os.getpid(), set()
+    for _round in range(100):
+        table = processes()
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _, _) in table.items():
+            children.setdefault(ppid, []).append(pid)
+        targets = {pid for pid, (_, _, sid) in table.items() if sid == session and pid != me}
+        targets |= {pid for pid in children.get(me, []) if pid not in spared}
+        stack = list(targets)
+        while stack:  # and all their descendants
+            for child in children.get(stack.pop(), []):
+                if child not in targets:
+                    targets.add(child)
+                    stack.append(child)
+        targets.discard(me)
+        alive = {pid for pid in targets if _is_running(pid)}
+        if not alive:
+            break
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        killed |= alive
+        for pid in alive:  # reap our own children (orphans adopted by the subreaper)
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except (ChildProcessError, OSError):
+                pass
+        time.sleep(0.02)
+    return len(killed)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False
+
+
+def _user_task_count() -> int:
+    """Processes and threads of this user now (what RLIMIT_NPROC counts), from /proc (Linux)."""
+    uid = os.getuid()
+    count = 0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid:
+                count += len(os.listdir(f"/proc/{entry}/task"))
+        except OSError:
+            pass
+    return count
+
+
+def limits(memory_mb: int, cpu_seconds: int) -> Callable[[], None]:
+    """A `preexec_fn` that sets the kernel's resource limits (inherited by everything it starts)."""
+    import resource
+
+    nproc = _user_task_count() + EXTRA_TASKS if os.getuid() != 0 else None
+
+    def apply() -> None:
+        for name, value in (
+            ("RLIMIT_AS", memory_mb * 2**20),
+            ("RLIMIT_FSIZE", FILE_SIZE_MB * 2**20),
+            ("RLIMIT_CPU", cpu_seconds),
+            ("RLIMIT_CORE", 0),
+            ("RLIMIT_NPROC", nproc),
+        ):
+            limit = getattr(resource, name, None)
+            if limit is None or value is None:
+                continue
+            soft, hard = resource.getrlimit(limit)
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(limit, (value, value if hard == resource.RLIM_INFINITY else hard))
+
+    return apply
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The kernel's private folder, and what must not change while grading
+# ----------------------------------------------------------------------------------------------------------
+
+
+def package_files() -> dict[str, bytes]:
+    """Every file of the rnncourse package (relative path -> bytes), read once before grading."""
+    root = Path(exercises.__file__).resolve().parents[1]
+    return {
+        str(p.relative_to(root.parent)): p.read_bytes()
+        for p in sorted(root.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
+
+
+def _sentiment_cache() -> Path | None:
+    from rnncourse import datasets
+
+    folder = datasets.sentiment_cache_dir()
+    return folder if folder.is_dir() else None
+
+
+#: Where a teacher's kernel finds the learner's part of the sentiment data (in its private folder).
+SENTIMENT_SPLIT = "cache/sentiment_split.json"
+
+
+def data_files(raw_sentiment: bool = True) -> dict[str, bytes]:
+    """The data a kernel may load, read once (relative path in the private folder -> bytes): the CSV files
+    of `rnncourse.datasets` and the sentiment cache, or when `raw_sentiment` is False (teacher mode), only the
+    learner's part of the sentiment data (`SENTIMENT_SPLIT`): the raw data set holds the held-out sentences
+    whose labels are the key's."""
+    from rnncourse import datasets
+    from rnncourse.exercises.data import sentiment_split_json
+
+    found = {}
+    if datasets.data_dir().is_dir():
+        for path in sorted(datasets.data_dir().iterdir()):
+            if path.is_file():
+                found[f"data/{path.name}"] = path.read_bytes()
+    cache = _sentiment_cache()
+    if cache is not None and not raw_sentiment:
+        found[SENTIMENT_SPLIT] = sentiment_split_json().encode()
+    elif cache is not None:
+        target = datasets.sentiment_cache_dir(Path("cache"))
+        for path in sorted(cache.rglob("*")):
+            if path.is_file():
+                found[str(target / path.relative_to(cache))] = path.read_bytes()
+    return found
+
+
+def fingerprint(package_root: Path) -> dict[str, str]:
+    """Hashes of what a kernel could change to affect the next one: every file of the package (bytecode
+    included: the grader writes none while it grades), the top level of the site-packages folders (where a
+    .pth file or a sitecustomize would go), the sentiment cache. A sandboxed kernel sees none of them."""
+    found: dict[str, str] = {}
+    for path in sorted(package_root.rglob("*")):
+        if path.is_file():
+            found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    folders = [*site.getsitepackages(), site.getusersitepackages()]
+    for entry in dict.fromkeys(folders):
+        folder = Path(entry)
+        if folder.is_dir():
+            for item in folder.iterdir():  # a new .pth or module file, or a new package folder
+                try:
+                    stat = item.stat()
+                except OSError:
+                    continue
+                found[str(item)] = "folder" if item.is_dir() else f"{stat.st_size}:{stat.st_mtime_ns}"
+    cache = _sentiment_cache()
+    if cache is not None:
+        for path in sorted(cache.rglob("*")):
+            if path.is_file():
+                found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """The paths whose fingerprint differs (changed, new or gone)."""
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
+def private_folder(package: dict[str, bytes], data: dict[str, bytes], hidden: set[str]) -> Path:
+    """A private folder for one kernel, with an unpredictable name: a fresh copy of the package (without the
+    `hidden` files), of the data files and the sentiment cache, a HOME, a TMPDIR, the working folder and the
+    folder of the kernel's sockets."""
+    base = Path(tempfile.mkdtemp(prefix=f"rnncourse-{secrets.token_hex(8)}-"))
+    for sub in ("home", "tmp", "run", "cache", "data", "ipc"):
+        (base / sub).mkdir(mode=0o700)
+    write_package(base, package, hidden)
+    for relative, content in data.items():
+        target = base / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    return base
+
+
+def write_package(base: Path, package: dict[str, bytes], hidden: set[str]) -> None:
+    """A fresh copy of the package in `base / "pkg"`: anything a previous kernel left there goes (bytecode
+    included; in the sandbox the copy is read-only anyway)."""
+    if (base / "pkg").exists():
+        remove_tree(base / "pkg")
+    (base / "pkg").mkdir(mode=0o700)
+    for relative, content in package.items():
+        if relative.replace(os.sep, "/") in hidden:
+            continue
+        target = base / "pkg" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def remove_tree(folder: Path) -> None:
+    """Remove `folder`, whatever permissions a kernel left on it."""
+
+    def make_writable(function, path, _info):
+        try:
+            os.chmod(path, 0o700)
+            function(path)
+        except OSError:
+            pass
+
+    shutil.rmtree(folder, onerror=make_writable)

@@ -1,0 +1,89 @@
+"""From what happened in the kernel to points: the test cases, each question's verdict and reason, the notes.
+
+The verdict of an answer is computed here, in the grader's process, from the grader's own test cases and
+the record the kernel sent back (`rnncourse.exercises.verdict_from_record`); nothing the kernel prints or
+defines decides it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rnncourse import exercises
+from rnncourse.grading.kernel import CellResult, CellState
+from rnncourse.grading.key import Key
+from rnncourse.grading.report import QuestionGrade
+
+__all__ = ["answer_reason", "cases_for", "cell_note", "oracle_note", "question_grade"]
+
+# Names a notebook uses to reach the library's reference maths (or the grader's own names) in teacher mode.
+_LIBRARY_ORACLE = re.compile(
+    r"rnncourse\s*\.\s*reference|from\s+rnncourse\s+import[^\n]*\breference\b|_rnncourse_grader"
+)
+
+
+def cases_for(question: exercises.Question, key: Key | None, seed: int) -> list[dict]:
+    """The grader's test cases of `question`: from the teacher's key, or from `seed` in self-study."""
+    return key.cases(question) if key is not None else question.make_cases(seed)
+
+
+def oracle_note(sources: list[str]) -> str | None:
+    """The teacher's note when a notebook reaches for the reference maths or the grader's names."""
+    if any(_LIBRARY_ORACLE.search(source) for source in sources):
+        return "uses rnncourse.reference (the library's reference maths) or grader names: read it"
+    return None
+
+
+def answer_reason(question: exercises.Question, result: CellResult, cell_timeout: int) -> str:
+    """Why a question earned nothing when its answer cell did not end normally."""
+    name = question.answer_name
+    if result.state is CellState.RAISED:
+        if result.error.startswith("SystemExit"):
+            return (
+                f"not checked: the answer cell exited ({result.error}); do not call exit() in your function"
+            )
+        if result.error.startswith("KeyboardInterrupt"):
+            return f"not checked: your {name} was interrupted (KeyboardInterrupt)"
+        return f"no answer came back from the kernel ({result.error[:120]})"
+    ran_past = f"your {name} ran past {cell_timeout} s"
+    return {
+        CellState.TIMEOUT: f"{ran_past} on the test cases and was interrupted",
+        CellState.HUNG: f"{ran_past} and ignored the interrupt; the kernel was killed",
+        CellState.DIED: f"calling your {name} killed the kernel (it exited or crashed)",
+        CellState.SKIPPED: "not checked: the kernel failed while running it",
+        CellState.DEADLINE: "not checked: the notebook ran past its time limit",
+        CellState.NOT_RUN: "not checked: the notebook ran past its time limit",
+        CellState.NO_KERNEL: "not checked: the kernel did not start",
+    }.get(result.state, f"no answer came back from the kernel ({result.state.value})")
+
+
+def question_grade(
+    question: exercises.Question, result: CellResult, record: str | None, cases: list[dict], cell_timeout: int
+) -> QuestionGrade:
+    """The grade of one question from its answer cell's result and the record the kernel sent back."""
+    if record is not None and result.state is CellState.OK:
+        verdict = exercises.verdict_from_record(question.qid, record, cases)
+    else:
+        reason = answer_reason(question, result, cell_timeout)
+        verdict = exercises.Result(question.qid, False, question.points, 0, reason)
+    return QuestionGrade(
+        question.qid,
+        question.number,
+        question.answer_name,
+        question.title,
+        question.points,
+        verdict.earned,
+        verdict.passed,
+        verdict.reason,
+    )
+
+
+def cell_note(label: str, result: CellResult, cell_timeout: int) -> str | None:
+    """What the teacher is told about one of the learner's cells that did not end normally (or None)."""
+    if result.state is CellState.TIMEOUT:
+        return f"{label} ran past {cell_timeout} s and was interrupted"
+    if result.state in {CellState.DEADLINE, CellState.NOT_RUN}:
+        return f"{label} was not run: the notebook ran past its time limit"
+    if result.state is CellState.RAISED:
+        return f"{label} raised {result.error}"
+    return None  # ok; or it killed or hung the kernel, which has its own note
