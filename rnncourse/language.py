@@ -251,8 +251,9 @@ def generate(model: keras.Model, vocab: CharVocabulary, prompt: str, length: int
              top_k: int | None = None, seed: int | None = 0) -> tuple[str, np.ndarray]:
     """Write ``length`` characters after ``prompt``, one character per call of a stateful model.
 
-    The states are reset, the prompt is read in one call, then each drawn character is fed back as the
-    next input while the layer keeps its state: nothing is recomputed, so each character costs one step.
+    The states are reset, the prompt is read one character per call, then each drawn character is fed back
+    as the next input while the layer keeps its state: nothing is recomputed, so each character costs one
+    step (and every call has the same shape, so the compiled predict step is traced once).
 
     Args:
         model: a stateful model with batch size 1 (``stateful_copy(model)``).
@@ -281,7 +282,9 @@ def generate(model: keras.Model, vocab: CharVocabulary, prompt: str, length: int
     reset_states(model)
     # predict_on_batch runs the compiled predict step: an order of magnitude quicker per call than
     # model(x) in eager mode, and the stateful layers keep their state between calls all the same.
-    logits = keras.ops.convert_to_numpy(model.predict_on_batch(vocab.encode(prompt)[None, :]))[0, -1]
+    for prompt_id in vocab.encode(prompt):
+        logits = keras.ops.convert_to_numpy(model.predict_on_batch(np.array([[prompt_id]], dtype=np.int32)))
+    logits = logits[0, -1]
     chosen, log2_probs = [], []
     for _ in range(length):
         logits = logits.astype(np.float64)
