@@ -26,11 +26,11 @@ def test_streaming_one_char_at_a_time_equals_the_whole_sequence(cell, num_layers
     ids = np.random.default_rng(1).integers(0, VOCAB.size, (1, 30)).astype("int32")
     whole = keras.ops.convert_to_numpy(model(ids))[0]
     stream = language.stateful_copy(model)
-    steps = np.concatenate([stream.predict_on_batch(ids[:, t:t + 1])[0] for t in range(30)])
+    steps = np.concatenate([language._run(stream, ids[:, t:t + 1])[0] for t in range(30)])
     np.testing.assert_allclose(steps, whole, atol=1e-5)
     # and the state is what carries it: after a reset the second half alone differs from the stream
     language.reset_states(stream)
-    cold = stream.predict_on_batch(ids[:, 15:])[0]
+    cold = language._run(stream, ids[:, 15:])[0]
     assert np.abs(cold - whole[15:]).max() > 1e-3
 
 
