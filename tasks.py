@@ -351,8 +351,9 @@ def seeds(args: list[str]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- backends
-# The layer and diagnostics tests are written for every Keras backend; `test` runs them on TensorFlow.
-BACKEND_TESTS = ["tests/test_layers.py", "tests/test_diagnostics.py"]
+# The layer, diagnostics and language-model tests are written for every Keras backend; `test` runs them on
+# TensorFlow.
+BACKEND_TESTS = ["tests/test_layers.py", "tests/test_diagnostics.py", "tests/test_language.py"]
 # A CPU build of PyTorch: where the package index offers this version as a CPU wheel (a local wheel folder,
 # or an index of CPU builds in pip's configuration), it installs in seconds. Anywhere else pip would fetch
 # gigabytes of CUDA libraries, so the check below skips PyTorch instead.

@@ -6,9 +6,10 @@ Modules, each named for what it holds:
 - `rnncourse.reference`   -- the same maths in plain NumPy: forward pass and backpropagation through time.
 - `rnncourse.datasets`    -- real data that works offline, and synthetic memory tasks.
 - `rnncourse.timeseries`  -- chronological splits, scaling, windowing, dated forecasts.
-- `rnncourse.text`        -- stratified splits and a `TextVectorization` pipeline.
+- `rnncourse.text`        -- stratified splits, a `TextVectorization` pipeline, characters and tBPTT batches.
+- `rnncourse.language`    -- character language models: build, score in bits per character, sample, stream.
 - `rnncourse.baselines`   -- the forecasts and classifiers an RNN must beat.
-- `rnncourse.metrics`     -- MAE, RMSE, MAPE and accuracy in one place.
+- `rnncourse.metrics`     -- MAE, RMSE, MAPE, accuracy, bits per character and perplexity in one place.
 - `rnncourse.diagnostics` -- gradient norms through time, hidden states, saliency, model cost.
 - `rnncourse.plots`       -- matplotlib figures for all of the above.
 - `rnncourse.experiments` -- `setup_notebook`, an early-stopped fit, and metrics measured over seeds.

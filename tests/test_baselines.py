@@ -116,3 +116,89 @@ def test_bag_of_words_bad_input():
         bag_of_words_baseline(["a", 3], [0, 1])
     with pytest.raises(ValueError, match="two classes"):
         bag_of_words_baseline(["a", "b"], [1, 1])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# CharNGramModel
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _brute_force_probability(counts, vocab_size, discount, context, char):
+    """Interpolated absolute discounting written out from its definition, one probability at a time."""
+    low = 1.0 / vocab_size if not context else _brute_force_probability(counts, vocab_size, discount,
+                                                                        context[1:], char)
+    grams = {g: c for g, c in counts.items() if len(g) == len(context) + 1 and g[:-1] == context}
+    total = sum(grams.values())
+    if total == 0:
+        return low
+    return (max(grams.get(context + (char,), 0) - discount, 0) + discount * len(grams) * low) / total
+
+
+def test_char_ngram_matches_its_definition():
+    import collections
+    import os
+
+    from rnncourse.baselines import CharNGramModel
+
+    rng = np.random.default_rng(int(os.environ["RNNCOURSE_TEST_SEED"]))
+    V, order, D = 5, 3, 0.6
+    train = rng.integers(0, V, 400)
+    train[::5] = 1  # some structure
+    counts = collections.Counter()
+    for k in range(order):
+        for t in range(k, len(train)):
+            counts[tuple(train[t - k:t + 1].tolist())] += 1
+    model = CharNGramModel(order, V, discount=D).fit(train)
+    test = rng.integers(0, V, 60)
+    probs = 2.0 ** model.log2_probs(test)
+    for t in range(len(test)):
+        context = tuple(test[max(0, t - order + 1):t].tolist())
+        assert probs[t] == pytest.approx(_brute_force_probability(counts, V, D, context, int(test[t])))
+    assert model.bits_per_char(test) == pytest.approx(-np.mean(np.log2(probs)))
+
+
+def test_char_ngram_probabilities_sum_to_one_over_the_vocabulary():
+    from rnncourse.baselines import CharNGramModel
+
+    rng = np.random.default_rng(0)
+    V = 7
+    train = rng.integers(0, V - 1, 300)      # id 6 never occurs in training
+    for order in (1, 2, 4):
+        model = CharNGramModel(order, V).fit(train)
+        for context in ([], [0], [3, 2, 1], [6, 6, 6], list(train[:10])):
+            dist = model.predict_proba(context)
+            assert dist.shape == (V,) and dist.sum() == pytest.approx(1.0, abs=1e-12)
+            assert (dist > 0).all()                      # smoothing: an unseen character keeps some mass
+        # predict_proba agrees with log2_probs for the same context
+        text = train[:20]
+        for t in range(order, 20):
+            assert 2.0 ** model.log2_probs(text)[t] == pytest.approx(model.predict_proba(text[:t])[text[t]])
+
+
+def test_char_ngram_longer_context_helps_on_a_periodic_text_and_coverage():
+    from rnncourse.baselines import CharNGramModel
+
+    text = np.array([0, 1, 2, 3, 1, 2, 0] * 100)
+    # after "1 2" comes 3 or 0: only a 4-gram ("0 1 2" -> 3, "3 1 2" -> 0) resolves it
+    bits = [CharNGramModel(order, 4).fit(text).bits_per_char(text) for order in (1, 2, 4)]
+    assert bits[0] > bits[1] > bits[2] and bits[2] < 0.2
+    model = CharNGramModel(3, 4).fit(text)
+    assert model.context_coverage(text) == 1.0
+    assert model.context_coverage(np.array([3, 3, 3, 3])) == 0.0   # "3 3" never occurred
+
+
+def test_char_ngram_bad_input():
+    from rnncourse.baselines import CharNGramModel
+
+    with pytest.raises(ValueError, match=r"CharNGramModel: `order` expects an integer from 1 to 8, got 0"):
+        CharNGramModel(0, 10)
+    with pytest.raises(ValueError, match=r"`discount` expects a finite number > 0 and < 1, got 1.0"):
+        CharNGramModel(3, 10, discount=1.0)
+    with pytest.raises(ValueError, match=r"`ids` expects ids from 0 to 9, got ids from 0 to 10"):
+        CharNGramModel(3, 10).fit([0, 10, 1])
+    with pytest.raises(RuntimeError, match="call fit"):
+        CharNGramModel(3, 10).bits_per_char([1, 2])
+    with pytest.raises(ValueError, match="at least order=3 characters"):
+        CharNGramModel(3, 10).fit([1, 2])
+    with pytest.raises(TypeError, match="1-D sequence of integer ids"):
+        CharNGramModel(3, 10).fit("abc")

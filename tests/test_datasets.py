@@ -115,7 +115,8 @@ def test_shipped_files_are_small_and_listed_in_readme():
     readme = (REPO / "datasets" / "README.md").read_text(encoding="utf-8")
     for name, digest in datasets._FILES.items():
         path = REPO / "datasets" / name
-        assert path.stat().st_size < 500_000
+        # The plays are text for a language model: 5 MB of characters, 1.9 MB compressed; the rest are small.
+        assert path.stat().st_size < (2_500_000 if name.startswith("shakespeare") else 500_000)
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
         assert digest in readme and f"{path.stat().st_size:,}" in readme
 
@@ -145,6 +146,7 @@ def test_data_dir_env_var_and_argument(tmp_path, monkeypatch):
         (datasets.load_chicago_ridership, "chicago_ridership.csv.gz"),
         (datasets.load_electricity_demand, "electricity_demand.csv.gz"),
         (datasets.load_stock_prices, "stock_prices.csv.gz"),
+        (datasets.load_shakespeare, "shakespeare_plays.csv.gz"),
     ],
 )
 def test_checksum_mismatch_gives_clear_error(tmp_path, monkeypatch, loader, filename):
@@ -547,7 +549,7 @@ def test_numpy_integers_are_accepted():
 def test_list_and_load_dataset_by_name():
     assert datasets.list_datasets() == [
         "adding_problem", "chicago_ridership", "delayed_recall", "electricity_demand", "imdb", "sentiment",
-        "sine_waves", "stock_prices",
+        "shakespeare", "sine_waves", "stock_prices",
     ]  # fmt: skip
     x, y = datasets.load_dataset("adding_problem", n_samples=5, seq_len=8, seed=2)
     x2, y2 = datasets.make_adding_problem(5, 8, seed=2)
@@ -566,3 +568,36 @@ def test_load_dataset_unknown_name():
     assert isinstance(info.value, KeyError)
     with pytest.raises(TypeError, match="`name` expects a data set name"):
         datasets.load_dataset(3)
+
+
+def test_shakespeare_split_by_play():
+    plays = datasets.load_shakespeare()
+    assert len(plays) == 38 and list(plays.columns) == ["genre", "split", "text"]
+    assert plays["genre"].value_counts().to_dict() == {"histories": 11, "comedies": 8, "tragedies": 6,
+                                                       "problems": 5, "romances": 4, "roman": 4}
+    parts = {name: datasets.load_shakespeare(name) for name in ("train", "validation", "test")}
+    assert sorted(parts["validation"].index) == ["julius-caesar", "twelfth-night"]
+    assert sorted(parts["test"].index) == ["macbeth", "the-tempest"]
+    assert len(parts["train"]) == 34 and set(parts["train"]["genre"]) == set(plays["genre"])
+    # the parts are disjoint sets of whole plays that together make the corpus
+    together = pd.concat(parts.values()).sort_index()
+    pd.testing.assert_frame_equal(together, plays.sort_index())
+    assert plays["text"].str.len().sum() == 4_986_970
+
+
+def test_shakespeare_text_is_plain_and_starts_as_the_play_does():
+    hamlet = datasets.load_shakespeare("train").loc["hamlet", "text"]
+    assert hamlet.startswith("Hamlet\n\nACT I\n\nSCENE I. Elsinore. A platform before the castle.\n\n")
+    assert "BERNARDO:\nWho's there?\n" in hamlet
+    corpus = "".join(datasets.load_shakespeare()["text"])
+    assert not set(corpus) & set("*_#\\\u2014")     # the Markdown is gone
+    assert len(set(corpus)) == 79
+    # every character of the held-out plays occurs in the training plays
+    train_chars = set("".join(datasets.load_shakespeare("train")["text"]))
+    assert set(corpus) == train_chars
+
+
+def test_shakespeare_bad_split():
+    with pytest.raises(ValueError, match=r"load_shakespeare: `split` expects one of \['train', 'validation'"):
+        datasets.load_shakespeare("valid")
+    assert sorted(datasets.load_dataset("shakespeare", split="test").index) == ["macbeth", "the-tempest"]

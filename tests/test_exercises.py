@@ -191,6 +191,34 @@ def _wrong(*pairs):
         "breaks a limit",
     ),
     ("01.q1", "def f(**k): raise ValueError('boom')", "raised ValueError: boom"),
+    (
+        "06.q1",
+        "def f(logits, temperature, u):\n"
+        "    p = np.exp(logits - logits.max()); p /= p.sum()\n"
+        "    if temperature == 0: return int(np.argmax(logits))\n"
+        "    return int(np.searchsorted(np.cumsum(p), u, 'right'))",
+        "divide the logits by the temperature",
+    ),
+    (
+        "06.q2",
+        "def f(probs, targets):\n    return float(-np.mean(np.log(probs[np.arange(len(targets)), targets])))",
+        "natural logarithm",
+    ),
+    (
+        "06.q3",
+        "def f(ids, batch_size, seq_len):\n"
+        "    n = (len(ids) // batch_size - 1) // seq_len * batch_size\n"
+        "    ids = np.asarray(ids); x = ids[:n * seq_len].reshape(-1, seq_len)\n"
+        "    return x, ids[1:n * seq_len + 1].reshape(-1, seq_len)",
+        "row i of batch b + 1 must continue",
+    ),
+    (
+        "06.q4",
+        "def f(text, prev, char, vocab_size, discount):\n"
+        "    after = np.asarray(text)[1:][np.asarray(text)[:-1] == prev]\n"
+        "    return float(np.mean(after == char)) if len(after) else 1.0 / vocab_size",
+        "",
+    ),
 )
 def test_typical_mistakes_get_a_useful_hint(qid, code, hint):
     namespace = {"np": np}

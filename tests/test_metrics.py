@@ -66,3 +66,38 @@ def test_accuracy_bad_input():
         accuracy([1, 0], [1.5, 0.2])
     with pytest.raises(ValueError, match="whole-number class labels"):
         accuracy([0.5, 1.0], [1, 0])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Language models: bits per character and perplexity
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_bits_per_char_by_hand_and_from_logits():
+    from rnncourse.metrics import bits_per_char, perplexity
+
+    probs = np.array([[0.5, 0.25, 0.25], [0.125, 0.75, 0.125]])
+    # -log2 0.5 = 1 bit, -log2 0.125 = 3 bits
+    assert bits_per_char([0, 2], probs) == pytest.approx(2.0)
+    assert perplexity([0, 2], probs) == pytest.approx(4.0)
+    uniform = np.full((4, 8), 1 / 8)
+    assert bits_per_char([1, 2, 3, 4], uniform) == pytest.approx(3.0)
+    assert perplexity([1, 2, 3, 4], uniform) == pytest.approx(8.0)
+    logits = np.log(probs) + 7.0  # a softmax does not see a constant shift
+    assert bits_per_char([0, 2], logits, from_logits=True) == pytest.approx(2.0)
+    # any leading shape: (batch, steps)
+    assert bits_per_char([[0], [2]], probs[:, None, :]) == pytest.approx(2.0)
+    assert bits_per_char([1], [[1.0, 0.0]]) == np.inf
+
+
+def test_bits_per_char_bad_input():
+    from rnncourse.metrics import bits_per_char
+
+    with pytest.raises(ValueError, match=r"bits_per_char: `y_pred` expects probabilities >= 0 summing to 1"):
+        bits_per_char([0], [[0.5, 0.6]])
+    with pytest.raises(ValueError, match=r"`y_pred` expects one row of class scores per true class"):
+        bits_per_char([0, 1], [[0.5, 0.5]])
+    with pytest.raises(ValueError, match=r"`y_true` expects class ids from 0 to 1, got values from 0 to 2"):
+        bits_per_char([0, 2], [[0.5, 0.5], [0.5, 0.5]])
+    with pytest.raises(TypeError, match="from_logits"):
+        bits_per_char([0], [[0.5, 0.5]], from_logits=1)

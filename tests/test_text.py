@@ -88,3 +88,98 @@ def test_text_dataset():
     assert raw.tolist() == [b"good film"]
     with pytest.raises(ValueError, match=r"`labels` expects as many elements as `texts` \(2\), got 1"):
         text_dataset(["a", "b"], [1])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Characters: CharVocabulary and tbptt_batches
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_char_vocabulary_round_trip_and_ids():
+    from rnncourse.text import CharVocabulary
+
+    text = "To be, or not to be: that is the question.\nÆ ü\t"
+    vocab = CharVocabulary(text)
+    assert vocab.chars == tuple(sorted(set(text))) and vocab.size == len(vocab) == len(set(text))
+    ids = vocab.encode(text)
+    assert ids.dtype == np.int32 and ids.shape == (len(text),)
+    assert vocab.decode(ids) == text and vocab.decode(list(ids)) == text
+    assert vocab.encode("").shape == (0,) and vocab.decode([]) == ""
+    # ids are positions in the sorted characters
+    assert [vocab.chars[i] for i in vocab.encode("tob")] == ["t", "o", "b"]
+    assert CharVocabulary(["b", "a", "a"]).chars == ("a", "b")
+
+
+def test_char_vocabulary_unknown_character_is_a_clear_error():
+    from rnncourse.text import CharVocabulary
+
+    vocab = CharVocabulary("abc")
+    expected = (r"CharVocabulary.encode: `text` expects only characters of the vocabulary \(3 characters\), "
+                r"got 2 unknown: 'dz' \(first at position 1\)")
+    with pytest.raises(ValueError, match=expected):
+        vocab.encode("adcz")
+    with pytest.raises(ValueError, match="unknown"):
+        vocab.encode("a\U0001F600")            # a code point beyond the lookup table
+    with pytest.raises(TypeError, match="expects a string"):
+        vocab.encode(["a"])
+    with pytest.raises(ValueError, match=r"`ids` expects ids from 0 to 2, got ids from 0 to 3"):
+        vocab.decode([0, 3])
+    with pytest.raises(TypeError, match="1-D sequence of integer ids"):
+        vocab.decode([0.5])
+    with pytest.raises(ValueError, match="at least one character"):
+        CharVocabulary("")
+    with pytest.raises(TypeError, match="one-character strings"):
+        CharVocabulary(["ab", "c"])
+    with pytest.raises(TypeError, match="iterable of characters"):
+        CharVocabulary(3)
+
+
+def test_tbptt_batches_against_a_hand_worked_layout():
+    from rnncourse.text import tbptt_batches
+
+    # 20 ids, 2 streams of 10: [0..9] and [10..19]; windows of 3 -> (10 - 1) // 3 = 3 batches
+    x, y = tbptt_batches(np.arange(20), batch_size=2, seq_len=3)
+    expected_x = [[0, 1, 2], [10, 11, 12],      # batch 0
+                  [3, 4, 5], [13, 14, 15],      # batch 1: row i continues row i of batch 0
+                  [6, 7, 8], [16, 17, 18]]      # batch 2
+    expected_y = [[1, 2, 3], [11, 12, 13], [4, 5, 6], [14, 15, 16], [7, 8, 9], [17, 18, 19]]
+    np.testing.assert_array_equal(x, expected_x)
+    np.testing.assert_array_equal(y, expected_y)
+    assert x.dtype == y.dtype == np.int32
+    # a remainder that does not fill the streams is dropped: 23 ids -> streams of 11, still 3 batches
+    x, y = tbptt_batches(np.arange(23), batch_size=2, seq_len=3)
+    np.testing.assert_array_equal(x[:2], [[0, 1, 2], [11, 12, 13]])
+    assert x.shape == (6, 3)
+
+
+def test_tbptt_batches_streams_are_contiguous_for_random_sizes():
+    import os
+
+    from rnncourse.text import tbptt_batches
+
+    rng = np.random.default_rng(int(os.environ["RNNCOURSE_TEST_SEED"]))
+    for _ in range(20):
+        n, batch, seq = int(rng.integers(30, 500)), int(rng.integers(1, 6)), int(rng.integers(1, 9))
+        if (n // batch - 1) // seq < 1:
+            continue
+        ids = rng.integers(0, 50, n)
+        x, y = tbptt_batches(ids, batch, seq)
+        streams = x.reshape(-1, batch, seq).transpose(1, 0, 2).reshape(batch, -1)
+        for row in range(batch):
+            start = row * (n // batch)
+            np.testing.assert_array_equal(streams[row], ids[start:start + streams.shape[1]])
+        np.testing.assert_array_equal(x[:, 1:], y[:, :-1])  # targets are the inputs one step later
+
+
+def test_tbptt_batches_bad_input():
+    from rnncourse.text import tbptt_batches
+
+    expected = r"tbptt_batches: `ids` expects at least batch_size \* \(seq_len \+ 1\) = 8 ids, got 7"
+    with pytest.raises(ValueError, match=expected):
+        tbptt_batches(np.arange(7), 2, 3)
+    with pytest.raises(ValueError, match="`seq_len` expects a positive integer, got 0"):
+        tbptt_batches(np.arange(70), 2, 0)
+    with pytest.raises(TypeError, match="`batch_size` expects a positive integer"):
+        tbptt_batches(np.arange(70), 2.0, 3)
+    with pytest.raises(TypeError, match="1-D sequence of integer ids"):
+        tbptt_batches(np.zeros((5, 5), dtype=int), 1, 2)

@@ -2,8 +2,9 @@
 
 Every graded question is a `Question` of the catalogue `QUESTIONS`: the name the learner defines (a
 function, e.g. ``rnn_step``), the points it is worth, and, in the notebook's module (`rnn_unit`,
-`training`, `forecasting`, `sentiment`, `lstm_gru`), a generator of test cases drawn from a seed and a
-check. A verdict always goes through the same three steps, in a check cell and in the grader alike:
+`training`, `forecasting`, `sentiment`, `lstm_gru`, `language_model`), a generator of test cases drawn
+from a seed and a check. A verdict always goes through the same three steps, in a check cell and in the
+grader alike:
 
 1. **cases** -- the test cases are drawn (in the grader: in the grader's own process, from a seed it
    draws for the run or from a teacher's key) and encoded as JSON (`codec`);
@@ -80,6 +81,7 @@ NOTEBOOKS: dict[str, str] = {
     "03": "03_forecasting_exercises",
     "04": "04_sentiment_exercises",
     "05": "05_lstm_gru_exercises",
+    "06": "06_language_model_exercises",
 }
 
 _CATALOGUE = [
@@ -108,6 +110,10 @@ _CATALOGUE = [
     ("05.q1", "parameter counts of SimpleRNN, LSTM and GRU", 2, "recurrent_params", "lstm_gru"),
     ("05.q2", "one LSTM step in NumPy", 3, "lstm_step", "lstm_gru"),
     ("05.q3", "choosing a model from measured numbers", 2, "choose_model", "lstm_gru"),
+    ("06.q1", "sampling with a temperature", 2, "sample_with_temperature", "language_model"),
+    ("06.q2", "bits per character", 1, "bits_per_char", "language_model"),
+    ("06.q3", "the truncated-BPTT batch layout", 2, "tbptt_layout", "language_model"),
+    ("06.q4", "one smoothed bigram probability", 2, "bigram_probability", "language_model"),
 ]
 
 QUESTIONS: dict[str, Question] = {

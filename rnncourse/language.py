@@ -1,0 +1,375 @@
+"""Character-level language models: build one, score it in bits per character, and let it write.
+
+A language model reads a text one character at a time and predicts the next one. These functions are the
+pieces notebook 06 uses, in one place so the notebook, its exercises and the benchmark share them:
+
+- ``char_model`` -- Embedding, one or more recurrent layers (``VanillaRNN``, ``LSTM`` or ``GRU``) and a
+  Dense layer of logits; stateless, or stateful with a fixed batch size for truncated BPTT.
+- ``stateful_copy`` -- the same model and weights, stateful, for streaming one character at a time.
+- ``reset_states`` -- clear the state of every stateful layer (``ResetStatesCallback`` does it each epoch).
+- ``model_bits_per_char`` -- held-out bits per character, the state carried through the whole text.
+- ``sample_from_logits`` -- one draw with a temperature (0 is greedy) and an optional top-k, seeded.
+- ``generate`` -- write text one character at a time with a stateful model.
+- ``sample_statistics`` -- numbers to put beside a sample: known words, repeats, mean log-likelihood.
+
+Everything runs on every Keras backend: the models are Keras layers and the sampling is NumPy on the
+logits that ``keras.ops.convert_to_numpy`` hands back.
+
+Example:
+    >>> from rnncourse.text import CharVocabulary
+    >>> vocab = CharVocabulary("abc ")
+    >>> model = char_model(vocab.size, units=8)
+    >>> text, log2_probs = generate(stateful_copy(model), vocab, "ab", length=5, temperature=1.0, seed=0)
+    >>> len(text), log2_probs.shape
+    (5, (5,))
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+
+import keras
+import numpy as np
+
+from rnncourse import arguments
+from rnncourse.layers import VanillaRNN
+from rnncourse.text import CharVocabulary, tbptt_batches
+
+__all__ = [
+    "CELLS",
+    "char_model",
+    "stateful_copy",
+    "reset_states",
+    "ResetStatesCallback",
+    "model_bits_per_char",
+    "sample_from_logits",
+    "generate",
+    "sample_statistics",
+    "time_per_char",
+]
+
+CELLS = ("vanilla", "lstm", "gru")
+
+
+def _recurrent_layer(cell: str, units: int, stateful: bool, name: str) -> keras.layers.Layer:
+    if cell == "vanilla":
+        return VanillaRNN(units, return_sequences=True, stateful=stateful, name=name)
+    layer = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
+    return layer(units, return_sequences=True, stateful=stateful, name=name)
+
+
+def char_model(vocab_size: int, units: int = 256, cell: str = "vanilla", num_layers: int = 1,
+               embedding_dim: int = 32, batch_size: int | None = None, stateful: bool = False,
+               learning_rate: float = 3e-3, clipnorm: float | None = 1.0) -> keras.Model:
+    """A compiled character language model: ids in, next-character logits out at every step.
+
+    ``Embedding(vocab_size, embedding_dim)`` -> ``num_layers`` recurrent layers of ``units`` (all with
+    ``return_sequences=True``) -> ``Dense(vocab_size)``. Compiled with Adam (gradient norm clipped to
+    ``clipnorm``) and sparse categorical cross-entropy on the logits, in nats: divide by ``ln 2`` for bits.
+    Taught in notebook 06, section 3.
+
+    Args:
+        vocab_size: the number of characters, ``CharVocabulary.size``.
+        units: units per recurrent layer. Default: ``256``.
+        cell: "vanilla" (``rnncourse.layers.VanillaRNN``), "lstm" or "gru". Default: "vanilla".
+        num_layers: stacked recurrent layers. Default: ``1``.
+        embedding_dim: size of each character's learned vector. Default: ``32``.
+        batch_size: a fixed batch size (needed when ``stateful``), or None. Default: None.
+        stateful: carry each layer's final state into the next batch (truncated BPTT). Default: False.
+        learning_rate: Adam's learning rate. Default: ``3e-3``.
+        clipnorm: clip each gradient to this norm, or None. Default: ``1.0``.
+
+    Call arguments:
+        ids: int tensor of shape ``(batch, timesteps)``.
+
+    Returns:
+        A compiled ``keras.Sequential`` whose output has shape ``(batch, timesteps, vocab_size)``.
+
+    Example:
+        >>> model = char_model(vocab_size=60, units=16)
+        >>> model(np.zeros((2, 7), dtype="int32")).shape     # (2, 7, 60)
+    """
+    where = "char_model"
+    vocab_size = arguments.integer(vocab_size, "vocab_size", minimum=2, where=where)
+    units = arguments.positive_int(units, "units", where)
+    cell = arguments.one_of(cell, "cell", CELLS, where)
+    num_layers = arguments.positive_int(num_layers, "num_layers", where)
+    embedding_dim = arguments.positive_int(embedding_dim, "embedding_dim", where)
+    stateful = arguments.boolean(stateful, "stateful", where)
+    if batch_size is not None:
+        batch_size = arguments.positive_int(batch_size, "batch_size", where)
+    elif stateful:
+        raise ValueError(arguments.message("batch_size", "a positive integer when stateful=True (a stateful "
+                                           "layer keeps one state per batch row)", "None", where))
+    learning_rate = arguments.number(learning_rate, "learning_rate", low=0.0, include_low=False, where=where)
+    if clipnorm is not None:
+        clipnorm = arguments.number(clipnorm, "clipnorm", low=0.0, include_low=False, where=where)
+    layers = [keras.Input(batch_shape=(batch_size, None), dtype="int32"),
+              keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")]
+    layers += [_recurrent_layer(cell, units, stateful, f"{cell}_{i + 1}") for i in range(num_layers)]
+    layers.append(keras.layers.Dense(vocab_size, name="logits"))
+    model = keras.Sequential(layers, name=f"char_{cell}_{num_layers}x{units}")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def stateful_copy(model: keras.Model, batch_size: int = 1) -> keras.Model:
+    """The same model with the same weights, but stateful with a fixed batch size (1: one text at a time).
+
+    Fed one character per call, the copy keeps its hidden state between calls: it streams. Running a whole
+    sequence through the original gives the same outputs (notebook 06 asserts it). Taught in notebook 06,
+    section 6.
+
+    Args:
+        model: a ``keras.Sequential`` (e.g. from ``char_model``).
+        batch_size: the fixed batch size of the copy. Default: ``1``.
+
+    Returns:
+        A new stateful ``keras.Sequential`` sharing no variables with ``model``, states reset.
+    """
+    batch_size = arguments.positive_int(batch_size, "batch_size", "stateful_copy")
+    if not isinstance(model, keras.Sequential):
+        raise TypeError(arguments.message("model", "a keras.Sequential (as built by char_model)",
+                                          arguments.given(model), "stateful_copy"))
+    config = model.get_config()
+    for layer in config["layers"]:
+        if layer["class_name"] == "InputLayer":
+            shape = layer["config"]["batch_shape"]
+            layer["config"]["batch_shape"] = (batch_size, *tuple(shape)[1:])
+        elif "stateful" in layer["config"]:
+            layer["config"]["stateful"] = True
+        build = layer.get("build_config") or {}
+        if build.get("input_shape"):  # each layer was built for the original batch size
+            build["input_shape"] = (batch_size, *tuple(build["input_shape"])[1:])
+    copy = keras.Sequential.from_config(config)
+    copy.set_weights(model.get_weights())
+    reset_states(copy)
+    return copy
+
+
+def reset_states(model: keras.Model) -> None:
+    """Set the state of every stateful recurrent layer of ``model`` back to zeros."""
+    for layer in model.layers:
+        if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+            layer.reset_states()
+
+
+class ResetStatesCallback(keras.callbacks.Callback):
+    """Reset a stateful model's states at the start of every epoch (each epoch starts its streams anew)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        reset_states(self.model)
+
+
+def _run(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """The model's outputs for one batch, as NumPy, with the stateful layers' states carried to the next call.
+
+    `predict_on_batch` runs the compiled predict step: an order of magnitude quicker per call than an eager
+    `model(x)` on TensorFlow, and the state variables are updated all the same. Keras's JAX trainer runs
+    prediction as a pure function and does not write the stateful layers' states back (measured with
+    Keras 3.15: one character at a time then gives the outputs of a model reset before every character), so
+    on JAX the model is called directly.
+    """
+    if keras.backend.backend() == "jax":
+        return keras.ops.convert_to_numpy(model(x, training=False))
+    return keras.ops.convert_to_numpy(model.predict_on_batch(x))
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def model_bits_per_char(model: keras.Model, ids, batch_size: int = 32, seq_len: int = 200) -> float:
+    """Bits per character of a model on a held-out text, the state carried through the whole text.
+
+    The text is laid out with ``tbptt_batches`` (``batch_size`` streams) and run through a stateful copy of
+    the model batch after batch, so every character but the first of each stream is predicted from all that
+    came before it in its stream, as an n-gram model predicts from its whole context.
+
+    Args:
+        model: a model from ``char_model`` (stateless or stateful).
+        ids: the held-out text as ids.
+        batch_size: streams run side by side (speed only). Default: ``32``.
+        seq_len: steps per call (speed only). Default: ``200``.
+
+    Returns:
+        Mean ``-log2 p(true character)`` over the characters scored.
+    """
+    x, y = tbptt_batches(ids, batch_size, seq_len)
+    runner = stateful_copy(model, batch_size)
+    total, count = 0.0, 0
+    for start in range(0, len(x), batch_size):
+        logits = _run(runner, x[start:start + batch_size])
+        targets = y[start:start + batch_size, :, None]
+        log_p = np.take_along_axis(_log_softmax(logits.astype(np.float64)), targets, axis=-1)
+        total -= float(log_p.sum())
+        count += log_p.size
+    return total / count / np.log(2.0)
+
+
+def sample_from_logits(logits, temperature: float = 1.0, top_k: int | None = None,
+                       rng: np.random.Generator | int | None = None) -> np.ndarray:
+    """Draw one class per row of logits, from ``softmax(logits / temperature)``, optionally among the top k.
+
+    Temperature 1 samples the model's own distribution; below 1 sharpens it (safer, more repetitive); above
+    1 flattens it (more varied, more mistakes); 0 is the limit: always the most likely class (argmax).
+    Taught in notebook 06, section 5.
+
+    Args:
+        logits: array-like of shape ``(num_classes,)`` or ``(batch, num_classes)``.
+        temperature: >= 0. Default: ``1.0``.
+        top_k: keep only the k largest logits before sampling, or None for all. Default: None.
+        rng: a ``np.random.Generator`` or a seed (None: unseeded). Default: None.
+
+    Returns:
+        int64 array of shape ``()`` for one row of logits, ``(batch,)`` otherwise.
+
+    Example:
+        >>> sample_from_logits([0.0, 3.0, 1.0], temperature=0)
+        array(1)
+        >>> int(sample_from_logits([0.0, 3.0, 1.0], temperature=1.0, rng=0)) in (0, 1, 2)
+        True
+    """
+    where = "sample_from_logits"
+    values = arguments.numeric_array(logits, "logits", dtype=np.float64)
+    if values.ndim not in (1, 2) or values.shape[-1] < 1:
+        raise ValueError(arguments.message("logits", "shape (num_classes,) or (batch, num_classes)",
+                                           f"shape {values.shape}", where))
+    temperature = arguments.number(temperature, "temperature", low=0.0, where=where)
+    rows = np.atleast_2d(values)
+    if top_k is not None:
+        top_k = arguments.integer(top_k, "top_k", minimum=1, maximum=rows.shape[-1], where=where)
+    if not isinstance(rng, np.random.Generator):
+        rng = np.random.default_rng(arguments.seed(rng, "rng", where))
+    if temperature == 0.0:
+        choice = rows.argmax(axis=-1)
+    else:
+        scaled = rows / temperature
+        if top_k is not None:
+            kth = np.sort(scaled, axis=-1)[:, -top_k][:, None]
+            scaled = np.where(scaled >= kth, scaled, -np.inf)
+        probs = np.exp(_log_softmax(scaled))
+        # Inverse-CDF draw: one uniform number per row, the same draws on every platform for a seed.
+        cumulative = np.cumsum(probs, axis=-1)
+        u = rng.random((rows.shape[0], 1)) * cumulative[:, -1:]
+        choice = np.minimum((cumulative <= u).sum(axis=-1), rows.shape[-1] - 1)
+    choice = choice.astype(np.int64)
+    return choice[0] if values.ndim == 1 else choice
+
+
+def generate(model: keras.Model, vocab: CharVocabulary, prompt: str, length: int, temperature: float = 1.0,
+             top_k: int | None = None, seed: int | None = 0) -> tuple[str, np.ndarray]:
+    """Write ``length`` characters after ``prompt``, one character per call of a stateful model.
+
+    The states are reset, the prompt is read one character per call, then each drawn character is fed back
+    as the next input while the layer keeps its state: nothing is recomputed, so each character costs one
+    step (and every call has the same shape, so the compiled predict step is traced once).
+
+    Args:
+        model: a stateful model with batch size 1 (``stateful_copy(model)``).
+        vocab: the model's ``CharVocabulary``.
+        prompt: the text to continue (at least one character of the vocabulary).
+        length: the number of characters to write.
+        temperature: see ``sample_from_logits``. Default: ``1.0``.
+        top_k: see ``sample_from_logits``. Default: None.
+        seed: seed of the draws. Default: ``0``.
+
+    Returns:
+        ``(text, log2_probs)``: the written text (without the prompt) and, for each written character, its
+        log2 probability under the model itself (temperature 1, no top-k).
+    """
+    where = "generate"
+    if not isinstance(vocab, CharVocabulary):
+        raise TypeError(arguments.message("vocab", "a CharVocabulary", arguments.given(vocab), where))
+    length = arguments.positive_int(length, "length", where)
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError(arguments.message("prompt", "a non-empty string", arguments.given(prompt), where))
+    batch = model.inputs[0].shape[0] if getattr(model, "inputs", None) else None
+    if batch != 1 or not any(getattr(layer, "stateful", False) for layer in model.layers):
+        raise ValueError(arguments.message("model", "a stateful model with batch size 1 (use "
+                                           "stateful_copy(model))", f"batch size {batch}", where))
+    rng = np.random.default_rng(arguments.seed(seed, "seed", where))
+    reset_states(model)
+    for prompt_id in vocab.encode(prompt):
+        logits = _run(model, np.array([[prompt_id]], dtype=np.int32))
+    logits = logits[0, -1]
+    chosen, log2_probs = [], []
+    for _ in range(length):
+        logits = logits.astype(np.float64)
+        next_id = int(sample_from_logits(logits, temperature, top_k, rng))
+        log2_probs.append(_log_softmax(logits)[next_id] / np.log(2.0))
+        chosen.append(next_id)
+        step = np.array([[next_id]], dtype=np.int32)
+        logits = _run(model, step)[0, -1]
+    return vocab.decode(chosen), np.array(log2_probs)
+
+
+def time_per_char(model: keras.Model, length: int = 200, rounds: int = 3) -> float:
+    """Seconds per character of a stateful batch-1 model fed one character per call (lowest of ``rounds``).
+
+    Args:
+        model: a stateful model with batch size 1.
+        length: characters per round. Default: ``200``.
+        rounds: repetitions; the fastest counts (the others were slowed by whatever else ran). Default: 3.
+    """
+    length = arguments.positive_int(length, "length", "time_per_char")
+    rounds = arguments.positive_int(rounds, "rounds", "time_per_char")
+    step = np.zeros((1, 1), dtype=np.int32)
+    _run(model, step)  # warm up (compiles the predict step)
+    best = np.inf
+    for _ in range(rounds):
+        reset_states(model)
+        start = time.perf_counter()
+        for _ in range(length):
+            _run(model, step)
+        best = min(best, (time.perf_counter() - start) / length)
+    return float(best)
+
+
+_WORD = re.compile(r"[A-Za-z']+")
+
+
+def sample_statistics(text: str, known_words: Iterable[str], log2_probs=None, n: int = 3) -> dict:
+    """Numbers that describe a generated text, so samples can be compared without eyeballing them.
+
+    Args:
+        text: the generated text.
+        known_words: the words of the training text (compared in lower case).
+        log2_probs: the model's log2 probability of each generated character (from ``generate``), or None.
+        n: the word n-gram length for the repeat count. Default: ``3``.
+
+    Returns:
+        A dict with ``words`` (how many), ``known_words`` (share found among ``known_words``),
+        ``repeated_ngrams`` (share of word n-grams that occurred earlier in the text: loops),
+        ``distinct_chars``, and ``bits_per_char`` (mean ``-log2 p`` under the model; NaN without
+        ``log2_probs``).
+
+    Example:
+        >>> stats = sample_statistics("to be or not to be or not", {"to", "be", "or"})
+        >>> stats["known_words"], stats["repeated_ngrams"]
+        (0.75, 0.5)
+    """
+    if not isinstance(text, str):
+        raise TypeError(arguments.message("text", "a string", arguments.given(text), "sample_statistics"))
+    n = arguments.positive_int(n, "n", "sample_statistics")
+    known = {word.lower() for word in known_words}
+    words = [word.lower().strip("'") for word in _WORD.findall(text)]
+    words = [word for word in words if word]
+    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    seen: set[tuple] = set()
+    repeats = 0
+    for gram in grams:
+        repeats += gram in seen
+        seen.add(gram)
+    bits = float(-np.mean(log2_probs)) if log2_probs is not None and len(log2_probs) else float("nan")
+    return {
+        "words": len(words),
+        "known_words": float(np.mean([w in known for w in words])) if words else float("nan"),
+        "repeated_ngrams": repeats / len(grams) if grams else 0.0,
+        "distinct_chars": len(set(text)),
+        "bits_per_char": bits,
+    }

@@ -1,0 +1,134 @@
+"""Tests for rnncourse.language: the character model, streaming, sampling, statistics, bad input."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from rnncourse import language
+from rnncourse.text import CharVocabulary
+
+VOCAB = CharVocabulary("abcdefgh \n")
+
+
+def _model(cell="vanilla", num_layers=1, **kwargs):
+    keras.utils.set_random_seed(0)
+    return language.char_model(VOCAB.size, units=8, cell=cell, num_layers=num_layers, embedding_dim=4,
+                               **kwargs)
+
+
+@pytest.mark.parametrize(("cell", "num_layers"), [
+    ("vanilla", 1), pytest.param("vanilla", 2, marks=pytest.mark.slow),
+    pytest.param("lstm", 1, marks=pytest.mark.slow), pytest.param("gru", 2, marks=pytest.mark.slow)])
+def test_streaming_one_char_at_a_time_equals_the_whole_sequence(cell, num_layers):
+    model = _model(cell, num_layers)
+    ids = np.random.default_rng(1).integers(0, VOCAB.size, (1, 30)).astype("int32")
+    whole = keras.ops.convert_to_numpy(model(ids))[0]
+    stream = language.stateful_copy(model)
+    steps = np.concatenate([language._run(stream, ids[:, t:t + 1])[0] for t in range(30)])
+    np.testing.assert_allclose(steps, whole, atol=1e-5)
+    # and the state is what carries it: after a reset the second half alone differs from the stream
+    language.reset_states(stream)
+    cold = language._run(stream, ids[:, 15:])[0]
+    assert np.abs(cold - whole[15:]).max() > 1e-3
+
+
+def test_stateful_training_model_and_copy_shapes():
+    model = _model(batch_size=4, stateful=True)
+    assert model.inputs[0].shape[0] == 4 and model.output_shape == (4, None, VOCAB.size)
+    copy = language.stateful_copy(model, batch_size=2)
+    assert copy.inputs[0].shape[0] == 2
+    for a, b in zip(model.get_weights(), copy.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    x = np.zeros((4, 5), dtype="int32")
+    model.fit(x, x, batch_size=4, epochs=1, verbose=0, shuffle=False,
+              callbacks=[language.ResetStatesCallback()])
+
+
+def test_model_bits_per_char_matches_a_direct_computation():
+    from rnncourse.metrics import bits_per_char
+
+    model = _model()
+    ids = np.random.default_rng(2).integers(0, VOCAB.size, 101)
+    # one stream, one window: exactly the stateless model on the whole text
+    direct = bits_per_char(ids[1:], keras.ops.convert_to_numpy(model(ids[None, :-1].astype("int32")))[0],
+                           from_logits=True)
+    one_window = language.model_bits_per_char(model, ids, batch_size=1, seq_len=100)
+    assert one_window == pytest.approx(direct, rel=1e-5)
+    # windows of 10 with the state carried give the same number
+    ten_windows = language.model_bits_per_char(model, ids, batch_size=1, seq_len=10)
+    assert ten_windows == pytest.approx(direct, rel=1e-5)
+
+
+def test_sampling_temperature_zero_is_argmax_and_seeded_draws_repeat():
+    rng = np.random.default_rng(int(os.environ["RNNCOURSE_TEST_SEED"]))
+    logits = rng.normal(size=(50, 10))
+    np.testing.assert_array_equal(language.sample_from_logits(logits, temperature=0), logits.argmax(axis=1))
+    assert int(language.sample_from_logits(logits[0], temperature=0)) == logits[0].argmax()
+    first = language.sample_from_logits(logits, temperature=1.0, rng=7)
+    np.testing.assert_array_equal(language.sample_from_logits(logits, temperature=1.0, rng=7), first)
+    assert not np.array_equal(language.sample_from_logits(logits, temperature=1.0, rng=8), first)
+    # top_k=1 is greedy at any temperature; top_k=3 never leaves the three largest
+    greedy = language.sample_from_logits(logits, 2.0, top_k=1, rng=0)
+    np.testing.assert_array_equal(greedy, logits.argmax(axis=1))
+    draws = language.sample_from_logits(np.repeat(logits[:1], 500, axis=0), 5.0, top_k=3, rng=0)
+    assert set(draws) <= set(np.argsort(logits[0])[-3:])
+
+
+def test_sampling_follows_the_tempered_distribution():
+    logits = np.log([0.1, 0.2, 0.7])
+    for temperature in (0.5, 1.0, 2.0):
+        draws = language.sample_from_logits(np.tile(logits, (20_000, 1)), temperature, rng=0)
+        expected = np.exp(logits / temperature) / np.exp(logits / temperature).sum()
+        np.testing.assert_allclose(np.bincount(draws, minlength=3) / 20_000, expected, atol=0.015)
+
+
+def test_generate_is_seeded_and_greedy_at_temperature_zero():
+    stream = language.stateful_copy(_model())
+    text, log2_probs = language.generate(stream, VOCAB, "abc", 40, temperature=1.0, seed=3)
+    assert len(text) == 40 and set(text) <= set(VOCAB.chars) and log2_probs.shape == (40,)
+    assert (log2_probs <= 0).all()
+    assert language.generate(stream, VOCAB, "abc", 40, temperature=1.0, seed=3)[0] == text
+    greedy, _ = language.generate(stream, VOCAB, "abc", 20, temperature=0)
+    # greedy by hand: feed the whole text so far to the stateless model and take the argmax each time
+    model = _model()
+    ids = list(VOCAB.encode("abc"))
+    for _ in range(20):
+        logits = keras.ops.convert_to_numpy(model(np.array([ids], dtype="int32")))[0, -1]
+        ids.append(int(logits.argmax()))
+    assert greedy == VOCAB.decode(ids[3:])
+
+
+def test_sample_statistics():
+    stats = language.sample_statistics("the cat the cat the cat sat", {"the", "cat"}, log2_probs=[-1.0, -3.0])
+    assert stats["words"] == 7 and stats["known_words"] == pytest.approx(6 / 7)
+    assert stats["repeated_ngrams"] == pytest.approx(2 / 5)   # "the cat the", "cat the cat" come back once
+    assert stats["bits_per_char"] == pytest.approx(2.0) and stats["distinct_chars"] == 7
+    assert np.isnan(language.sample_statistics("", set())["known_words"])
+
+
+def test_time_per_char_is_positive():
+    assert 0 < language.time_per_char(language.stateful_copy(_model()), length=5, rounds=2) < 5
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match=r"char_model: `cell` expects one of \['vanilla', 'lstm', 'gru'\]"):
+        language.char_model(10, cell="rnn")
+    with pytest.raises(ValueError, match="char_model: `batch_size` expects a positive integer when stateful"):
+        language.char_model(10, stateful=True)
+    with pytest.raises(ValueError, match="`units` expects a positive integer, got 0"):
+        language.char_model(10, units=0)
+    with pytest.raises(ValueError, match=r"sample_from_logits: `temperature` expects a finite number >= 0"):
+        language.sample_from_logits([1.0, 2.0], temperature=-1)
+    with pytest.raises(ValueError, match=r"`top_k` expects an integer from 1 to 2, got 3"):
+        language.sample_from_logits([1.0, 2.0], top_k=3)
+    with pytest.raises(ValueError, match=r"`logits` expects shape"):
+        language.sample_from_logits(np.zeros((2, 2, 2)))
+    model = _model()
+    with pytest.raises(ValueError, match=r"generate: `model` expects a stateful model with batch size 1"):
+        language.generate(model, VOCAB, "a", 5)
+    with pytest.raises(ValueError, match="unknown"):
+        language.generate(language.stateful_copy(model), VOCAB, "xyz", 5)
+    with pytest.raises(TypeError, match="`model` expects a keras.Sequential"):
+        language.stateful_copy("model")
