@@ -128,6 +128,11 @@ ATTACKS = {
     # plant bytecode in the package the next kernel imports: its own copy, and the installed package
     "bytecode": "import os, rnncourse, sys\nfound, tried = [], {}\n"
     "for root in (os.path.dirname(rnncourse.__file__), PACKAGE):\n"
+    # a path the sandbox does not show may still be creatable in its own empty /tmp (when the clone lives
+    # under /tmp): writing there plants nothing in a package, so only a visible package counts
+    "    if not os.path.isfile(os.path.join(root, 'exercises', '__init__.py')):\n"
+    "        tried[root] = 'no package there'\n"
+    "        continue\n"
     "    folder = os.path.join(root, 'exercises', '__pycache__')\n"
     "    target = os.path.join(folder, f'planted.{sys.implementation.cache_tag}.pyc')\n"
     "    try:\n"
