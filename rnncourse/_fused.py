@@ -123,7 +123,9 @@ def _torch_rnn(sequences, h0, mask, kernel, recurrent_kernel, bias, nonlinearity
     params = [kernel.T.contiguous(), recurrent_kernel.T.contiguous()]
     if bias is not None:
         params += [bias, torch.zeros_like(bias)]
-    hx = h0.unsqueeze(0)  # (layers * directions = 1, batch, units)
+    # (layers * directions = 1, batch, units). A copy: with stateful=True, h0 is the state variable itself,
+    # which keras.layers.RNN overwrites in place after the call, before the backward pass reads it.
+    hx = h0.unsqueeze(0).clone()
     train = torch.is_grad_enabled()  # cuDNN keeps what the backward pass needs only in training mode
 
     if mask is None:
