@@ -50,9 +50,11 @@ from rnncourse import arguments
 
 __all__ = [
     "ACTIVATIONS",
+    "Adam",
     "RNNGradients",
     "activation_derivative",
     "apply_activation",
+    "clip_by_global_norm",
     "lstm_step",
     "numerical_gradient",
     "recurrent_param_count",
@@ -60,6 +62,7 @@ __all__ = [
     "rnn_backward",
     "rnn_forward",
     "rnn_step",
+    "softmax_cross_entropy",
 ]
 
 
@@ -485,6 +488,154 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     if a.shape != b.shape:
         raise ValueError(f"expected two arrays of the same shape, got {a.shape} and {b.shape}")
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12), initial=0.0))
+
+
+# --------------------------------------------------------------------------------------------------
+# Training a character model by hand (notebook 06): the loss on the logits, clipping and Adam
+# --------------------------------------------------------------------------------------------------
+def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy of integer targets under softmax(logits), and its gradient with respect to them.
+
+    With p = softmax(z) over the last axis and y the target class at each position,
+
+        L = mean over positions of -log p_y        (in nats; divide by log 2 for bits)
+        dL/dz = (p - onehot(y)) / number of positions
+
+    the same loss as `keras.losses.SparseCategoricalCrossentropy(from_logits=True)`.
+
+    Args:
+        logits: Scores, shape `(..., classes)`, floating point.
+        targets: Class ids in `[0, classes)`, integer array with the shape of `logits` minus its last axis.
+
+    Returns:
+        `(loss, dlogits)`: the mean loss as a float, and dL/dlogits with the shape of `logits`.
+
+    Raises:
+        TypeError: if `logits` is not floating point or `targets` not integer.
+        ValueError: if the shapes do not match or a target is outside `[0, classes)`.
+
+    Example:
+        >>> loss, dz = softmax_cross_entropy(np.zeros((2, 4)), np.array([0, 3]))
+        >>> round(loss, 4), round(float(np.log(4)), 4), dz.shape     # uniform over 4 classes: log 4 nats
+        (1.3863, 1.3863, (2, 4))
+    """
+    logits = _as_float_array(logits, "logits")
+    targets = np.asarray(targets)
+    if not np.issubdtype(targets.dtype, np.integer):
+        raise TypeError(f"expected integer class ids for targets, got dtype {targets.dtype}")
+    if logits.ndim < 1 or targets.shape != logits.shape[:-1]:
+        raise ValueError(
+            f"expected targets of shape {logits.shape[:-1]} (the logits' shape without its last axis), "
+            f"got {targets.shape}"
+        )
+    classes = logits.shape[-1]
+    if targets.size and (targets.min() < 0 or targets.max() >= classes):
+        raise ValueError(
+            f"expected targets in [0, {classes}), got values from {targets.min()} to {targets.max()}"
+        )
+    shifted = logits - logits.max(axis=-1, keepdims=True)  # softmax is unchanged; exp cannot overflow
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    picked = np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]
+    dlogits = np.exp(log_probs)  # p
+    np.put_along_axis(dlogits, targets[..., None], np.exp(picked)[..., None] - 1.0, axis=-1)  # p - onehot
+    count = max(targets.size, 1)
+    return float(-picked.sum() / count), dlogits / count
+
+
+def clip_by_global_norm(grads: list[np.ndarray], max_norm: float) -> tuple[list[np.ndarray], float]:
+    """Scale a list of gradients so that their joint Euclidean norm is at most `max_norm`.
+
+    The norm is taken over all arrays together, ||g|| = sqrt(sum of every squared entry); when it is above
+    `max_norm`, every array is multiplied by `max_norm / ||g||`. The direction of the step is kept, only its
+    length is capped: what Keras's optimizers do with `global_clipnorm=max_norm`, and the cure for the
+    exploding gradients of notebook 02.
+
+    Args:
+        grads: The gradient arrays (any shapes).
+        max_norm: The largest norm allowed, a positive number.
+
+    Returns:
+        `(clipped, norm)`: new arrays (the inputs are not changed) and the norm *before* clipping.
+
+    Raises:
+        ValueError: if `grads` is empty or `max_norm` is not a positive finite number.
+
+    Example:
+        >>> clipped, norm = clip_by_global_norm([np.array([3.0]), np.array([4.0])], max_norm=1.0)
+        >>> norm, [round(float(g[0]), 6) for g in clipped]
+        (5.0, [0.6, 0.8])
+    """
+    grads = [_as_float_array(g, f"grads[{i}]") for i, g in enumerate(grads)]
+    if not grads:
+        raise ValueError("expected at least one gradient array in grads, got none")
+    if not (isinstance(max_norm, int | float) and np.isfinite(max_norm) and max_norm > 0):
+        raise ValueError(f"expected a positive finite max_norm, got {max_norm!r}")
+    norm = float(np.sqrt(sum(float(np.sum(g**2)) for g in grads)))
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return [g * scale for g in grads], norm
+
+
+class Adam:
+    """The Adam optimizer in NumPy, written as `keras.optimizers.Adam` computes it.
+
+    For each parameter p with gradient g at step t (counting from 1):
+
+        m = beta_1 m + (1 - beta_1) g                      (running mean of the gradient)
+        v = beta_2 v + (1 - beta_2) g^2                    (running mean of its square)
+        p -= lr sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)
+
+    Each parameter gets its own step size: large where its gradients have been small and steady, small where
+    they have been large or noisy. The parameters are updated in place.
+
+    Args:
+        params: The parameter arrays to train (float, updated in place), in a fixed order.
+        learning_rate: The step size, a positive number. Default: 1e-3 (Keras's).
+        beta_1: Decay of the mean. Default: 0.9.
+        beta_2: Decay of the mean square. Default: 0.999.
+        epsilon: Added to sqrt(v). Default: 1e-7 (Keras's).
+
+    Example:
+        >>> w = np.array([1.0, -2.0])
+        >>> adam = Adam([w], learning_rate=0.1)
+        >>> adam.update([2 * w])             # gradient of sum(w**2): the first step moves each entry by lr
+        >>> w.round(3)
+        array([ 0.9, -1.9])
+    """
+
+    def __init__(self, params: list[np.ndarray], learning_rate: float = 1e-3, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7) -> None:
+        for name, value in {"learning_rate": learning_rate, "epsilon": epsilon}.items():
+            if not (isinstance(value, int | float) and np.isfinite(value) and value > 0):
+                raise ValueError(f"expected a positive finite {name}, got {value!r}")
+        for name, value in {"beta_1": beta_1, "beta_2": beta_2}.items():
+            if not (isinstance(value, int | float) and 0 <= value < 1):
+                raise ValueError(f"expected {name} in [0, 1), got {value!r}")
+        self.params = [_as_float_array(p, f"params[{i}]") for i, p in enumerate(params)]
+        if not self.params or any(p is not q for p, q in zip(self.params, params, strict=True)):
+            raise ValueError("expected a non-empty list of float NumPy arrays to update in place")
+        self.learning_rate, self.beta_1, self.beta_2, self.epsilon = learning_rate, beta_1, beta_2, epsilon
+        self.m = [np.zeros_like(p) for p in self.params]
+        self.v = [np.zeros_like(p) for p in self.params]
+        self.iterations = 0
+
+    def update(self, grads: list[np.ndarray]) -> None:
+        """Apply one step: `grads[i]` is the gradient of the loss with respect to `params[i]`.
+
+        Raises:
+            ValueError: if the number or shapes of the gradients do not match the parameters.
+        """
+        if len(grads) != len(self.params):
+            raise ValueError(f"expected {len(self.params)} gradients (one per parameter), got {len(grads)}")
+        self.iterations += 1
+        t = self.iterations
+        step = self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        for i, (p, g, m, v) in enumerate(zip(self.params, grads, self.m, self.v, strict=True)):
+            g = np.asarray(g)
+            if g.shape != p.shape:
+                raise ValueError(f"expected grads[{i}] of shape {p.shape} (its parameter's), got {g.shape}")
+            m += (1 - self.beta_1) * (g - m)
+            v += (1 - self.beta_2) * (g * g - v)
+            p -= step * m / (np.sqrt(v) + self.epsilon)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -214,3 +214,87 @@ def test_numerical_gradient_checks_its_inputs():
     )
     with pytest.raises(ValueError, match="same shape"):
         ref.relative_error(np.zeros(2), np.zeros(3))
+
+
+# --------------------------------------------------------------------------------------------------
+# The hand-written training pieces of notebook 06, each against Keras and finite differences
+# --------------------------------------------------------------------------------------------------
+def test_softmax_cross_entropy_matches_keras_and_finite_differences():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(scale=3.0, size=(2, 5, 7))
+    targets = rng.integers(0, 7, size=(2, 5))
+    loss, dlogits = ref.softmax_cross_entropy(logits, targets)
+    expected = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(targets, logits)
+    np.testing.assert_allclose(loss, float(expected), rtol=1e-6)
+    numeric = ref.numerical_gradient(lambda: ref.softmax_cross_entropy(logits, targets)[0], logits)
+    np.testing.assert_allclose(dlogits, numeric, rtol=1e-5, atol=1e-9)   # atol: round-off of tiny entries
+    # Large logits do not overflow (the softmax is shifted by the row maximum).
+    big_loss, big_grad = ref.softmax_cross_entropy(logits * 1e3, targets)
+    assert np.isfinite(big_loss) and np.isfinite(big_grad).all()
+
+
+def test_softmax_cross_entropy_checks_its_inputs():
+    with pytest.raises(TypeError, match="integer class ids"):
+        ref.softmax_cross_entropy(np.zeros((2, 3)), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"targets of shape \(2,\)"):
+        ref.softmax_cross_entropy(np.zeros((2, 3)), np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"in \[0, 3\), got values from 0 to 3"):
+        ref.softmax_cross_entropy(np.zeros((2, 3)), np.array([0, 3]))
+    with pytest.raises(TypeError, match="floating-point array for logits"):
+        ref.softmax_cross_entropy(np.zeros((2, 3), dtype=int), np.array([0, 1]))
+
+
+def test_clip_by_global_norm_is_keras_global_clipnorm():
+    rng = np.random.default_rng(1)
+    grads = [rng.normal(size=(3, 4)), rng.normal(size=(4,))]
+    norm_before = np.sqrt(sum((g**2).sum() for g in grads))
+    for max_norm in (0.5 * norm_before, 2.0 * norm_before):  # clipped, and left alone
+        clipped, norm = ref.clip_by_global_norm(grads, max_norm)
+        assert norm == pytest.approx(norm_before)
+        # One SGD step with learning rate 1 moves each variable by minus its (clipped) gradient.
+        variables = [keras.Variable(np.zeros_like(g)) for g in grads]
+        keras.optimizers.SGD(learning_rate=1.0, global_clipnorm=max_norm).apply_gradients(
+            zip([keras.ops.convert_to_tensor(g) for g in grads], variables, strict=True))
+        for variable, mine in zip(variables, clipped, strict=True):
+            np.testing.assert_allclose(-keras.ops.convert_to_numpy(variable), mine, rtol=1e-5, atol=1e-7)
+    assert np.sqrt(sum((g**2).sum() for g in ref.clip_by_global_norm(grads, 1.0)[0])) == pytest.approx(1.0)
+    assert grads[0] is not ref.clip_by_global_norm(grads, 1.0)[0][0]     # the inputs are not changed
+
+
+def test_clip_by_global_norm_checks_its_inputs():
+    with pytest.raises(ValueError, match="at least one gradient"):
+        ref.clip_by_global_norm([], 1.0)
+    with pytest.raises(ValueError, match="positive finite max_norm, got 0"):
+        ref.clip_by_global_norm([np.ones(2)], 0)
+    with pytest.raises(TypeError, match=r"grads\[0\]"):
+        ref.clip_by_global_norm([np.ones(2, dtype=int)], 1.0)
+
+
+def test_adam_matches_keras_adam_step_for_step():
+    rng = np.random.default_rng(2)
+    params = [rng.normal(size=(3, 2)), rng.normal(size=(2,))]
+    variables = [keras.Variable(p.astype("float32")) for p in params]
+    mine = ref.Adam(params, learning_rate=0.05)
+    theirs = keras.optimizers.Adam(learning_rate=0.05)
+    for _ in range(5):
+        grads = [rng.normal(size=p.shape) for p in params]
+        mine.update(grads)
+        theirs.apply_gradients(zip([keras.ops.convert_to_tensor(g, "float32") for g in grads], variables,
+                                   strict=True))
+    for p, v in zip(params, variables, strict=True):
+        np.testing.assert_allclose(p, keras.ops.convert_to_numpy(v), rtol=1e-4, atol=1e-5)
+    assert mine.iterations == 5
+
+
+def test_adam_checks_its_inputs():
+    with pytest.raises(ValueError, match="positive finite learning_rate"):
+        ref.Adam([np.ones(2)], learning_rate=-1.0)
+    with pytest.raises(ValueError, match=r"beta_1 in \[0, 1\)"):
+        ref.Adam([np.ones(2)], beta_1=1.0)
+    with pytest.raises(ValueError, match="update in place"):
+        ref.Adam([[1.0, 2.0]])                      # a list is copied by asarray: it could not be updated
+    adam = ref.Adam([np.ones(2)])
+    with pytest.raises(ValueError, match="expected 1 gradients"):
+        adam.update([np.ones(2), np.ones(2)])
+    with pytest.raises(ValueError, match=r"grads\[0\] of shape \(2,\)"):
+        adam.update([np.ones(3)])
