@@ -34,7 +34,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from rnncourse import arguments, baselines, datasets, metrics, text
+from rnncourse import arguments, baselines, datasets, experiments, metrics, text
 from rnncourse.experiments import fit_with_early_stopping, format_spread
 from rnncourse.layers import VanillaRNN
 from rnncourse.timeseries import make_forecast_data
@@ -368,20 +368,8 @@ def load_results(path=None) -> tuple[pd.DataFrame, dict]:
                 f"load_results expects the committed table of a clone of the course at {path}, got no file "
                 "there; pass path= to a table written by benchmarks/compare_cells.py"
             )
-    provenance = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if not line.startswith("#"):
-                break
-            key, _, value = line[1:].partition(":")
-            provenance[key.strip()] = value.strip()
-    results = pd.read_csv(path, comment="#")
-    expected = ["task", "cell", "seed", "metric", "value"]
-    if list(results.columns) != expected:
-        raise ValueError(
-            f"load_results expects the columns {expected}, got {list(results.columns)} in {path}"
-        )
-    return results, provenance
+    return experiments.load_table(path, ["task", "cell", "seed", "metric", "value"],
+                                  written_by="benchmarks/compare_cells.py")
 
 
 def verdicts(results: pd.DataFrame, digits: int = 2) -> dict[str, str]:

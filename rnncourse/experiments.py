@@ -30,14 +30,17 @@ from __future__ import annotations
 import numbers
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from rnncourse import arguments
 
-__all__ = ["setup_notebook", "fit_with_early_stopping", "over_seeds", "summarize", "format_spread"]
+__all__ = [
+    "setup_notebook", "fit_with_early_stopping", "over_seeds", "summarize", "format_spread", "load_table",
+]
 
 STATS = ("mean", "std", "min", "max")
 
@@ -324,3 +327,49 @@ def format_spread(values, digits: int | None = 2, with_range: bool = True) -> st
     std_text = "n/a" if np.isnan(std) else f"{std:.{digits}f}"
     text = f"{mean:.{digits}f} ± {std_text}"
     return f"{text} ({low:.{digits}f}–{high:.{digits}f})" if with_range else text
+
+
+def load_table(path: str | os.PathLike, columns: Sequence[str], written_by: str = "a benchmarks script"
+               ) -> tuple[pd.DataFrame, dict]:
+    r"""Read a study table of ``benchmarks/results/``: the rows, and the provenance lines at its top.
+
+    The benchmark scripts write tidy CSV files that start with ``# key: value`` lines saying how, where and
+    when they were made (script and arguments, versions, CPU, date, wall time); the notebooks read them with
+    this and show both.
+
+    Args:
+        path: the CSV file.
+        columns: the columns the table must have, in order.
+        written_by: what writes such a table, for the error messages. Default: ``"a benchmarks script"``.
+
+    Returns:
+        ``(table, provenance)``: a DataFrame with ``columns`` and a dict of the ``#`` lines.
+
+    Raises:
+        FileNotFoundError: if there is no file at ``path``.
+        ValueError: if the file's columns are not ``columns``.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "study.csv"
+        >>> _ = path.write_text("# date: 2026-12-03\ncell,value\nGRU,2.6\n", encoding="utf-8")
+        >>> table, provenance = load_table(path, ["cell", "value"])
+        >>> table["value"].tolist(), provenance
+        ([2.6], {'date': '2026-12-03'})
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"load_table expects a table written by {written_by}, got no file at {path}")
+    provenance = {}
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                break
+            key, _, value = line[1:].partition(":")
+            provenance[key.strip()] = value.strip()
+    table = pd.read_csv(path, comment="#")
+    if list(table.columns) != list(columns):
+        raise ValueError(
+            f"load_table expects the columns {list(columns)}, got {list(table.columns)} in {path}"
+        )
+    return table, provenance

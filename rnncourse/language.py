@@ -11,6 +11,8 @@ pieces notebook 06 uses, in one place so the notebook, its exercises and the ben
 - ``sample_from_logits`` -- one draw with a temperature (0 is greedy) and an optional top-k, seeded.
 - ``generate`` -- write text one character at a time with a stateful model.
 - ``sample_statistics`` -- numbers to put beside a sample: known words, repeats, mean log-likelihood.
+- ``influence_by_lag`` -- how much a character k steps back moves the next-character prediction.
+- ``load_study`` -- the committed cell x depth table of ``benchmarks/char_models.py``.
 
 Everything runs on every Keras backend: the models are Keras layers and the sampling is NumPy on the
 logits that ``keras.ops.convert_to_numpy`` hands back.
@@ -28,12 +30,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import keras
 import numpy as np
 
-from rnncourse import arguments
+from rnncourse import arguments, experiments
 from rnncourse.layers import VanillaRNN
 from rnncourse.text import CharVocabulary, tbptt_batches
 
@@ -48,6 +51,8 @@ __all__ = [
     "generate",
     "sample_statistics",
     "time_per_char",
+    "influence_by_lag",
+    "load_study",
 ]
 
 CELLS = ("vanilla", "lstm", "gru")
@@ -373,3 +378,85 @@ def sample_statistics(text: str, known_words: Iterable[str], log2_probs=None, n:
         "distinct_chars": len(set(text)),
         "bits_per_char": bits,
     }
+
+
+def influence_by_lag(model: keras.Model, ids, lags: Sequence[int] = (1, 2, 4, 8, 16, 32, 64),
+                     window: int = 80, samples: int = 256, seed: int = 0) -> dict[int, float]:
+    """How strongly the prediction of the next character depends on the character k steps back.
+
+    Draw ``samples`` windows of ``window`` characters from ``ids``; for each lag k, replace the character k
+    steps before the end of every window by a random *other* character and measure how far the model's
+    distribution for the next character moves: the total variation distance ``0.5 * sum |p - p'|`` (0: not
+    at all; 1: to a distribution with nothing in common), averaged over the windows. A model with a short
+    memory shows an influence that falls quickly with k.
+
+    Args:
+        model: a stateless character model (``char_model``) returning logits at every step.
+        ids: held-out character ids, a 1-D integer array longer than ``window``.
+        lags: the distances k to measure, each in ``[1, window]``. Default: powers of 2 up to 64.
+        window: characters per window. Default: ``80``.
+        samples: windows drawn. Default: ``256``.
+        seed: seed of the windows and the replacement characters. Default: ``0``.
+
+    Returns:
+        ``{k: mean total variation}`` in the order of ``lags``.
+
+    Example:
+        >>> model = char_model(5, units=4)
+        >>> influence = influence_by_lag(model, np.arange(100) % 5, lags=(1, 8), window=10, samples=4)
+        >>> sorted(influence), all(0 <= v <= 1 for v in influence.values())
+        ([1, 8], True)
+    """
+    where = "influence_by_lag"
+    window = arguments.positive_int(window, "window", where)
+    samples = arguments.positive_int(samples, "samples", where)
+    ids = arguments.numeric_array(ids, "ids", ndim=1, where=where)
+    if not np.issubdtype(ids.dtype, np.integer) or ids.size <= window:
+        raise ValueError(arguments.message("ids", f"a 1-D array of more than {window} integer ids",
+                                           f"{ids.size} values of dtype {ids.dtype}", where))
+    lags = [arguments.integer(k, "lags", minimum=1, maximum=window, where=where) for k in lags]
+    vocab_size = int(model.output_shape[-1])
+    rng = np.random.default_rng(arguments.seed(seed, "seed", where))
+    starts = rng.integers(0, ids.size - window, samples)
+    windows = np.stack([ids[s:s + window] for s in starts]).astype(np.int32)
+
+    def next_char_probs(x: np.ndarray) -> np.ndarray:
+        logits = keras.ops.convert_to_numpy(model.predict(x, batch_size=samples, verbose=0))[:, -1]
+        return np.exp(_log_softmax(logits.astype(np.float64)))
+
+    base = next_char_probs(windows)
+    influence = {}
+    for lag in lags:
+        changed = windows.copy()
+        column = window - lag
+        changed[:, column] = (changed[:, column] + rng.integers(1, vocab_size, samples)) % vocab_size
+        influence[lag] = float(0.5 * np.abs(next_char_probs(changed) - base).sum(axis=-1).mean())
+    return influence
+
+
+STUDY = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "char_models.csv"
+
+
+def load_study(path=None):
+    """Read the cell x depth study of notebook 06 (written by ``benchmarks/char_models.py``).
+
+    Args:
+        path: the CSV file. Default: ``None``, the committed ``benchmarks/results/char_models.csv`` of the
+            clone this package runs from (the table is not part of the wheel).
+
+    Returns:
+        ``(table, provenance)``: a DataFrame with columns ``cell, layers, seed, metric, value`` (the best
+        n-gram is a row with ``layers`` 0 and ``seed`` -1) and a dict of the provenance lines.
+
+    Raises:
+        FileNotFoundError: if there is no table there.
+        ValueError: if its columns are not those of the study.
+
+    Example:
+        >>> table, provenance = load_study()
+        >>> sorted(set(table["cell"]) - {"5-gram"}), "epochs" in provenance
+        (['gru', 'lstm', 'vanilla'], True)
+    """
+    columns = ["cell", "layers", "seed", "metric", "value"]
+    path = STUDY if path is None else path
+    return experiments.load_table(path, columns, written_by="benchmarks/char_models.py")

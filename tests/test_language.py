@@ -132,3 +132,41 @@ def test_bad_input():
         language.generate(language.stateful_copy(model), VOCAB, "xyz", 5)
     with pytest.raises(TypeError, match="`model` expects a keras.Sequential"):
         language.stateful_copy("model")
+
+
+def test_influence_by_lag_sees_what_the_model_reads():
+    # A model whose logits at step t read only the input at t - 3 (a fixed shift). Lag k = 1 is the last
+    # character read, so the prediction after the window depends on lag 4 alone: exactly 0 at the others.
+    vocab_size, window = 6, 12
+    inputs = keras.Input((None,), dtype="int32")
+    one_hot = keras.layers.Lambda(lambda ids: keras.ops.one_hot(ids, vocab_size))(inputs)
+    shifted = keras.layers.ZeroPadding1D((3, 0))(one_hot)[:, :-3]            # position t sees t - 3
+    logits = keras.layers.Dense(vocab_size, use_bias=False,
+                                kernel_initializer=keras.initializers.Identity(gain=5.0))(shifted)
+    model = keras.Model(inputs, logits)
+    ids = np.arange(200) % vocab_size
+    influence = language.influence_by_lag(model, ids, lags=(1, 2, 3, 4), window=window, samples=16)
+    assert influence[4] > 0.5
+    assert influence[1] == influence[2] == influence[3] == 0.0
+
+
+def test_influence_by_lag_bad_arguments():
+    model = language.char_model(5, units=4)
+    with pytest.raises(ValueError, match="more than 10 integer ids"):
+        language.influence_by_lag(model, np.arange(10) % 5, window=10)
+    with pytest.raises(ValueError, match="more than 10 integer ids"):
+        language.influence_by_lag(model, np.linspace(0, 4, 50), window=10)
+    with pytest.raises(ValueError, match="lags"):
+        language.influence_by_lag(model, np.arange(50) % 5, lags=(11,), window=10)
+
+
+def test_load_study_reads_the_committed_table(tmp_path):
+    table, provenance = language.load_study()
+    assert {"vanilla", "lstm", "gru"} <= set(table["cell"])
+    assert {"epochs", "date", "script"} <= set(provenance)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("# date: today\ncell,value\nGRU,2.6\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="expects the columns"):
+        language.load_study(bad)
+    with pytest.raises(FileNotFoundError, match="benchmarks/char_models.py"):
+        language.load_study(tmp_path / "missing.csv")
