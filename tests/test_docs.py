@@ -43,8 +43,9 @@ def test_every_public_function_and_class_says_where_it_is_taught(tags, notebooks
 def test_the_library_page_index_is_written_from_the_tags(tags):
     page = lessons.LIBRARY_PAGE.read_text(encoding="utf-8")
     start, end = page.index(lessons.INDEX_START) + len(lessons.INDEX_START), page.index(lessons.INDEX_END)
-    assert page[start:end].strip() == lessons.index(tags), (
-        "docs/library.md's index of lessons is out of date: run `.venv/bin/python scripts/lessons.py --write`"
+    up_to_date = page[start:end].strip() == lessons.index(tags)
+    assert up_to_date, (
+        "docs/library.md's index is out of date: run `.venv/bin/python scripts/lessons.py --write`"
     )
 
 
