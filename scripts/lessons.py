@@ -277,7 +277,9 @@ def index(tags: dict[str, Tag | str]) -> str:
         if isinstance(tag, str):
             raise ValueError(f"{qualname}: {tag}")
         if tag.notebook is None:
-            where = f"no notebook: library only (see [{Path(tag.page).stem}]({Path(tag.page).name}))"
+            page = Path(tag.page)
+            see = "" if page == LIBRARY_PAGE.relative_to(ROOT) else f"; see [{page.stem}]({page.name})"
+            where = f"no notebook (library only{see})"
         else:
             path = Path(tag.notebook)
             kind = "exercises" if path.parent.name == "exercises" else "notebook"
