@@ -54,6 +54,8 @@ __all__ = [
 class UnknownNameError(KeyError, ValueError):
     """A name that is not among the choices: a ``KeyError`` and a ``ValueError`` at once.
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     Its message is printed as it is (a plain ``KeyError`` would print it in quotes).
     """
 
@@ -63,6 +65,8 @@ class UnknownNameError(KeyError, ValueError):
 
 def message(name: str, expected: str, got: str, where: str | None = None) -> str:
     """The one message shape: ``"[where: ]`name` expects <expected>, got <got>"``.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Example:
         >>> message("seq_len", "a positive integer", "0", where="window_arrays")
@@ -74,6 +78,8 @@ def message(name: str, expected: str, got: str, where: str | None = None) -> str
 
 def given(value: Any, with_type: bool = True) -> str:
     """A short description of what was given: its repr (cut at 60 characters), then its type.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Arrays, Series and DataFrames are described by their shape and dtype, not their values.
 
@@ -102,6 +108,8 @@ def _is_int(value: Any) -> bool:
 def integer(value: Any, name: str, minimum: int | None = None, maximum: int | None = None,
             where: str | None = None) -> int:
     """An integer (Python or NumPy, not ``bool``) within ``[minimum, maximum]``, returned as ``int``.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Args:
         value: what the caller was given.
@@ -135,6 +143,8 @@ def integer(value: Any, name: str, minimum: int | None = None, maximum: int | No
 def positive_int(value: Any, name: str, where: str | None = None) -> int:
     """An integer >= 1 (see ``integer``).
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     Example:
         >>> positive_int(np.int64(4), "horizon")
         4
@@ -144,6 +154,8 @@ def positive_int(value: Any, name: str, where: str | None = None) -> int:
 
 def seed(value: Any, name: str = "seed", where: str | None = None) -> int | None:
     """A random seed: ``None`` or an integer >= 0 (what ``np.random.default_rng`` and ``tf.data`` accept).
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Args:
         value: what the caller was given.
@@ -170,6 +182,8 @@ def seed(value: Any, name: str = "seed", where: str | None = None) -> int | None
 def number(value: Any, name: str, low: float = -math.inf, high: float = math.inf,
            include_low: bool = True, include_high: bool = True, where: str | None = None) -> float:
     """A finite real number (not ``bool``) between ``low`` and ``high``, returned as ``float``.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Args:
         value: what the caller was given.
@@ -209,6 +223,8 @@ def number(value: Any, name: str, low: float = -math.inf, high: float = math.inf
 def fraction(value: Any, name: str, where: str | None = None) -> float:
     """A number strictly between 0 and 1.
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     Example:
         >>> fraction(0.15, "val")
         0.15
@@ -221,7 +237,10 @@ def fraction(value: Any, name: str, where: str | None = None) -> float:
 
 
 def boolean(value: Any, name: str, where: str | None = None) -> bool:
-    """``True`` or ``False`` (``np.bool_`` too; not 0/1, not strings)."""
+    """``True`` or ``False`` (``np.bool_`` too; not 0/1, not strings).
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+    """
     if not isinstance(value, bool | np.bool_):
         raise TypeError(message(name, "True or False", given(value), where))
     return bool(value)
@@ -229,6 +248,8 @@ def boolean(value: Any, name: str, where: str | None = None) -> bool:
 
 def one_of(value: Any, name: str, choices: Iterable, where: str | None = None) -> Any:
     """One of ``choices`` (compared with ``in``); an ``UnknownNameError`` otherwise.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Example:
         >>> one_of("relative", "time_labels", ["relative", "absolute"])
@@ -257,6 +278,8 @@ def numeric_array(
     where: str | None = None,
 ) -> np.ndarray:
     """Real numbers as a NumPy array, with the type, rank, emptiness and finiteness checked.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Args:
         values: array-like (list, array, pandas object, tensor).
@@ -321,6 +344,8 @@ def numeric_array(
 def texts(values: Any, name: str = "texts", where: str | None = None) -> list[str]:
     """A non-empty list of str (a list, tuple, array or Series of str; not one string).
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     Args:
         values: what the caller was given.
         name: the argument's name, for the message. Default: ``"texts"``.
@@ -356,6 +381,8 @@ def texts(values: Any, name: str = "texts", where: str | None = None) -> list[st
 
 def labels(values: Any, name: str = "labels", numeric: bool = False, where: str | None = None) -> np.ndarray:
     """Class labels as a non-empty array: integers or whole-number floats, or (unless ``numeric``) strings.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Args:
         values: what the caller was given (a list, array or Series).
@@ -409,6 +436,8 @@ def labels(values: Any, name: str = "labels", numeric: bool = False, where: str 
 def same_length(first: Any, second: Any, names: tuple[str, str], where: str | None = None) -> int:
     """Check that two sequences have the same length (one label per text, one target per window).
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     Example:
         >>> same_length([1, 2], ["a", "b"], ("labels", "texts"))
         2
@@ -421,7 +450,10 @@ def same_length(first: Any, second: Any, names: tuple[str, str], where: str | No
 
 
 def callable_or_none(value: Any, name: str, expected: str, where: str | None = None) -> Callable | None:
-    """``None`` or a callable (a layer, a function)."""
+    """``None`` or a callable (a layer, a function).
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+    """
     if value is not None and not callable(value):
         raise TypeError(message(name, expected, given(value), where))
     return value

@@ -68,6 +68,9 @@ def _repeat(last: np.ndarray, horizon: int) -> np.ndarray:
 def naive_forecast(X, horizon: int = 1, target: int = 0) -> np.ndarray:
     """Naive forecast: every future value equals the last value of the window.
 
+    Taught in: notebooks/02_training_rnns.ipynb, section "2. End-to-end training: from raw sequences to a
+    forecast, with one loss".
+
     Args:
         X: input windows of shape ``(n, seq_len, features)``.
         horizon: number of steps forecast. Default: ``1``.
@@ -92,6 +95,8 @@ def naive_forecast(X, horizon: int = 1, target: int = 0) -> np.ndarray:
 
 def seasonal_naive_forecast(X, season: int, horizon: int = 1, target: int = 0) -> np.ndarray:
     """Seasonal naive forecast: each future value equals the value one ``season`` earlier.
+
+    Taught in: notebooks/03_forecasting.ipynb, section "3. Baselines: what a model has to beat".
 
     Step ``k`` ahead (``k = 1 .. horizon``) is forecast by the window's value at position
     ``seq_len - season + (k - 1) % season``: with daily data and ``season=7``, next Monday is forecast by
@@ -132,6 +137,8 @@ def seasonal_naive_forecast(X, season: int, horizon: int = 1, target: int = 0) -
 def moving_average_forecast(X, window: int, horizon: int = 1, target: int = 0) -> np.ndarray:
     """Moving-average forecast: every future value equals the mean of the last ``window`` values.
 
+    Taught in: notebooks/03_forecasting.ipynb, section "3. Baselines: what a model has to beat".
+
     Args:
         X: input windows of shape ``(n, seq_len, features)``; ``seq_len`` must be at least ``window``.
         window: how many of the latest values to average (positive int).
@@ -162,6 +169,8 @@ def moving_average_forecast(X, window: int, horizon: int = 1, target: int = 0) -
 
 def linear_window_forecast(X_train, y_train, X, alpha: float = 0.0) -> np.ndarray:
     """Linear model on the flattened window: fit on ``(X_train, y_train)``, forecast for ``X``.
+
+    Taught in: notebooks/03_forecasting.ipynb, section "3. Baselines: what a model has to beat".
 
     Every value of the window (all steps, all features) is an input of a ``LinearRegression`` (or a
     ``Ridge`` when ``alpha > 0``). This is what a ``Dense`` layer on the flattened window learns, and a
@@ -215,6 +224,8 @@ def bag_of_words_baseline(
 ):
     """Bag-of-words text classifier: word (and bigram) counts or TF-IDF, then logistic regression.
 
+    Taught in: notebooks/04_sentiment.ipynb, section "2. Baselines".
+
     Word order is thrown away, so this baseline tells how much of a task is solved by *which* words appear;
     an RNN has to beat it to show that reading the words in order helps.
 
@@ -267,6 +278,8 @@ def bag_of_words_baseline(
 def majority_class(labels):
     """The most frequent label (the smallest one on a tie): the score of always guessing it is chance level.
 
+    Taught in: notebooks/04_sentiment.ipynb, section "2. Baselines".
+
     Args:
         labels: array-like of class labels.
 
@@ -289,6 +302,9 @@ def majority_class(labels):
 class CharNGramModel:
     """A character n-gram language model with interpolated absolute discounting (Ney, Essen & Kneser 1994).
 
+    Taught in: notebooks/06_language_model.ipynb, section "2. The baseline: n-gram models, and where more
+    context stops paying".
+
     The probability of the next character ``c`` after the context ``h`` (the last ``order - 1`` characters)
     takes ``discount`` off every seen count and hands the saved mass to the model one order lower::
 
@@ -300,8 +316,7 @@ class CharNGramModel:
     vocabulary. Every character of the vocabulary thus gets a probability above 0 and each distribution sums
     to 1. Positions near the start of a text, with fewer than ``order - 1`` characters before them, use the
     longest context they have. Counting is vectorised with NumPy (a context is one integer in base
-    ``vocab_size``), so fitting a 7-gram on a million characters takes seconds. Taught in notebook 06,
-    section 2.
+    ``vocab_size``), so fitting a 7-gram on a million characters takes seconds.
 
     Args:
         order: n, the number of characters in a gram (1 = unigram: no context). From 1 to 8.

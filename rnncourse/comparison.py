@@ -51,6 +51,8 @@ BUDGETS = ("full", "smoke")
 class Task:
     """One task of the comparison: its training budget (the same for every cell), its data, head and score.
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     The fields are the recipe shown in notebook 5; each task (a subclass) brings its own data (``data``),
     output layer and loss (``head``, ``loss``), test score (``score``) and baseline (``baseline_score``).
     """
@@ -174,6 +176,8 @@ TEXT_LEN, VOCAB, EMBED_DIM = 32, 10_000, 32
 def make_cell(kind: str, units: int = UNITS, **kwargs) -> keras.layers.Layer:
     """The recurrent layer under test: ``"vanilla RNN"`` (``VanillaRNN``), ``"LSTM"`` or ``"GRU"``.
 
+    Taught in: notebooks/05_lstm_gru.ipynb, section "1. Inside the cells: gates and the additive path".
+
     Args:
         kind: one of ``CELLS``.
         units: size of the hidden state. Default: ``UNITS`` (32).
@@ -239,6 +243,8 @@ def _sentiment_data():
 def baseline(task: str) -> float:
     """The test score of the task's baseline (``Task.baseline``), on the same test data as the cells.
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     Args:
         task: one of ``TASKS``.
 
@@ -292,6 +298,8 @@ def run_task(
 ):
     """Train one cell on one task with one seed, using the task's recipe, and measure it.
 
+    Taught in: notebooks/05_lstm_gru.ipynb, section "2. One recipe for every cell".
+
     Args:
         task: one of ``TASKS`` (``"recall"``, ``"adding"``, ``"ridership"``, ``"sentiment"``).
         cell: one of ``CELLS``.
@@ -344,6 +352,8 @@ def run_task(
 def load_results(path=None) -> tuple[pd.DataFrame, dict]:
     """Read a results table written by ``benchmarks/compare_cells.py``: the rows and the provenance.
 
+    Taught in: notebooks/05_lstm_gru.ipynb, section "2. One recipe for every cell".
+
     Args:
         path: the CSV file. Default: ``None``, the committed table ``benchmarks/results/compare_cells.csv`` of
             the repository this package was installed from (a clone; the table is not part of the wheel).
@@ -374,6 +384,8 @@ def load_results(path=None) -> tuple[pd.DataFrame, dict]:
 
 def verdicts(results: pd.DataFrame, digits: int = 2) -> dict[str, str]:
     """One sentence per task, drawn from a comparison table: who is best, who is clearly behind, the baseline.
+
+    Taught in: notebooks/05_lstm_gru.ipynb, section "7. The whole comparison, five seeds".
 
     "Clearly" means the ranges over the seeds do not overlap: every seed of the better cell beats every seed
     of the other. Cells whose ranges overlap are called level with each other. A cell beats the baseline "on

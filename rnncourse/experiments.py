@@ -55,6 +55,8 @@ NOTEBOOK_ENVIRONMENT = {
 def setup_notebook(seed: int = 0, *, quiet: bool = False) -> None:
     """Prepare a notebook for the course: environment, matplotlib, seeds, and one line of versions.
 
+    Taught in: notebooks/01_the_rnn_unit.ipynb, section "Setup".
+
     Call it in the Setup cell before importing Keras (TensorFlow reads its environment once, when it is
     first imported). It
 
@@ -109,6 +111,8 @@ def setup_notebook(seed: int = 0, *, quiet: bool = False) -> None:
 def fit_with_early_stopping(model, x, y, validation_data, *, monitor: str = "val_loss", patience: int = 5,
                             max_epochs: int = 30, batch_size: int = 64, verbose: bool = False, **fit_kwargs):
     """Fit a compiled model quietly until ``monitor`` stops improving, then restore its best weights.
+
+    Taught in: notebooks/03_forecasting.ipynb, section "4. A one-step RNN forecaster".
 
     The recipe used for every trained model of the course: train on ``(x, y)``, evaluate on the validation
     data after each epoch, stop ``patience`` epochs after the best one (at most ``max_epochs``), and keep the
@@ -189,6 +193,8 @@ def over_seeds(run: Callable[[int], Mapping], seeds: Iterable[int] = (0, 1, 2), 
                verbose: bool = False) -> pd.DataFrame:
     """Run an experiment once per seed and collect its metrics in a tidy table with their spread.
 
+    Taught in: notebooks/03_forecasting.ipynb, section "4. A one-step RNN forecaster".
+
     Args:
         run: ``run(seed)`` trains/evaluates whatever it likes with that seed and returns its metrics, either
             flat, ``{"test MAE": 1.02, "epochs": 17}``, or per model, ``{"LSTM": {"test MAE": 1.1}, ...}``.
@@ -253,6 +259,8 @@ def over_seeds(run: Callable[[int], Mapping], seeds: Iterable[int] = (0, 1, 2), 
 def summarize(results: pd.DataFrame) -> pd.DataFrame:
     """One row per metric (and model) of an ``over_seeds`` table: each seed's value, n, mean, std, min, max.
 
+    Taught in: notebooks/03_forecasting.ipynb, section "4. A one-step RNN forecaster".
+
     Args:
         results: the table returned by ``over_seeds``.
 
@@ -294,6 +302,8 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
 
 def format_spread(values, digits: int | None = 2, with_range: bool = True) -> str:
     """``"0.74 ± 0.01 (0.73–0.75)"``: mean ± standard deviation over seeds (min–max), the course's one format.
+
+    Taught in: notebooks/03_forecasting.ipynb, section "6. All the one-step forecasts side by side".
 
     Args:
         values: a row of ``summarize(...)`` (a Series with ``mean``, ``std``, ``min``, ``max``), or the

@@ -70,10 +70,11 @@ def char_model(vocab_size: int, units: int = 256, cell: str = "vanilla", num_lay
                learning_rate: float = 3e-3, clipnorm: float | None = 1.0) -> keras.Model:
     """A compiled character language model: ids in, next-character logits out at every step.
 
+    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
+
     ``Embedding(vocab_size, embedding_dim)`` -> ``num_layers`` recurrent layers of ``units`` (all with
     ``return_sequences=True``) -> ``Dense(vocab_size)``. Compiled with Adam (gradient norm clipped to
     ``clipnorm``) and sparse categorical cross-entropy on the logits, in nats: divide by ``ln 2`` for bits.
-    Taught in notebook 06, section 3.
 
     Args:
         vocab_size: the number of characters, ``CharVocabulary.size``.
@@ -124,9 +125,10 @@ def char_model(vocab_size: int, units: int = 256, cell: str = "vanilla", num_lay
 def stateful_copy(model: keras.Model, batch_size: int = 1) -> keras.Model:
     """The same model with the same weights, but stateful with a fixed batch size (1: one text at a time).
 
+    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
+
     Fed one character per call, the copy keeps its hidden state between calls: it streams. Running a whole
-    sequence through the original gives the same outputs (notebook 06 asserts it). Taught in notebook 06,
-    section 6.
+    sequence through the original gives the same outputs (notebook 06 asserts it).
 
     Args:
         model: a ``keras.Sequential`` (e.g. from ``char_model``).
@@ -156,14 +158,20 @@ def stateful_copy(model: keras.Model, batch_size: int = 1) -> keras.Model:
 
 
 def reset_states(model: keras.Model) -> None:
-    """Set the state of every stateful recurrent layer of ``model`` back to zeros."""
+    """Set the state of every stateful recurrent layer of ``model`` back to zeros.
+
+    Taught in: notebooks/06_language_model.ipynb, section "7. Streaming, one character at a time".
+    """
     for layer in model.layers:
         if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
             layer.reset_states()
 
 
 class ResetStatesCallback(keras.callbacks.Callback):
-    """Reset a stateful model's states at the start of every epoch (each epoch starts its streams anew)."""
+    """Reset a stateful model's states at the start of every epoch (each epoch starts its streams anew).
+
+    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
+    """
 
     def on_epoch_begin(self, epoch, logs=None):
         reset_states(self.model)
@@ -190,6 +198,8 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
 
 def model_bits_per_char(model: keras.Model, ids, batch_size: int = 32, seq_len: int = 200) -> float:
     """Bits per character of a model on a held-out text, the state carried through the whole text.
+
+    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
 
     The text is laid out with ``tbptt_batches`` (``batch_size`` streams) and run through a stateful copy of
     the model batch after batch, so every character but the first of each stream is predicted from all that
@@ -220,9 +230,10 @@ def sample_from_logits(logits, temperature: float = 1.0, top_k: int | None = Non
                        rng: np.random.Generator | int | None = None) -> np.ndarray:
     """Draw one class per row of logits, from ``softmax(logits / temperature)``, optionally among the top k.
 
+    Taught in: notebooks/06_language_model.ipynb, section "6. Writing, with a temperature".
+
     Temperature 1 samples the model's own distribution; below 1 sharpens it (safer, more repetitive); above
     1 flattens it (more varied, more mistakes); 0 is the limit: always the most likely class (argmax).
-    Taught in notebook 06, section 5.
 
     Args:
         logits: array-like of shape ``(num_classes,)`` or ``(batch, num_classes)``.
@@ -270,6 +281,8 @@ def generate(model: keras.Model, vocab: CharVocabulary, prompt: str, length: int
              top_k: int | None = None, seed: int | None = 0) -> tuple[str, np.ndarray]:
     """Write ``length`` characters after ``prompt``, one character per call of a stateful model.
 
+    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
+
     The states are reset, the prompt is read one character per call, then each drawn character is fed back
     as the next input while the layer keeps its state: nothing is recomputed, so each character costs one
     step (and every call has the same shape, so the compiled predict step is traced once).
@@ -316,6 +329,8 @@ def generate(model: keras.Model, vocab: CharVocabulary, prompt: str, length: int
 def time_per_char(model: keras.Model, length: int = 200, rounds: int = 3) -> float:
     """Seconds per character of a stateful batch-1 model fed one character per call (lowest of ``rounds``).
 
+    Taught in: notebooks/06_language_model.ipynb, section "7. Streaming, one character at a time".
+
     Args:
         model: a stateful model with batch size 1.
         length: characters per round. Default: ``200``.
@@ -340,6 +355,8 @@ _WORD = re.compile(r"[A-Za-z']+")
 
 def sample_statistics(text: str, known_words: Iterable[str], log2_probs=None, n: int = 3) -> dict:
     """Numbers that describe a generated text, so samples can be compared without eyeballing them.
+
+    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
 
     Args:
         text: the generated text.

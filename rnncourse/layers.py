@@ -77,6 +77,8 @@ def _shape(shape: Any) -> tuple:
 class VanillaRNNCell(keras.layers.Layer, _DropoutRNNCell):
     """One step of a vanilla RNN: `h_t = activation(x_t · kernel + h_{t-1} · recurrent_kernel + bias)`.
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     The cell sees a single time step. To run it over a whole sequence wrap it in `keras.layers.RNN` (or use
     `VanillaRNN`, which does exactly that); it also works inside `keras.layers.StackedRNNCells` and, through
     `keras.layers.RNN`, inside `keras.layers.Bidirectional`. It is a drop-in replacement for
@@ -288,6 +290,9 @@ class VanillaRNNCell(keras.layers.Layer, _DropoutRNNCell):
 @keras.saving.register_keras_serializable(package="rnncourse")
 class VanillaRNN(keras.layers.RNN):
     """A vanilla RNN layer: `h_t = activation(x_t · kernel + h_{t-1} · recurrent_kernel + bias)` for each t.
+
+    Taught in: notebooks/01_the_rnn_unit.ipynb, section "3. A whole sequence: NumPy, `VanillaRNN` and
+    `SimpleRNN` agree".
 
     A drop-in replacement for `keras.layers.SimpleRNN`: the same arguments with the same defaults, the same
     weights in the same order (`kernel`, `recurrent_kernel`, `bias`), and the same outputs, states and

@@ -42,6 +42,8 @@ def _paired(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
 def mae(y_true, y_pred) -> float:
     """Mean absolute error, ``mean(|y - p|)``, in the units of the data.
 
+    Taught in: notebooks/03_forecasting.ipynb, section "3. Baselines: what a model has to beat".
+
     Args:
         y_true: array-like, the true values.
         y_pred: array-like of the same shape (``(n, 1)`` against ``(n,)`` is accepted).
@@ -64,6 +66,8 @@ def mae(y_true, y_pred) -> float:
 def rmse(y_true, y_pred) -> float:
     """Root mean squared error, ``sqrt(mean((y - p)**2))``; punishes large misses more than MAE does.
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     Args:
         y_true: array-like, the true values.
         y_pred: array-like of the same shape (``(n, 1)`` against ``(n,)`` is accepted).
@@ -85,6 +89,8 @@ def rmse(y_true, y_pred) -> float:
 
 def mape(y_true, y_pred) -> float:
     """Mean absolute percentage error, ``100 * mean(|y - p| / |y|)``, in percent.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     MAPE is undefined where the truth is zero (division by zero), and a truth near zero makes it explode.
     Rather than skip or clip such points silently, this function refuses them: use MAE or RMSE for series
@@ -117,6 +123,8 @@ def mape(y_true, y_pred) -> float:
 
 def accuracy(y_true, y_pred, threshold: float = 0.5) -> float:
     """Fraction of predictions equal to the true class labels.
+
+    Taught in: notebooks/04_sentiment.ipynb, section "2. Baselines".
 
     ``y_pred`` may be given as
 
@@ -206,9 +214,12 @@ def _true_class_log2(y_true, y_pred, from_logits: bool, where: str) -> np.ndarra
 def bits_per_char(y_true, y_pred, from_logits: bool = False) -> float:
     """Mean number of bits a model needs per character of held-out text: ``mean(-log2 p(true char))``.
 
+    Taught in: notebooks/06_language_model.ipynb, section "2. The baseline: n-gram models, and where more
+    context stops paying".
+
     The cross-entropy of a language model in base 2. A model that knew nothing but the alphabet of ``V``
     characters would need ``log2(V)`` bits (6.4 for 84 characters); good English text compressors reach
-    about 2. A character given probability 0 costs infinitely many bits. Taught in notebook 06, section 2.
+    about 2. A character given probability 0 costs infinitely many bits.
 
     Args:
         y_true: the true character ids, any shape ``S`` (e.g. ``(n,)`` or ``(batch, seq_len)``).
@@ -231,6 +242,9 @@ def bits_per_char(y_true, y_pred, from_logits: bool = False) -> float:
 
 def perplexity(y_true, y_pred, from_logits: bool = False) -> float:
     """Per-character perplexity: ``2 ** bits_per_char``, the number of equally likely choices it amounts to.
+
+    Taught in: notebooks/06_language_model.ipynb, section "2. The baseline: n-gram models, and where more
+    context stops paying".
 
     Args:
         y_true, y_pred, from_logits: as for ``bits_per_char``.

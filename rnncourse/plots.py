@@ -96,6 +96,8 @@ def plot_series(
 ) -> Axes:
     """Plot one or more series against time, with the train / validation / test parts shaded.
 
+    Taught in: notebooks/03_forecasting.ipynb, section "1. Look at the data first".
+
     Args:
         data: ``pd.Series`` or ``pd.DataFrame`` (index = time, usually a ``DatetimeIndex``), or a 1-D array.
         columns: DataFrame columns to draw. Default: ``None`` (all).
@@ -187,6 +189,8 @@ def plot_forecast(
 ) -> Axes:
     """Plot the truth against the forecasts of one or several models, with the forecast period marked.
 
+    Taught in: notebooks/03_forecasting.ipynb, section "6. All the one-step forecasts side by side".
+
     Args:
         truth: ``pd.Series`` of true values indexed by date (e.g. the test part).
         forecasts: ``{model name: pd.Series}`` of dated forecasts (see
@@ -256,6 +260,9 @@ def plot_forecast(
 def plot_history(history, metrics: Sequence[str] | None = None, ax=None, title: str | None = None,
                  log: bool = False) -> Figure:
     """Plot training curves from ``model.fit``: one panel per metric, training vs validation.
+
+    Taught in: notebooks/02_training_rnns.ipynb, section "2. End-to-end training: from raw sequences to a
+    forecast, with one loss".
 
     Args:
         history: the ``keras.callbacks.History`` returned by ``fit``, or its ``.history`` dict
@@ -335,6 +342,8 @@ def plot_hidden_states(
 ) -> Axes:
     """Heat map of hidden states over time: units down the side, time steps (or tokens) along the bottom.
 
+    Taught in: notebooks/04_sentiment.ipynb, section "8. Inside the hidden state".
+
     The colour scale is symmetric around 0 (blue negative, red positive), from ``-m`` to ``m`` with
     ``m = max |h|`` (at most 1 for ``tanh`` units).
 
@@ -406,6 +415,8 @@ def plot_gradient_norms(
 ) -> Axes:
     """Plot ``‖∂L/∂h_t‖`` against the time step on a log scale, one curve per model.
 
+    Taught in: notebooks/02_training_rnns.ipynb, section "3. Vanishing and exploding gradients".
+
     With the loss read at the last step ``T``, the curve shows how much a step ``t`` can still learn from
     it: falling steeply to the left means vanishing gradients, rising means exploding ones.
 
@@ -465,6 +476,8 @@ def plot_gradient_norms(
 def plot_comparison(table: pd.DataFrame, metrics: Sequence[str] | None = None, ax=None,
                     title: str | None = None) -> Figure:
     """Compare models side by side: one bar panel per metric (error, accuracy, parameters, time, ...).
+
+    Taught in: notebooks/03_forecasting.ipynb, section "6. All the one-step forecasts side by side".
 
     Args:
         table: ``pd.DataFrame`` with one row per model (the index gives the model names) and one numeric
@@ -533,6 +546,8 @@ def plot_comparison(table: pd.DataFrame, metrics: Sequence[str] | None = None, a
 def plot_over_seeds(results: pd.DataFrame, metrics: Sequence[str] | None = None, ax=None,
                     title: str | None = None) -> Figure:
     """Each model's value for every seed, with the mean and the spread: one panel per metric.
+
+    Taught in: notebooks/03_forecasting.ipynb, section "7. What the model cannot know: tomorrow's calendar".
 
     A comparison between trained models is only as good as its spread: draw every seed as a dot, the mean
     as a black diamond and the range from the smallest to the largest value as a line, labelled
@@ -707,6 +722,8 @@ class _UnrolledDiagram:
 def plot_unrolled(steps: int = 3, ax: Axes | None = None, folded: bool = True, time_labels: str = "relative",
                   title: str | None = None) -> Axes:
     """Draw a recurrent cell folded (with its loop) and unrolled over ``steps`` time steps.
+
+    Taught in: notebooks/01_the_rnn_unit.ipynb, section "1. One update rule, applied at every step".
 
     Each copy of the cell reads the input ``x_t`` through ``W_x`` and the previous state ``h_{t-1}``
     through ``W_h``, and outputs ``h_t``, which goes both up (the output) and right (the next step's

@@ -111,6 +111,8 @@ def _check_activation(activation: str) -> str:
 def apply_activation(a: np.ndarray, activation: str = "tanh") -> np.ndarray:
     """Apply an activation function elementwise: h = f(a).
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     Args:
         a: Pre-activations, any shape.
         activation: One of `ACTIVATIONS`. Default: "tanh".
@@ -130,6 +132,8 @@ def apply_activation(a: np.ndarray, activation: str = "tanh") -> np.ndarray:
 
 def activation_derivative(h: np.ndarray, activation: str = "tanh") -> np.ndarray:
     """The derivative f'(a), computed from the activation's output h = f(a).
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Args:
         h: Outputs of the activation (e.g. hidden states), any shape.
@@ -217,6 +221,8 @@ def rnn_step(
 ) -> np.ndarray:
     """One time step of a vanilla RNN: h_t = f(x_t W_x + h_{t-1} W_h + b).
 
+    Taught in: notebooks/01_the_rnn_unit.ipynb, section "2. One step by hand".
+
     Args:
         x_t: Inputs at this step, shape `(batch, features)`.
         h_prev: Previous hidden state h_{t-1}, shape `(batch, units)`.
@@ -257,6 +263,9 @@ def rnn_forward(
     activation: str = "tanh",
 ) -> np.ndarray:
     """Run a vanilla RNN over a batch of sequences and return every hidden state.
+
+    Taught in: notebooks/01_the_rnn_unit.ipynb, section "3. A whole sequence: NumPy, `VanillaRNN` and
+    `SimpleRNN` agree".
 
     Equivalent to `keras.layers.SimpleRNN(units, activation, return_sequences=True)` with weights
     `[W_x, W_h, b]`, called with `initial_state=h0`.
@@ -304,6 +313,8 @@ def rnn_forward(
 class RNNGradients:
     """Gradients of a scalar loss L with respect to everything a vanilla RNN touches.
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     Attributes:
         dW_x: dL/dW_x, shape `(features, units)`.
         dW_h: dL/dW_h, shape `(units, units)`.
@@ -343,6 +354,8 @@ def rnn_backward(
     activation: str = "tanh",
 ) -> RNNGradients:
     """Backpropagation through time for `rnn_forward`.
+
+    Taught in: notebooks/02_training_rnns.ipynb, section "1. Backpropagation through time".
 
     Args:
         x: The input sequences given to `rnn_forward`, shape `(batch, timesteps, features)`.
@@ -412,6 +425,8 @@ def rnn_backward(
 def numerical_gradient(f: Callable[[], float], array: np.ndarray, eps: float = 1e-5) -> np.ndarray:
     """Central finite differences of a scalar function with respect to every entry of an array.
 
+    Taught in: notebooks/02_training_rnns.ipynb, section "1. Backpropagation through time".
+
     For each entry i: dL/d array[i] ~ (f(array[i] + eps) - f(array[i] - eps)) / (2 eps).
     `array` is changed in place while f is evaluated and restored afterwards, so `f` should read `array`
     (typically a closure over the weights or inputs). The error of the estimate is O(eps^2) plus
@@ -467,6 +482,8 @@ def numerical_gradient(f: Callable[[], float], array: np.ndarray, eps: float = 1
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     """Largest relative difference between two arrays: max |a - b| / max(|a| + |b|, 1e-12).
+
+    Taught in: notebooks/02_training_rnns.ipynb, section "1. Backpropagation through time".
 
     Below ~1e-6 in float64 means an analytic gradient agrees with a numerical one.
 
@@ -652,6 +669,8 @@ def lstm_step(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One step of an LSTM cell with Keras's weight layout; returns `(h_t, c_t)`.
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     z = x_t kernel + h_{t-1} recurrent_kernel + bias is split into four blocks of `units` columns, in
     Keras's order input (i), forget (f), candidate (c), output (o):
 
@@ -690,6 +709,8 @@ def lstm_step(
 
 def recurrent_param_count(kind: str, features: int, units: int) -> int:
     """Trainable parameters of `keras.layers.<kind>(units)` on inputs with `features` features.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     With Keras's defaults: SimpleRNN has units (features + units + 1); LSTM four times that (four gates);
     GRU (reset_after=True, so a second bias per gate) 3 (units (features + units + 1) + units).

@@ -44,6 +44,8 @@ def _texts_and_labels(texts, labels, numeric: bool = False) -> tuple[list[str], 
 def stratified_split(texts, labels, val: float = 0.15, test: float = 0.15, seed: int = 0):
     """Split texts and labels into train / validation / test, keeping the class ratios in every part.
 
+    Taught in: notebooks/04_sentiment.ipynb, section "1. The data".
+
     Two calls of ``sklearn.model_selection.train_test_split(..., stratify=labels)``: the test part first,
     then the validation part from what is left. The same ``seed`` gives the same split every time.
 
@@ -95,6 +97,8 @@ def stratified_split(texts, labels, val: float = 0.15, test: float = 0.15, seed:
 def make_vectorizer(texts: Sequence[str], max_tokens: int = 10_000, seq_len: int = 40, **kwargs):
     """A ``keras.layers.TextVectorization`` adapted to ``texts``: text in, ``seq_len`` token ids out.
 
+    Taught in: notebooks/04_sentiment.ipynb, section "3. From text to token ids".
+
     Texts are lower-cased and stripped of punctuation, split on whitespace, mapped to ids by frequency
     rank (``0`` padding, ``1`` out-of-vocabulary ``[UNK]``, then the most frequent words), and cut or padded
     with ``0`` at the end to exactly ``seq_len`` ids. Adapt it on the **training** texts only.
@@ -138,6 +142,8 @@ def make_vectorizer(texts: Sequence[str], max_tokens: int = 10_000, seq_len: int
 def decode_tokens(vectorizer, ids, keep_padding: bool = False) -> list[str]:
     """Turn one row of token ids back into its tokens, e.g. to label the axis of ``plot_hidden_states``.
 
+    Taught in: notebooks/04_sentiment.ipynb, section "3. From text to token ids".
+
     Args:
         vectorizer: an adapted ``TextVectorization`` (from ``make_vectorizer``).
         ids: one row of ids, shape ``(seq_len,)`` (a tensor or array).
@@ -167,6 +173,8 @@ def decode_tokens(vectorizer, ids, keep_padding: bool = False) -> list[str]:
 
 def text_dataset(texts, labels, vectorizer=None, batch_size: int = 32, shuffle: bool = False, seed: int = 0):
     """A batched ``tf.data.Dataset`` of (texts or token ids, labels), ready for ``model.fit``.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Args:
         texts: sequence of str.
@@ -216,9 +224,10 @@ def text_dataset(texts, labels, vectorizer=None, batch_size: int = 32, shuffle: 
 class CharVocabulary:
     """The characters a language model reads and writes, each with an integer id (its index, sorted).
 
+    Taught in: notebooks/06_language_model.ipynb, section "1. The corpus: 38 plays, split by play".
+
     Encoding then decoding gives back the text exactly. A character outside the vocabulary is an error, not
-    a silent ``[UNK]``: a character model that cannot see a character cannot score it either. Taught in
-    notebook 06, section 1.
+    a silent ``[UNK]``: a character model that cannot see a character cannot score it either.
 
     Args:
         chars: the characters (any iterable of one-character strings, e.g. a text); duplicates are merged.
@@ -309,13 +318,14 @@ class CharVocabulary:
 def tbptt_batches(ids, batch_size: int, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
     """Inputs and next-character targets laid out for truncated BPTT with a stateful RNN.
 
+    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
+
     The text is cut into ``batch_size`` contiguous streams, one per batch row; each batch takes the next
     ``seq_len`` steps of every stream. So row ``i`` of batch ``b + 1`` continues row ``i`` of batch ``b``
     exactly where it stopped, and a ``stateful=True`` layer, fed the batches in order, carries its state
     from one window to the next: gradients flow back ``seq_len`` steps, the state flows forward through the
     whole stream. The rows come back stacked batch after batch, so ``model.fit(x, y, batch_size=batch_size,
     shuffle=False)`` feeds them in the right order. The few characters that do not fill a batch are dropped.
-    Taught in notebook 06, section 4.
 
     Args:
         ids: the text as a 1-D sequence of integer ids (``CharVocabulary.encode``).

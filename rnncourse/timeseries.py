@@ -114,6 +114,8 @@ def _check_window_fits(n_steps: int, seq_len: int, horizon: int) -> int:
 def chronological_split(data, train: float = 0.7, val: float = 0.15):
     """Split a series into train / validation / test parts in time order (no shuffling).
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     The first ``floor(train * N)`` steps are the training part, the next ``floor(val * N)`` the validation
     part, and the rest the test part. Shuffling before the split would let the model train on days that come
     after the ones it is tested on, which flatters it.
@@ -169,6 +171,8 @@ def chronological_split(data, train: float = 0.7, val: float = 0.15):
 # ----------------------------------------------------------------------------------------------------------
 class Scaler:
     """Standardise columns with the mean and standard deviation of the training part.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     A thin wrapper around ``sklearn.preprocessing.StandardScaler`` that keeps what scikit-learn drops: the
     column names and the index of a DataFrame or Series, so scaled data can still be windowed by column name
@@ -267,6 +271,8 @@ class Scaler:
 def fit_scaler(train) -> Scaler:
     """Fit a standardising ``Scaler`` on the training part only.
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     Fitting on the whole series would leak the validation and test statistics (their level and spread) into
     training; fit on the training part, then ``transform`` all three parts with it.
 
@@ -318,6 +324,8 @@ def _prepare_windows(data, seq_len, horizon, target):
 
 def window_arrays(data, seq_len: int, horizon: int = 1, target=None, sequence_targets: bool = False):
     """Cut a series into NumPy (inputs, targets) windows; the in-memory twin of ``window_dataset``.
+
+    Taught in: notebooks/exercises/03_forecasting_exercises.ipynb, section "Q1 (2 points) -- windows".
 
     Uses ``numpy.lib.stride_tricks.sliding_window_view`` (no Python loop). The two functions are written
     independently on purpose, and the tests check that they give the same windows.
@@ -383,6 +391,8 @@ def window_dataset(
     sequence_targets: bool = False,
 ):
     """Cut a series into a batched ``tf.data.Dataset`` of (inputs, targets) windows.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Built on ``keras.utils.timeseries_dataset_from_array``: the windows are made lazily, so long series do
     not have to be copied ``seq_len`` times into memory. Same windows as ``window_arrays``.
@@ -465,6 +475,8 @@ def _dates_from(index, start: int, count: int) -> pd.Index:
 def to_dated_forecast(predictions, index, seq_len: int, horizon: int = 1, window: int = 0, name=None):
     """Put dates back on forecasts made from the windows of ``window_arrays`` / ``window_dataset``.
 
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
     Window ``i`` covers positions ``i .. i + seq_len - 1`` of ``index``, so its first forecast is for
     position ``i + seq_len``. Three shapes of ``predictions`` are understood:
 
@@ -544,6 +556,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def calendar_features(dates, holidays: bool = True) -> pd.DataFrame:
     """Calendar inputs for each date: the day of the week (one-hot) and a public-holiday flag.
 
+    Taught in: notebooks/03_forecasting.ipynb, section "7. What the model cannot know: tomorrow's calendar".
+
     The calendar is known in advance, so a forecaster may be told what *tomorrow* is even though it cannot
     know tomorrow's value: pass the dates of the days to be forecast (for a daily series, ``index + 1 day``)
     and join the result to the inputs of the day before. The holidays are the US federal holidays of
@@ -597,6 +611,8 @@ def calendar_features(dates, holidays: bool = True) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------------------
 class ForecastData:
     """A series split in time order, scaled with the training part, and cut into windows for each part.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
     Made by ``make_forecast_data``. The validation and test inputs start with the last ``seq_len`` rows of
     the part before them (as inputs only, never as targets), so every day of every part is forecast once.
@@ -683,6 +699,9 @@ class ForecastData:
 def make_forecast_data(data, seq_len: int, target=None, *, train: float = 0.7, val: float = 0.15,
                        horizon: int = 1, sequence_targets: bool = False, scale=None) -> ForecastData:
     """Split, scale and window a series in one call: the forecasting recipe of notebook 3.
+
+    Taught in: notebooks/03_forecasting.ipynb, section "2. Split in time order, scale with the training part,
+    cut windows".
 
     1. ``chronological_split(data, train, val)``;
     2. ``fit_scaler`` on the training part (only the ``scale`` columns; 0/1 inputs such as a calendar are

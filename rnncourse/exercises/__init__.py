@@ -123,14 +123,20 @@ QUESTIONS: dict[str, Question] = {
 
 
 def get_question(qid: str) -> Question:
-    """The `Question` with identifier `qid` (e.g. ``"01.q1"``); raises `KeyError` with the known ids."""
+    """The `Question` with identifier `qid` (e.g. ``"01.q1"``); raises `KeyError` with the known ids.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
     if qid not in QUESTIONS:
         raise KeyError(f"unknown question {qid!r}; expected one of {sorted(QUESTIONS)}")
     return QUESTIONS[qid]
 
 
 def questions_for(notebook: str) -> list[Question]:
-    """The questions of one exercise notebook (its name without ``.ipynb``), in order."""
+    """The questions of one exercise notebook (its name without ``.ipynb``), in order.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
     found = [q for q in QUESTIONS.values() if q.notebook == notebook]
     if not found:
         raise KeyError(
@@ -141,7 +147,10 @@ def questions_for(notebook: str) -> list[Question]:
 
 def encode_cases(cases: Sequence[dict]) -> str:
     """The JSON text of test cases as the learner's function receives them (keys starting with ``_``
-    left out)."""
+    left out).
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
     return json.dumps([encode({k: v for k, v in case.items() if not k.startswith("_")}) for case in cases])
 
 
@@ -155,6 +164,8 @@ def _error_text(error: BaseException) -> str:
 def answer_record(qid: str, answer: Any, cases_json: str) -> str:
     """Call the learner's `answer` on each test case of `cases_json` (from `encode_cases`) and return what
     comes back, encoded as JSON text. This is the part that runs in the learner's kernel.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
 
     Never raises for a wrong answer: an exception in the learner's code (`SystemExit` from `exit()`
     included), a missing name or an unencodable result is recorded and becomes a failed check with a
@@ -185,14 +196,20 @@ def answer_record(qid: str, answer: Any, cases_json: str) -> str:
 
 def send_answer_record(qid: str, answer: Any, cases_json: str) -> None:
     """What the grader's injected cells call in the kernel: `answer_record`, sent as a display message of
-    type `ANSWER_MIME` (never written to a file)."""
+    type `ANSWER_MIME` (never written to a file).
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
     from IPython.display import display
 
     display({ANSWER_MIME: {"record": answer_record(qid, answer, cases_json)}}, raw=True)
 
 
 def verdict_from_record(qid: str, text: str | bytes, cases: Sequence[dict]) -> Result:
-    """Check an answer record (untrusted: it comes from the kernel) against the test `cases` it answers."""
+    """Check an answer record (untrusted: it comes from the kernel) against the test `cases` it answers.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
     question = get_question(qid)
 
     def fail(reason: str) -> Result:
@@ -226,13 +243,18 @@ def verdict_from_record(qid: str, text: str | bytes, cases: Sequence[dict]) -> R
 
 
 def verdict(qid: str, answer: Any, seed: int = 0) -> Result:
-    """The verdict on `answer` for the test cases of `seed` (cases, answer record and check in one go)."""
+    """The verdict on `answer` for the test cases of `seed` (cases, answer record and check in one go).
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
     cases = get_question(qid).make_cases(seed)
     return verdict_from_record(qid, answer_record(qid, answer, encode_cases(cases)), cases)
 
 
 def check(qid: str, answer: Any, seeds: Sequence[int] = (0, 1)) -> None:
     """What a check cell calls: print whether `answer` passes question `qid`, with a hint when it does not.
+
+    Taught in: notebooks/exercises/01_the_rnn_unit_exercises.ipynb, section "Q1 (2 points) -- one RNN step".
 
     Runs the test cases of every seed in `seeds` (the grader uses fresh cases of its own, so an answer that
     only works on these inputs does not earn the points).

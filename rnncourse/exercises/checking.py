@@ -42,6 +42,8 @@ class CheckFailed(Exception):
 class Question:
     """One graded question of an exercise notebook.
 
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+
     The test cases and the check live in the notebook's module `rnncourse.exercises.<module>`, as
     ``cases_<answer_name>(seed) -> list of dict`` (keyword arguments for the answer) and
     ``check_<answer_name>(answer, case)`` (raises `CheckFailed` with a hint when the decoded answer for one
@@ -80,7 +82,10 @@ class Question:
 
 @dataclass(frozen=True)
 class Result:
-    """The verdict on one question: `passed`, the points earned out of `points`, and a short `reason`."""
+    """The verdict on one question: `passed`, the points earned out of `points`, and a short `reason`.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
 
     qid: str
     passed: bool

@@ -61,6 +61,8 @@ def _sentiment_parts() -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
 def sentiment_data() -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
     """The sentences of exercise 04: ``(train_texts, train_labels, test_texts, test_labels)``.
 
+    Taught in: notebooks/exercises/04_sentiment_exercises.ipynb, section "Q4 (3 points) -- a sentiment model".
+
     From `rnncourse.datasets.load_sentiment` (movie reviews): 10% is held out for teachers' keys and never
     returned here; the rest is split 80/20, stratified, seed 0.
 
@@ -110,6 +112,8 @@ def example_results_table(seed: int = 0):
     """A results table in the shape exercise 05 uses: columns ``model``, ``params``, ``seconds_per_epoch``,
     ``val_mae``; one row per recurrent layer (SimpleRNN, LSTM, GRU with 16, 32, 64 units on 8 features, plus
     a Dense(1) head).
+
+    Taught in: notebooks/exercises/05_lstm_gru_exercises.ipynb, section "Q3 (2 points) -- choosing a model".
 
     The parameter counts are exact; the times and errors are random draws for the exercise, not
     measurements (notebook 05 measures the real ones).

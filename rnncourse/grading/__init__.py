@@ -271,6 +271,8 @@ async def _grade_async(
 def grade_notebook(path: str | os.PathLike, **kwargs) -> NotebookGrade:
     """Grade one exercise notebook; the arguments are those of `grade_notebooks`.
 
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+
     Example:
         >>> grade = grade_notebook("01_the_rnn_unit_exercises.ipynb")  # doctest: +SKIP
         >>> grade.score, grade.total  # doctest: +SKIP
@@ -321,6 +323,8 @@ def grade_notebooks(
     sandbox: bool | None = None,
 ) -> list[NotebookGrade]:
     """Grade exercise notebooks, one fresh kernel each, `jobs` at a time; results in input order.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
 
     Args:
         paths: the notebook files.

@@ -27,6 +27,8 @@ _SENTIMENT_KEY_SIZE = 600
 class Key:
     """A teacher's key: the secret seed of the test cases and held-out sentences with their labels.
 
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+
     Example:
         >>> key = Key(seed=7, sentiment_texts=("a fine film",), sentiment_labels=(1,))
         >>> len(key.cases(exercises.get_question("01.q1"))) > 0
@@ -49,6 +51,8 @@ def write_key(
     folder: str | os.PathLike, *, seed: int | None = None, sentiment_size: int = _SENTIMENT_KEY_SIZE
 ) -> Path:
     """Write a teacher's key into `folder` (created; must not exist or be empty) and return its file.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
 
     Keep the folder away from the learners and outside the installed package.
 
@@ -88,7 +92,10 @@ def write_key(
 
 
 def read_key(folder: str | os.PathLike) -> Key:
-    """Read a key written by `write_key`; raises `GradingError` saying what is wrong with it."""
+    """Read a key written by `write_key`; raises `GradingError` saying what is wrong with it.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
     path = Path(folder) / _KEY_FILE
     if not path.is_file():
         raise GradingError(f"{folder}: not a key folder (no {_KEY_FILE}; write one with `rnncourse key DIR`)")

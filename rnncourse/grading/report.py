@@ -27,12 +27,18 @@ __all__ = [
 
 
 class GradingError(Exception):
-    """A notebook or key that cannot be used: unreadable, not a notebook, or not an exercise notebook."""
+    """A notebook or key that cannot be used: unreadable, not a notebook, or not an exercise notebook.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
 
 
 @dataclass
 class QuestionGrade:
-    """The grade of one question."""
+    """The grade of one question.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
 
     qid: str
     number: int
@@ -46,7 +52,10 @@ class QuestionGrade:
 
 @dataclass
 class NotebookGrade:
-    """The grade of one notebook: per-question grades, score, notes on what happened while it ran."""
+    """The grade of one notebook: per-question grades, score, notes on what happened while it ran.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
 
     path: str
     exercise: str | None
@@ -88,7 +97,10 @@ def _clean(text: str, width: int) -> str:
 
 
 def format_table(grade: NotebookGrade) -> str:
-    """The score table of one notebook, as printed by `rnncourse grade`."""
+    """The score table of one notebook, as printed by `rnncourse grade`.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
     lines = [f"== {grade.path}"]
     if grade.error and not grade.questions:
         lines.append(f"   ERROR: {_clean(grade.error, 300)}")
@@ -111,7 +123,10 @@ def format_table(grade: NotebookGrade) -> str:
 
 
 def format_gradebook(grades: Sequence[NotebookGrade]) -> str:
-    """A CSV gradebook: one row per learner and notebook, one column per question (points earned)."""
+    """A CSV gradebook: one row per learner and notebook, one column per question (points earned).
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
     qids = sorted({q.qid for g in grades for q in g.questions} or set())
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -136,12 +151,18 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def format_report(grades: Sequence[NotebookGrade]) -> str:
-    """The JSON report: a list with one object per notebook (`NotebookGrade.to_dict`)."""
+    """The JSON report: a list with one object per notebook (`NotebookGrade.to_dict`).
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
     return json.dumps([g.to_dict() for g in grades], indent=2) + "\n"
 
 
 def write_report(path: str | os.PathLike, grades: Sequence[NotebookGrade], kind: str = "json") -> None:
-    """Write the JSON report (`kind="json"`) or the CSV gradebook (`kind="csv"`) atomically to `path`."""
+    """Write the JSON report (`kind="json"`) or the CSV gradebook (`kind="csv"`) atomically to `path`.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
     if kind == "json":
         text = format_report(grades)
     elif kind == "csv":
