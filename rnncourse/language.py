@@ -70,7 +70,7 @@ def char_model(vocab_size: int, units: int = 256, cell: str = "vanilla", num_lay
                learning_rate: float = 3e-3, clipnorm: float | None = 1.0) -> keras.Model:
     """A compiled character language model: ids in, next-character logits out at every step.
 
-    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
+    Taught in: notebooks/06_language_model.ipynb, section "4. An RNN language model in Keras".
 
     ``Embedding(vocab_size, embedding_dim)`` -> ``num_layers`` recurrent layers of ``units`` (all with
     ``return_sequences=True``) -> ``Dense(vocab_size)``. Compiled with Adam (gradient norm clipped to
@@ -125,7 +125,7 @@ def char_model(vocab_size: int, units: int = 256, cell: str = "vanilla", num_lay
 def stateful_copy(model: keras.Model, batch_size: int = 1) -> keras.Model:
     """The same model with the same weights, but stateful with a fixed batch size (1: one text at a time).
 
-    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
+    Taught in: notebooks/06_language_model.ipynb, section "4. An RNN language model in Keras".
 
     Fed one character per call, the copy keeps its hidden state between calls: it streams. Running a whole
     sequence through the original gives the same outputs (notebook 06 asserts it).
@@ -160,7 +160,7 @@ def stateful_copy(model: keras.Model, batch_size: int = 1) -> keras.Model:
 def reset_states(model: keras.Model) -> None:
     """Set the state of every stateful recurrent layer of ``model`` back to zeros.
 
-    Taught in: notebooks/06_language_model.ipynb, section "7. Streaming, one character at a time".
+    Taught in: notebooks/06_language_model.ipynb, section "9. Streaming, one character at a time".
     """
     for layer in model.layers:
         if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
@@ -170,7 +170,7 @@ def reset_states(model: keras.Model) -> None:
 class ResetStatesCallback(keras.callbacks.Callback):
     """Reset a stateful model's states at the start of every epoch (each epoch starts its streams anew).
 
-    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
+    Taught in: notebooks/06_language_model.ipynb, section "4. An RNN language model in Keras".
     """
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -199,7 +199,7 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
 def model_bits_per_char(model: keras.Model, ids, batch_size: int = 32, seq_len: int = 200) -> float:
     """Bits per character of a model on a held-out text, the state carried through the whole text.
 
-    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
+    Taught in: notebooks/06_language_model.ipynb, section "4. An RNN language model in Keras".
 
     The text is laid out with ``tbptt_batches`` (``batch_size`` streams) and run through a stateful copy of
     the model batch after batch, so every character but the first of each stream is predicted from all that
@@ -230,7 +230,7 @@ def sample_from_logits(logits, temperature: float = 1.0, top_k: int | None = Non
                        rng: np.random.Generator | int | None = None) -> np.ndarray:
     """Draw one class per row of logits, from ``softmax(logits / temperature)``, optionally among the top k.
 
-    Taught in: notebooks/06_language_model.ipynb, section "6. Writing, with a temperature".
+    Taught in: notebooks/06_language_model.ipynb, section "3. A language model in NumPy".
 
     Temperature 1 samples the model's own distribution; below 1 sharpens it (safer, more repetitive); above
     1 flattens it (more varied, more mistakes); 0 is the limit: always the most likely class (argmax).
@@ -281,7 +281,7 @@ def generate(model: keras.Model, vocab: CharVocabulary, prompt: str, length: int
              top_k: int | None = None, seed: int | None = 0) -> tuple[str, np.ndarray]:
     """Write ``length`` characters after ``prompt``, one character per call of a stateful model.
 
-    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
+    Taught in: notebooks/06_language_model.ipynb, section "4. An RNN language model in Keras".
 
     The states are reset, the prompt is read one character per call, then each drawn character is fed back
     as the next input while the layer keeps its state: nothing is recomputed, so each character costs one
@@ -329,7 +329,7 @@ def generate(model: keras.Model, vocab: CharVocabulary, prompt: str, length: int
 def time_per_char(model: keras.Model, length: int = 200, rounds: int = 3) -> float:
     """Seconds per character of a stateful batch-1 model fed one character per call (lowest of ``rounds``).
 
-    Taught in: notebooks/06_language_model.ipynb, section "7. Streaming, one character at a time".
+    Taught in: notebooks/06_language_model.ipynb, section "9. Streaming, one character at a time".
 
     Args:
         model: a stateful model with batch size 1.
@@ -356,7 +356,7 @@ _WORD = re.compile(r"[A-Za-z']+")
 def sample_statistics(text: str, known_words: Iterable[str], log2_probs=None, n: int = 3) -> dict:
     """Numbers that describe a generated text, so samples can be compared without eyeballing them.
 
-    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
+    Taught in: notebooks/06_language_model.ipynb, section "3. A language model in NumPy".
 
     Args:
         text: the generated text.
@@ -400,6 +400,8 @@ def sample_statistics(text: str, known_words: Iterable[str], log2_probs=None, n:
 def influence_by_lag(model: keras.Model, ids, lags: Sequence[int] = (1, 2, 4, 8, 16, 32, 64),
                      window: int = 80, samples: int = 256, seed: int = 0) -> dict[int, float]:
     """How strongly the prediction of the next character depends on the character k steps back.
+
+    Taught in: notebooks/06_language_model.ipynb, section "10. What the model remembers".
 
     Draw ``samples`` windows of ``window`` characters from ``ids``; for each lag k, replace the character k
     steps before the end of every window by a random *other* character and measure how far the model's
@@ -456,6 +458,8 @@ STUDY = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "char_m
 
 def load_study(path=None):
     """Read the cell x depth study of notebook 06 (written by ``benchmarks/char_models.py``).
+
+    Taught in: notebooks/06_language_model.ipynb, section "6. Which cell, how many layers".
 
     Args:
         path: the CSV file. Default: ``None``, the committed ``benchmarks/results/char_models.csv`` of the

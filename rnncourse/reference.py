@@ -513,6 +513,8 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean cross-entropy of integer targets under softmax(logits), and its gradient with respect to them.
 
+    Taught in: notebooks/06_language_model.ipynb, section "3. A language model in NumPy".
+
     With p = softmax(z) over the last axis and y the target class at each position,
 
         L = mean over positions of -log p_y        (in nats; divide by log 2 for bits)
@@ -562,6 +564,8 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[floa
 def clip_by_global_norm(grads: list[np.ndarray], max_norm: float) -> tuple[list[np.ndarray], float]:
     """Scale a list of gradients so that their joint Euclidean norm is at most `max_norm`.
 
+    Taught in: notebooks/06_language_model.ipynb, section "3. A language model in NumPy".
+
     The norm is taken over all arrays together, ||g|| = sqrt(sum of every squared entry); when it is above
     `max_norm`, every array is multiplied by `max_norm / ||g||`. The direction of the step is kept, only its
     length is capped: what Keras's optimizers do with `global_clipnorm=max_norm`, and the cure for the
@@ -594,6 +598,8 @@ def clip_by_global_norm(grads: list[np.ndarray], max_norm: float) -> tuple[list[
 
 class Adam:
     """The Adam optimizer in NumPy, written as `keras.optimizers.Adam` computes it.
+
+    Taught in: notebooks/06_language_model.ipynb, section "3. A language model in NumPy".
 
     For each parameter p with gradient g at step t (counting from 1):
 

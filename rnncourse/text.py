@@ -318,7 +318,7 @@ class CharVocabulary:
 def tbptt_batches(ids, batch_size: int, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
     """Inputs and next-character targets laid out for truncated BPTT with a stateful RNN.
 
-    Taught in: notebooks/06_language_model.ipynb, section "3. An RNN language model".
+    Taught in: notebooks/06_language_model.ipynb, section "4. An RNN language model in Keras".
 
     The text is cut into ``batch_size`` contiguous streams, one per batch row; each batch takes the next
     ``seq_len`` steps of every stream. So row ``i`` of batch ``b + 1`` continues row ``i`` of batch ``b``
