@@ -62,7 +62,8 @@ def setup_notebook(seed: int = 0, *, quiet: bool = False) -> None:
 
     - sets ``KERAS_BACKEND=tensorflow``, ``TF_CPP_MIN_LOG_LEVEL=3`` and ``TF_ENABLE_ONEDNN_OPTS=0``
       unless they are already set (so TensorFlow's start-up messages stay out of the outputs and runs
-      repeat exactly);
+      repeat exactly), and with the TensorFlow backend keeps TensorFlow's Python warnings (such as
+      "triggered tf.function retracing", harmless here) out of the outputs too;
     - turns on inline figures when running under IPython/Jupyter;
     - seeds Python, NumPy and the Keras backend with ``keras.utils.set_random_seed(seed)``;
     - shows three decimals in pandas tables;
@@ -99,6 +100,10 @@ def setup_notebook(seed: int = 0, *, quiet: bool = False) -> None:
 
     import rnncourse
 
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.get_logger().setLevel("ERROR")
     keras.utils.set_random_seed(seed)
     pd.set_option("display.precision", 3)
     if not quiet:
