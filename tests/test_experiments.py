@@ -1,6 +1,5 @@
 """Tests for rnncourse.experiments: over_seeds / summarize / format_spread, the early-stopped fit, setup."""
 
-import doctest
 import os
 
 import keras
@@ -8,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnncourse import experiments
 from rnncourse.experiments import (
     fit_with_early_stopping,
     format_spread,
@@ -16,11 +14,6 @@ from rnncourse.experiments import (
     setup_notebook,
     summarize,
 )
-
-
-def test_docstring_examples():
-    result = doctest.testmod(experiments, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 5 and result.failed == 0
 
 
 # ----------------------------------------------------------------------------------------------- over_seeds
