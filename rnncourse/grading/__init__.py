@@ -32,7 +32,10 @@ How one notebook is graded (both modes), one job per module:
    (bytecode included), site-packages or the cache changed, the notebook's grade says so and the remaining
    notebooks are not graded (their kernels could have started from changed files).
 
-Reports are written by the caller after every kernel is dead, atomically (`report.write_report`).
+Reports are written by the caller after every kernel is dead, atomically (`report.write_report`: JSON,
+the CSV gradebook, Gradescope's results.json; `feedback.write_feedback`: a page per learner). With a results
+cache (`cache=`, `cache.ResultsCache`) a notebook whose bytes were graded before in the same context gets that
+grade without a kernel; the cache is read before the first kernel starts and written after the last is dead.
 
 The sandbox is used whenever bubblewrap works on the machine (`sandbox=None`, the default): teacher mode
 refuses to grade without it unless told to (`sandbox=False`, `--no-sandbox`; the grades then say "no
@@ -59,7 +62,7 @@ import secrets
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +70,7 @@ import nbformat
 
 from rnncourse import arguments, exercises
 from rnncourse.grading import sandbox as sandboxing
+from rnncourse.grading.cache import ResultsCache, context_digest
 from rnncourse.grading.kernel import (
     ANSWER_CELL,
     DEFAULT_OUTPUT_LIMIT,
@@ -82,6 +86,7 @@ from rnncourse.grading.report import (
     NotebookGrade,
     QuestionGrade,
     format_gradebook,
+    format_gradescope,
     format_report,
     format_table,
     write_report,
@@ -96,7 +101,9 @@ __all__ = [
     "Key",
     "NotebookGrade",
     "QuestionGrade",
+    "ResultsCache",
     "format_gradebook",
+    "format_gradescope",
     "format_report",
     "format_table",
     "grade_notebook",
@@ -116,13 +123,15 @@ _MAX_RESTARTS = 2
 _CHECK_MODULES = sorted({q.module for q in exercises.QUESTIONS.values()})
 
 
-def _read(path: Path) -> tuple[nbformat.NotebookNode, str]:
+def _read(path: Path) -> tuple[nbformat.NotebookNode, str, bytes]:
+    """The notebook, its exercise's name and the file's bytes; raises GradingError saying what is wrong."""
     if path.is_dir():
         raise GradingError(f"{path}: is a directory, not a notebook")
     if not path.is_file():
         raise GradingError(f"{path}: no such file")
     try:
-        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+        content = path.read_bytes()
+        nb = nbformat.reads(content.decode("utf-8"), as_version=4)
     except Exception as error:
         raise GradingError(
             f"{path}: not a readable Jupyter notebook ({type(error).__name__}: {str(error)[:200]})"
@@ -137,7 +146,7 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode, str]:
             f"{path}: not an rnncourse exercise notebook (expected one of {known}, from the "
             "notebook's metadata or its file name)"
         )
-    return nb, name
+    return nb, name, content
 
 
 def _meta(cell) -> dict:
@@ -319,6 +328,8 @@ def grade_notebooks(
     output_limit: int = DEFAULT_OUTPUT_LIMIT,
     memory_mb: int = DEFAULT_MEMORY_MB,
     sandbox: bool | None = None,
+    cache: str | os.PathLike | None = None,
+    progress: Callable[[int, int, NotebookGrade], None] | None = None,
 ) -> list[NotebookGrade]:
     """Grade exercise notebooks, one fresh kernel each, `jobs` at a time; results in input order.
 
@@ -336,6 +347,11 @@ def grade_notebooks(
             bubblewrap works here; without it, teacher mode raises `GradingError` and self-study mode grades
             without the sandbox and warns. True: always (`GradingError` when it cannot). False: never (the
             grades say so). Default: None.
+        cache: a results cache file (`rnncourse.grading.cache`; created if missing): a notebook whose bytes
+            were graded before in the same context (grader, key or seed, limits, sandbox) gets that grade
+            (`NotebookGrade.cached`) without a kernel. Needs a key or a `seed`. Default: None (no cache).
+        progress: called as ``progress(done, total, grade)`` each time a notebook's grade is ready (in the
+            order they finish). Default: None.
 
     Returns:
         One `NotebookGrade` per path; when a file cannot be graded its `error` says why.
@@ -361,22 +377,27 @@ def grade_notebooks(
         key = read_key(key)
     if key is not None and seed is not None:
         raise ValueError("seed is for self-study grading; a key brings its own secret seed")
+    if cache is not None and key is None and seed is None:
+        raise ValueError(
+            "a results cache needs a key or a fixed seed (self-study draws fresh test cases on every call, "
+            "so nothing graded before could be reused)"
+        )
+    progress = arguments.callable_or_none(progress, "progress", "a function (done, total, grade)", where)
     use_sandbox = _choose_sandbox(sandbox, teacher=key is not None, key_folder=key_folder)
     seed = secrets.randbelow(2**31) if seed is None else arguments.seed(seed, "seed", where)
 
     # 1. Everything read, imported and hashed before the first learner kernel starts.
-    read: list[tuple[Path, nbformat.NotebookNode | None, str]] = []
+    read: list[tuple[Path, nbformat.NotebookNode | None, str, bytes]] = []
     for p in paths:
         try:
-            nb, name = _read(Path(p))
-            read.append((Path(p), nb, name))
+            read.append((Path(p), *_read(Path(p))))
         except GradingError as error:
-            read.append((Path(p), None, str(error)))
+            read.append((Path(p), None, str(error), b""))
     for module in _CHECK_MODULES:
         importlib.import_module(f"rnncourse.exercises.{module}")
     importlib.import_module("rnncourse.metrics")
     importlib.import_module("rnncourse.baselines")
-    if any(nb is not None and name == exercises.NOTEBOOKS["04"] for _, nb, name in read):
+    if any(nb is not None and name == exercises.NOTEBOOKS["04"] for _, nb, name, _ in read):
         exercises.sentiment_data()  # loads and caches the data in this process
     package_root = Path(exercises.__file__).resolve().parents[1]
     spared = (
@@ -399,14 +420,39 @@ def grade_notebooks(
         ),
     )
 
+    # The cache is read before the first kernel starts and written after the last one is dead.
+    results = ResultsCache(cache) if cache is not None else None
+    context = context_digest(
+        package=setup.package,
+        key=key,
+        seed=seed,
+        limits=dict(
+            cell_timeout=cell_timeout, timeout=timeout, output_limit=output_limit, memory_mb=memory_mb
+        ),
+        sandbox=use_sandbox,
+    )
+
     async def run_all() -> list[NotebookGrade]:
         gate = asyncio.Semaphore(jobs)
         setup.batch.start_lock = asyncio.Lock()
         stop: list[str] = []
+        done = [0]
 
-        async def one(path: Path, nb, name: str) -> NotebookGrade:
+        async def one(path: Path, nb, name: str, content: bytes) -> NotebookGrade:
+            grade = await graded(path, nb, name, content)
+            done[0] += 1
+            if progress is not None:
+                progress(done[0], len(read), grade)
+            return grade
+
+        async def graded(path: Path, nb, name: str, content: bytes) -> NotebookGrade:
             if nb is None:
                 return NotebookGrade(path=str(path), exercise=None, error=name)
+            entry = ResultsCache.entry_name(content, context)
+            if results is not None:
+                earlier = results.get(entry, str(path))
+                if earlier is not None:
+                    return earlier
             async with gate:
                 if stop:
                     return NotebookGrade(path=str(path), exercise=name, error=f"not graded: {stop[0]}")
@@ -429,14 +475,19 @@ def grade_notebooks(
                     grade.error = f"this notebook (or one graded at the same time) changed {shown}"
                 if not setup.batch.subreaper:
                     grade.notes.append("processes that left the kernel's session could not be tracked here")
+                if results is not None:
+                    results.put(entry, grade)
                 return grade
 
-        return await asyncio.gather(*(one(p, nb, name) for p, nb, name in read))
+        return await asyncio.gather(*(one(*item) for item in read))
 
     # The grader writes no bytecode while it grades, so any new or changed file in the package is a kernel's.
     writes_bytecode = sys.dont_write_bytecode
     sys.dont_write_bytecode = True
     try:
-        return asyncio.run(run_all())
+        grades = asyncio.run(run_all())
     finally:
         sys.dont_write_bytecode = writes_bytecode
+    if results is not None:
+        results.save()
+    return grades
