@@ -107,6 +107,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--jobs", type=_positive, default=1, help="notebooks graded at once (default 1)")
     grade.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on a Dask cluster: one task per notebook to the scheduler at ADDRESS "
+        "(tcp://host:8786; needs rnncourse[cluster] here and on the workers)",
+    )
+    grade.add_argument(
         "--no-sandbox",
         action="store_true",
         help="run the kernels without the bubblewrap sandbox (teacher mode refuses to grade without it "
@@ -231,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             memory_mb=args.memory_mb,
             sandbox=False if args.no_sandbox else None,
             cache=cache,
+            scheduler=args.scheduler,
             progress=_show_progress if len(args.notebooks) > 1 else None,
         )
     except grading.GradingError as error:

@@ -45,7 +45,7 @@ def _context(seed: int = 1, **changes) -> str:
 
 def test_a_cached_grade_comes_back_for_the_same_bytes_and_context_only(tmp_path):
     store = caching.ResultsCache(tmp_path / "c.json")
-    name = store.entry_name(b"notebook", _context())
+    name = store.entry_name(b"notebook", ONE, _context())
     assert store.put(name, _grade([2, 1, 0, 1], notes=["cell 3 raised <b>Error</b>"]))
     store.save()
     again = caching.ResultsCache(tmp_path / "c.json").get(name, "class/bob/01.ipynb")
@@ -55,15 +55,16 @@ def test_a_cached_grade_comes_back_for_the_same_bytes_and_context_only(tmp_path)
     ]
     # anything else a grade depends on names another entry
     others = {
-        store.entry_name(b"notebook ", _context()),
-        store.entry_name(b"notebook", _context(seed=2)),
-        store.entry_name(b"notebook", _context(package={"rnncourse/a.py": b"x = 2"})),
-        store.entry_name(b"notebook", _context(limits={"cell_timeout": 61, "timeout": 300})),
-        store.entry_name(b"notebook", _context(sandbox=False)),
-        store.entry_name(b"notebook", _context(key=grader.Key(1, ("a",), (1,)))),
-        store.entry_name(b"notebook", _context(key=grader.Key(2, ("a",), (1,)))),
+        store.entry_name(b"notebook ", ONE, _context()),
+        store.entry_name(b"notebook", "02_training_rnns_exercises", _context()),
+        store.entry_name(b"notebook", ONE, _context(seed=2)),
+        store.entry_name(b"notebook", ONE, _context(package={"rnncourse/a.py": b"x = 2"})),
+        store.entry_name(b"notebook", ONE, _context(limits={"cell_timeout": 61, "timeout": 300})),
+        store.entry_name(b"notebook", ONE, _context(sandbox=False)),
+        store.entry_name(b"notebook", ONE, _context(key=grader.Key(1, ("a",), (1,)))),
+        store.entry_name(b"notebook", ONE, _context(key=grader.Key(2, ("a",), (1,)))),
     }
-    assert name not in others and len(others) == 7
+    assert name not in others and len(others) == 8
 
 
 def test_grades_that_depend_on_more_than_the_notebook_are_not_stored(tmp_path):
@@ -159,3 +160,59 @@ def test_a_regrade_after_one_change_grades_only_that_notebook(tmp_path):
         assert (old["questions"], old["notes"], old["path"]) == (new["questions"], new["notes"], new["path"])
     assert "cached" in second.stdout and second.stderr.count(" cached ") == 2, second.stderr
     assert book.read_text() == gradebook  # the same gradebook, two notebooks without a kernel
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Dask: the same grades from a cluster of 2 worker processes as from `--jobs 2`
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_cluster_needs_a_scheduler_address():
+    with pytest.raises(grader.GradingError, match="expected a Dask scheduler address"):
+        grader.grade_notebooks([], seed=1, scheduler=3)
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_grades_like_the_jobs_path(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    paths = []
+    variants = {
+        "solution": make_exercises.build(ONE, learner=False),
+        "blank": make_exercises.build(ONE, learner=True),
+        "wrong": make_exercises.wrong_variant(ONE, "01.q3"),
+    }
+    for learner, nb in variants.items():
+        (tmp_path / learner).mkdir()
+        paths.append(tmp_path / learner / f"{ONE}.ipynb")
+        nbformat.write(nb, paths[-1])
+    options = dict(seed=SEED, cell_timeout=30)
+    here = grader.grade_notebooks(paths, jobs=2, **options)
+    key = grader.write_key(tmp_path / "key").parent
+    teacher_here = grader.grade_notebooks(paths[2:], key=key, cell_timeout=30)
+    seen = []
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        there = grader.grade_notebooks(
+            paths,
+            scheduler=cluster.scheduler_address,
+            progress=lambda done, total, grade: seen.append((done, total)),
+            **options,
+        )
+        # teacher mode: the key goes to each worker once, the grades are the key's
+        teacher_there = grader.grade_notebooks(
+            paths[2:], key=key, cell_timeout=30, scheduler=cluster.scheduler_address
+        )
+    assert [(g.score, g.mode) for g in teacher_there] == [(g.score, "teacher") for g in teacher_here]
+    assert [q.reason for q in teacher_there[0].questions] == [q.reason for q in teacher_here[0].questions]
+    assert [g.score for g in here] == [6, 0, 6 - ex.get_question("01.q3").points]
+    for a, b in zip(here, there, strict=True):
+        assert (a.path, a.exercise, a.questions, a.notes, a.error, a.sandbox) == (
+            b.path,
+            b.exercise,
+            b.questions,
+            b.notes,
+            b.error,
+            b.sandbox,
+        ), (grader.format_table(a), grader.format_table(b))
+    assert seen == [(1, 3), (2, 3), (3, 3)]

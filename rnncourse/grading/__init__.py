@@ -69,6 +69,7 @@ from pathlib import Path
 import nbformat
 
 from rnncourse import arguments, exercises
+from rnncourse.grading import cluster
 from rnncourse.grading import sandbox as sandboxing
 from rnncourse.grading.cache import ResultsCache, context_digest
 from rnncourse.grading.kernel import (
@@ -330,6 +331,7 @@ def grade_notebooks(
     sandbox: bool | None = None,
     cache: str | os.PathLike | None = None,
     progress: Callable[[int, int, NotebookGrade], None] | None = None,
+    scheduler: str | None = None,
 ) -> list[NotebookGrade]:
     """Grade exercise notebooks, one fresh kernel each, `jobs` at a time; results in input order.
 
@@ -352,6 +354,10 @@ def grade_notebooks(
             (`NotebookGrade.cached`) without a kernel. Needs a key or a `seed`. Default: None (no cache).
         progress: called as ``progress(done, total, grade)`` each time a notebook's grade is ready (in the
             order they finish). Default: None.
+        scheduler: the address of a Dask scheduler (``tcp://host:8786``): grade one notebook per task on its
+            workers (`rnncourse.grading.cluster`; `jobs` is then unused: the workers set the pace), each in
+            its own sandbox with the same limits (`sandbox` is decided on each worker). Needs the `cluster`
+            extra. Default: None (grade here).
 
     Returns:
         One `NotebookGrade` per path; when a file cannot be graded its `error` says why.
@@ -383,7 +389,10 @@ def grade_notebooks(
             "so nothing graded before could be reused)"
         )
     progress = arguments.callable_or_none(progress, "progress", "a function (done, total, grade)", where)
-    use_sandbox = _choose_sandbox(sandbox, teacher=key is not None, key_folder=key_folder)
+    if scheduler is not None:  # the workers choose their sandbox (and refuse in teacher mode without one)
+        use_sandbox = sandbox is not False
+    else:
+        use_sandbox = _choose_sandbox(sandbox, teacher=key is not None, key_folder=key_folder)
     seed = secrets.randbelow(2**31) if seed is None else arguments.seed(seed, "seed", where)
 
     # 1. Everything read, imported and hashed before the first learner kernel starts.
@@ -393,37 +402,40 @@ def grade_notebooks(
             read.append((Path(p), *_read(Path(p))))
         except GradingError as error:
             read.append((Path(p), None, str(error), b""))
-    for module in _CHECK_MODULES:
-        importlib.import_module(f"rnncourse.exercises.{module}")
-    importlib.import_module("rnncourse.metrics")
-    importlib.import_module("rnncourse.baselines")
-    if any(nb is not None and name == exercises.NOTEBOOKS["04"] for _, nb, name, _ in read):
-        exercises.sentiment_data()  # loads and caches the data in this process
-    package_root = Path(exercises.__file__).resolve().parents[1]
-    spared = (
-        {pid for pid, (ppid, _, _) in sandboxing.processes().items() if ppid == os.getpid()}
-        if os.path.isdir("/proc")
-        else set()
-    )
-    setup = _Setup(
-        key=key,
-        package=sandboxing.package_files(),
-        data=sandboxing.data_files(raw_sentiment=key is None),
-        hidden={f"rnncourse/exercises/{m}.py" for m in _CHECK_MODULES} if key else set(),
-        package_root=package_root,
-        fingerprint=sandboxing.fingerprint(package_root),
-        batch=Batch(
-            sandbox=use_sandbox,
-            memory_mb=memory_mb,
-            subreaper=sandboxing.become_subreaper(),
-            spared=spared,
-        ),
-    )
+    package = sandboxing.package_files()
+    setup = None
+    if scheduler is None:
+        for module in _CHECK_MODULES:
+            importlib.import_module(f"rnncourse.exercises.{module}")
+        importlib.import_module("rnncourse.metrics")
+        importlib.import_module("rnncourse.baselines")
+        if any(nb is not None and name == exercises.NOTEBOOKS["04"] for _, nb, name, _ in read):
+            exercises.sentiment_data()  # loads and caches the data in this process
+        package_root = Path(exercises.__file__).resolve().parents[1]
+        spared = (
+            {pid for pid, (ppid, _, _) in sandboxing.processes().items() if ppid == os.getpid()}
+            if os.path.isdir("/proc")
+            else set()
+        )
+        setup = _Setup(
+            key=key,
+            package=package,
+            data=sandboxing.data_files(raw_sentiment=key is None),
+            hidden={f"rnncourse/exercises/{m}.py" for m in _CHECK_MODULES} if key else set(),
+            package_root=package_root,
+            fingerprint=sandboxing.fingerprint(package_root),
+            batch=Batch(
+                sandbox=use_sandbox,
+                memory_mb=memory_mb,
+                subreaper=sandboxing.become_subreaper(),
+                spared=spared,
+            ),
+        )
 
     # The cache is read before the first kernel starts and written after the last one is dead.
     results = ResultsCache(cache) if cache is not None else None
     context = context_digest(
-        package=setup.package,
+        package=package,
         key=key,
         seed=seed,
         limits=dict(
@@ -432,54 +444,96 @@ def grade_notebooks(
         sandbox=use_sandbox,
     )
 
-    async def run_all() -> list[NotebookGrade]:
-        gate = asyncio.Semaphore(jobs)
-        setup.batch.start_lock = asyncio.Lock()
-        stop: list[str] = []
-        done = [0]
+    limits = dict(cell_timeout=cell_timeout, timeout=timeout, output_limit=output_limit, memory_mb=memory_mb)
+    gate = asyncio.Semaphore(jobs) if setup is not None else None
+    stop: list[str] = []
+    done = [0]
+    remote: list[Callable] = []  # the cluster's grading function, once connected
 
-        async def one(path: Path, nb, name: str, content: bytes) -> NotebookGrade:
-            grade = await graded(path, nb, name, content)
-            done[0] += 1
-            if progress is not None:
-                progress(done[0], len(read), grade)
+    async def one(path: Path, nb, name: str, content: bytes) -> NotebookGrade:
+        grade = await graded(path, nb, name, content)
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], len(read), grade)
+        return grade
+
+    async def graded(path: Path, nb, name: str, content: bytes) -> NotebookGrade:
+        if nb is None:
+            return NotebookGrade(path=str(path), exercise=None, error=name)
+        entry = ResultsCache.entry_name(content, name, context)
+        if results is not None:
+            earlier = results.get(entry, str(path))
+            if earlier is not None:
+                return earlier
+        if setup is None:
+            grade = await remote[0](path, name, content)
+        else:
+            grade = await here(path, nb, name)
+        if results is not None:
+            results.put(entry, grade)
+        return grade
+
+    async def here(path: Path, nb, name: str) -> NotebookGrade:
+        async with gate:
+            if stop:
+                return NotebookGrade(path=str(path), exercise=name, error=f"not graded: {stop[0]}")
+            grade = await _grade_async(
+                path,
+                nb,
+                name,
+                setup=setup,
+                seed=seed,
+                cell_timeout=cell_timeout,
+                timeout=timeout,
+                output_limit=output_limit,
+            )
+            changed = sandboxing.changed(setup.fingerprint, sandboxing.fingerprint(setup.package_root))
+            if changed:
+                shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+                stop.append(f"files the grader relies on changed while {path} was graded ({shown})")
+                grade.error = f"this notebook (or one graded at the same time) changed {shown}"
+            if not setup.batch.subreaper:
+                grade.notes.append("processes that left the kernel's session could not be tracked here")
             return grade
 
-        async def graded(path: Path, nb, name: str, content: bytes) -> NotebookGrade:
-            if nb is None:
-                return NotebookGrade(path=str(path), exercise=None, error=name)
-            entry = ResultsCache.entry_name(content, context)
-            if results is not None:
-                earlier = results.get(entry, str(path))
-                if earlier is not None:
-                    return earlier
-            async with gate:
-                if stop:
-                    return NotebookGrade(path=str(path), exercise=name, error=f"not graded: {stop[0]}")
-                grade = await _grade_async(
-                    path,
-                    nb,
-                    name,
-                    setup=setup,
+    async def run_all() -> list[NotebookGrade]:
+        if setup is not None:
+            setup.batch.start_lock = asyncio.Lock()
+            return await asyncio.gather(*(one(*item) for item in read))
+        async with cluster.client(scheduler) as dask:
+            sent_key = await dask.scatter(key, broadcast=True) if key is not None else None
+            own = cluster.package_digest(package)
+
+            async def on_cluster(path: Path, name: str, content: bytes) -> NotebookGrade:
+                future = dask.submit(
+                    cluster.grade_task,
+                    path.name,
+                    content,
+                    teacher_key=sent_key,  # (submit's own `key` names the task)
                     seed=seed,
-                    cell_timeout=cell_timeout,
-                    timeout=timeout,
-                    output_limit=output_limit,
+                    limits=limits,
+                    sandbox=sandbox,
+                    pure=False,
                 )
-                changed = sandboxing.changed(setup.fingerprint, sandboxing.fingerprint(package_root))
-                if changed:
-                    shown = ", ".join(changed[:3]) + (
-                        f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+                try:
+                    result = await future
+                except Exception as error:  # the task failed (its worker died each time it ran, ...)
+                    return NotebookGrade(
+                        path=str(path),
+                        exercise=name,
+                        error=f"not graded: its task failed on the cluster ({type(error).__name__}: "
+                        f"{str(error)[:200]})",
                     )
-                    stop.append(f"files the grader relies on changed while {path} was graded ({shown})")
-                    grade.error = f"this notebook (or one graded at the same time) changed {shown}"
-                if not setup.batch.subreaper:
-                    grade.notes.append("processes that left the kernel's session could not be tracked here")
-                if results is not None:
-                    results.put(entry, grade)
+                grade = cluster.grade_from_task(result, str(path))
+                if result["package"] != own:
+                    grade.error = (
+                        f"graded by a worker ({result['worker']}) whose rnncourse differs from this one's: "
+                        "install the same version on every worker"
+                    )
                 return grade
 
-        return await asyncio.gather(*(one(*item) for item in read))
+            remote.append(on_cluster)
+            return await asyncio.gather(*(one(*item) for item in read))
 
     # The grader writes no bytecode while it grades, so any new or changed file in the package is a kernel's.
     writes_bytecode = sys.dont_write_bytecode

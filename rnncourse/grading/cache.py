@@ -3,7 +3,8 @@
 A cache file (JSON, written by the grader beside the gradebook) maps an *entry name* to one notebook's grade.
 The entry name is a SHA-256 over everything a grade depends on:
 
-- the notebook's bytes (not its path: two identical files get the same grade, wherever they are);
+- the notebook's bytes (not its path: two identical files get the same grade, wherever they are) and the
+  exercise it is graded as (a notebook without metadata is named by its file);
 - the grading *context* (`context_digest`): the grader (its version and the bytes of every file of the
   package, checks included), the mode (the key, or the self-study seed), the limits and whether the sandbox
   was on. A changed check, key, limit or package version makes every old entry unreachable.
@@ -23,7 +24,7 @@ What keeps the cache from moving one learner's grade to another, or from leaking
 
 Example:
     >>> cache = ResultsCache("/tmp/grades.csv.cache.json")  # doctest: +SKIP
-    >>> name = cache.entry_name(notebook_bytes, context)  # doctest: +SKIP
+    >>> name = cache.entry_name(notebook_bytes, exercise, context)  # doctest: +SKIP
     >>> cache.get(name, path)  # None, or the NotebookGrade graded before  # doctest: +SKIP
 """
 
@@ -200,9 +201,12 @@ class ResultsCache:
         self._entries = {k: v for k, v in data["entries"].items() if isinstance(v, dict)}
 
     @staticmethod
-    def entry_name(notebook: bytes, context: str) -> str:
-        """The entry of a notebook's bytes in a grading context (`context_digest`)."""
-        return hashlib.sha256(context.encode() + b"\0" + hashlib.sha256(notebook).digest()).hexdigest()
+    @staticmethod
+    def entry_name(notebook: bytes, exercise: str, context: str) -> str:
+        """The entry of a notebook's bytes, graded as `exercise` (a notebook without metadata is named by
+        its file), in a grading context (`context_digest`)."""
+        material = json.dumps([context, exercise, hashlib.sha256(notebook).hexdigest()])
+        return hashlib.sha256(material.encode()).hexdigest()
 
     def get(self, name: str, path: str) -> NotebookGrade | None:
         """The grade stored under `name` (with `path` as its file), or None; a damaged entry is dropped
