@@ -36,6 +36,8 @@ Reports are written by the caller after every kernel is dead, atomically (`repor
 the CSV gradebook, Gradescope's results.json; `feedback.write_feedback`: a page per learner). With a results
 cache (`cache=`, `cache.ResultsCache`) a notebook whose bytes were graded before in the same context gets that
 grade without a kernel; the cache is read before the first kernel starts and written after the last is dead.
+With a Dask scheduler (`scheduler=`, `cluster`) each notebook still to grade is one task: a worker grades it
+as above, in its own sandbox with the same limits, and the grade comes back to this process.
 
 The sandbox is used whenever bubblewrap works on the machine (`sandbox=None`, the default): teacher mode
 refuses to grade without it unless told to (`sandbox=False`, `--no-sandbox`; the grades then say "no
@@ -469,7 +471,7 @@ def grade_notebooks(
             grade = await remote[0](path, name, content)
         else:
             grade = await here(path, nb, name)
-        if results is not None:
+        if results is not None and grade.sandbox == use_sandbox:  # (a worker may have had no sandbox)
             results.put(entry, grade)
         return grade
 
