@@ -56,7 +56,10 @@ def test_gradescope_results_have_one_test_per_question_and_the_summed_score():
         grader.NotebookGrade(path="sub/notes.ipynb", exercise=None, error="sub/notes.ipynb: not an exercise"),
     ]
     results = grader.format_gradescope(grades, expected=[ONE, TWO, "03_forecasting_exercises"])
-    assert set(results) == {"score", "execution_time", "output", "tests"}
+    assert set(results) == {"score", "execution_time", "output", "output_format", "test_output_format"} | {
+        "tests"
+    }
+    assert results["output_format"] == results["test_output_format"] == "text"  # a notebook's text is no HTML
     tests = results["tests"]
     names = [t["number"] for t in tests]
     assert names == [q.qid for n in (ONE, TWO, "03_forecasting_exercises") for q in ex.questions_for(n)]

@@ -154,9 +154,10 @@ def format_gradescope(grades: Sequence[NotebookGrade], expected: Sequence[str] =
 
     One test per question (``name``, ``number``, ``score``, ``max_score``, ``status``, ``output``: "passed" or
     the reason, which never holds an expected value); the submission's ``score`` is their sum, and its
-    ``output`` the notes and errors. What the check cells printed is left out. An exercise handed in twice
-    earns nothing (both notebooks would count), and with `expected` an exercise not handed in gets its
-    questions at 0 points, so the maximum score is the same for every learner.
+    ``output`` the notes and errors, all shown as plain text (``output_format``). What the check cells
+    printed is left out. An exercise handed in twice earns nothing (both notebooks would count), and with
+    `expected` an exercise not handed in gets its questions at 0 points, so the maximum score is the same
+    for every learner.
 
     Args:
         grades: the grades of one learner's notebooks.
@@ -218,6 +219,9 @@ def format_gradescope(grades: Sequence[NotebookGrade], expected: Sequence[str] =
         "score": score,
         "execution_time": round(sum(g.seconds for g in grades)),
         "output": "\n".join(lines),
+        # plain text: what came from a notebook (an error message) is shown as written, never as HTML
+        "output_format": "text",
+        "test_output_format": "text",
         "tests": tests,
     }
 
