@@ -114,7 +114,7 @@ def _pip(*args: str, what: str) -> None:
 # What each lock file holds: the learner's set (`lab`) and the developer's set (everything else), a superset
 # with the same versions. `python3 tasks.py lock` writes both from pyproject.toml's ranges.
 LOCKS = {"course": ROOT / "requirements-course.txt", "dev": ROOT / "requirements-dev.txt"}
-LOCKED_EXTRAS = {"course": ["course"], "dev": ["course", "test", "site", "jax"]}
+LOCKED_EXTRAS = {"course": ["course"], "dev": ["course", "test", "site", "jax", "cluster"]}
 # uv resolves for every platform at once (--universal): tensorflow-cpu on Linux x86_64, tensorflow elsewhere.
 UV = "uv==0.13.9"
 LOCK_PYTHON = "3.11"  # the oldest Python pyproject.toml allows: the lock holds for it and for newer ones

@@ -1,5 +1,5 @@
-"""Command line: `rnncourse grade ...` and `rnncourse key ...` (also `python -m rnncourse ...`), and
-`rnncourse --version`.
+"""Command line: `rnncourse grade ...`, `rnncourse key ...` and `rnncourse gradescope ...` (also
+`python -m rnncourse ...`), and `rnncourse --version`.
 
 Exit status of `grade`: 0 when every notebook was graded (and, with `--fail-under POINTS`, each scored at
 least POINTS); 1 when a notebook scored below `--fail-under`; 2 on a usage error or when a notebook could
@@ -34,32 +34,9 @@ _positive = _at_least(1, "a positive integer")
 _points = _at_least(0, "a whole number of points (0 or more)")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _add_limits(parser: argparse.ArgumentParser) -> None:
     from rnncourse import grading
 
-    parser = argparse.ArgumentParser(prog="rnncourse", description="Tools for the rnncourse notebooks.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {rnncourse.__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    grade = commands.add_parser(
-        "grade",
-        help="grade exercise notebooks",
-        description="Run each exercise notebook in a fresh, isolated kernel and grade its answers on fresh "
-        "test cases (self-study), or on a teacher's hidden key (--key).",
-    )
-    grade.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="exercise notebook(s) (.ipynb)")
-    grade.add_argument(
-        "--key", metavar="KEY_DIR", help="teacher mode: grade against this key (`rnncourse key`)"
-    )
-    grade.add_argument(
-        "--json", metavar="FILE", help="also write the grades as JSON to FILE ('-' for stdout)"
-    )
-    grade.add_argument("--csv", metavar="FILE", help="also write a gradebook (one row per notebook) to FILE")
-    grade.add_argument(
-        "--fail-under",
-        type=_points,
-        metavar="POINTS",
-        help="exit with status 1 if a notebook scores below POINTS",
-    )
     for flag, default, metavar, what in (
         (
             "--cell-timeout",
@@ -70,18 +47,97 @@ def _parser() -> argparse.ArgumentParser:
         ("--timeout", grading.DEFAULT_TIMEOUT, "S", "seconds a notebook's own cells may run in all"),
         ("--memory-mb", grading.DEFAULT_MEMORY_MB, "MB", "address-space limit of each kernel"),
     ):
-        grade.add_argument(
+        parser.add_argument(
             flag, type=_positive, default=default, metavar=metavar, help=f"{what} (default {default})"
         )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rnncourse", description="Tools for the rnncourse notebooks.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {rnncourse.__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser(
+        "grade",
+        help="grade exercise notebooks",
+        description="Run each exercise notebook in a fresh, isolated kernel and grade its answers on fresh "
+        "test cases (self-study), or on a teacher's hidden key (--key).",
+    )
+    grade.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="exercise notebook(s) (.ipynb)")
+    grade.add_argument(
+        "--key", metavar="KEY_DIR", help="teacher mode: grade against this key (`rnncourse key`)"
+    )
+    grade.add_argument(
+        "--json", metavar="FILE", help="also write the grades as JSON to FILE ('-' for stdout)"
+    )
+    grade.add_argument("--csv", metavar="FILE", help="also write a gradebook (one row per notebook) to FILE")
+    grade.add_argument(
+        "--gradescope-json",
+        metavar="FILE",
+        help="also write the grades as one submission in Gradescope's autograder format (results.json)",
+    )
+    grade.add_argument(
+        "--expect",
+        action="append",
+        default=[],
+        metavar="EXERCISE",
+        help="with --gradescope-json: an exercise the submission must hold (01 or its name; repeat it); "
+        "one not handed in scores 0",
+    )
+    grade.add_argument(
+        "--feedback",
+        metavar="DIR",
+        help="also write a feedback page per learner (DIR/LEARNER.html: each question, points, why)",
+    )
+    grade.add_argument(
+        "--cache",
+        metavar="FILE",
+        help="results cache: notebooks graded before with the same bytes, key and limits are not graded "
+        "again (default with --key or --seed: beside the --csv or --json file, FILE.cache.json)",
+    )
+    grade.add_argument("--no-cache", action="store_true", help="grade every notebook, and keep no cache")
+    grade.add_argument(
+        "--fail-under",
+        type=_points,
+        metavar="POINTS",
+        help="exit with status 1 if a notebook scores below POINTS",
+    )
+    _add_limits(grade)
     grade.add_argument(
         "--seed", type=int, default=None, help="self-study: seed of the test cases (default: fresh per run)"
     )
     grade.add_argument("--jobs", type=_positive, default=1, help="notebooks graded at once (default 1)")
     grade.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on a Dask cluster: one task per notebook to the scheduler at ADDRESS "
+        "(tcp://host:8786; needs rnncourse[cluster] here and on the workers)",
+    )
+    grade.add_argument(
         "--no-sandbox",
         action="store_true",
         help="run the kernels without the bubblewrap sandbox (teacher mode refuses to grade without it "
         "unless given this; the grades say so)",
+    )
+    scope = commands.add_parser(
+        "gradescope",
+        help="write a Gradescope autograder (zip) for the exercise notebooks",
+        description="Write a Gradescope autograder zip (setup.sh, run_autograder, the package) that grades "
+        "a submission's exercise notebooks with `rnncourse grade --gradescope-json`.",
+    )
+    scope.add_argument("zip", metavar="OUT.zip", help="the autograder zip to write")
+    scope.add_argument(
+        "--exercises",
+        nargs="+",
+        default=[],
+        metavar="EXERCISE",
+        help="the exercises of the assignment (01 or full names; default all)",
+    )
+    scope.add_argument("--key", metavar="KEY_DIR", help="grade against this key (teacher mode)")
+    _add_limits(scope)
+    scope.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="grade even where bubblewrap cannot run (learners' code can then read the key)",
     )
     key = commands.add_parser(
         "key",
@@ -91,6 +147,55 @@ def _parser() -> argparse.ArgumentParser:
     )
     key.add_argument("folder", metavar="KEY_DIR", help="a new or empty folder")
     return parser
+
+
+def _cache_path(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | None:
+    """The results cache of a `grade` run: --cache, or beside the gradebook when test cases are fixed."""
+    from rnncourse.grading import cache
+
+    if args.no_cache:
+        if args.cache:
+            parser.error("--cache and --no-cache contradict each other: give one")
+        return None
+    fixed = args.key is not None or args.seed is not None
+    if args.cache:
+        if not fixed:
+            parser.error(
+                "--cache needs --key or --seed: self-study draws fresh test cases on every run, so nothing "
+                "graded before could be reused"
+            )
+        return args.cache
+    gradebook = args.csv or (args.json if args.json not in (None, "-") else None)
+    return str(cache.default_path(gradebook)) if fixed and gradebook else None
+
+
+def _show_progress(done: int, total: int, grade) -> None:
+    """One line on stderr per notebook graded: how many are done, its score, its file."""
+    from rnncourse.grading import report
+
+    width = len(str(total))
+    if grade.error and not grade.questions:
+        result = "error"
+    else:
+        result = f"{grade.score}/{grade.total}" + (" cached" if grade.cached else f" {grade.seconds:.0f} s")
+    path = report.clean(grade.path, 200)  # file names can hold terminal escapes
+    print(f"[{done:>{width}}/{total}] {result:<12} {path}", file=sys.stderr, flush=True)
+
+
+def _gradescope(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from rnncourse import grading
+    from rnncourse.grading.gradescope import write_autograder
+
+    options = [f"--cell-timeout={args.cell_timeout}", f"--timeout={args.timeout}"]
+    options.append(f"--memory-mb={args.memory_mb}")
+    if args.no_sandbox:
+        options.append("--no-sandbox")
+    try:
+        path = write_autograder(args.zip, exercises_wanted=args.exercises, key=args.key, options=options)
+    except grading.GradingError as error:
+        parser.error(str(error))
+    print(f"wrote {path}: upload it as the assignment's autograder (Gradescope: Configure Autograder)")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -106,8 +211,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(str(error))
         print(f"wrote {path}; grade with: rnncourse grade --key {args.folder} NOTEBOOK...")
         return 0
+    if args.command == "gradescope":
+        return _gradescope(args, parser)
     if args.key is not None and args.seed is not None:
         parser.error("--seed is for self-study grading; a key brings its own secret seed")
+    if args.expect and not args.gradescope_json:
+        parser.error("--expect is for --gradescope-json")
+    if not args.notebooks and not args.expect:
+        parser.error("expected at least one NOTEBOOK")
+    try:
+        from rnncourse.grading.gradescope import exercise_names
+
+        expected = exercise_names(args.expect) if args.expect else []
+    except grading.GradingError as error:
+        parser.error(str(error))
+    cache = _cache_path(args, parser)
     try:
         grades = grading.grade_notebooks(
             args.notebooks,
@@ -118,6 +236,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             timeout=args.timeout,
             memory_mb=args.memory_mb,
             sandbox=False if args.no_sandbox else None,
+            cache=cache,
+            scheduler=args.scheduler,
+            progress=_show_progress if len(args.notebooks) > 1 else None,
         )
     except grading.GradingError as error:
         parser.error(str(error))
@@ -131,6 +252,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         grading.write_report(args.json, grades, "json")
     if args.csv:
         grading.write_report(args.csv, grades, "csv")
+    if args.gradescope_json:
+        grading.write_report(args.gradescope_json, grades, "gradescope", expected=expected)
+    if args.feedback:
+        from rnncourse.grading.feedback import write_feedback
+
+        try:
+            write_feedback(args.feedback, grades)
+        except grading.GradingError as error:
+            parser.error(str(error))
     if any(g.error for g in grades):
         return 2
     if args.fail_under is not None and any(g.score < args.fail_under for g in grades):

@@ -357,7 +357,7 @@ _WORD = re.compile(r"[A-Za-z']+")
 def sample_statistics(text: str, known_words: Iterable[str], log2_probs=None, n: int = 3) -> dict:
     """Numbers that describe a generated text, so samples can be compared without eyeballing them.
 
-    Taught in: notebooks/06_language_model.ipynb, section "3. A language model in NumPy".
+    Taught in: notebooks/06_language_model.ipynb, section "4. An RNN language model in Keras".
 
     Args:
         text: the generated text.

@@ -23,7 +23,7 @@ from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCKS = {"course": ROOT / "requirements-course.txt", "dev": ROOT / "requirements-dev.txt"}
-LOCKED_EXTRAS = {"course": ["course"], "dev": ["course", "test", "site", "jax"]}
+LOCKED_EXTRAS = {"course": ["course"], "dev": ["course", "test", "site", "jax", "cluster"]}
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9._-]+)==(?P<version>[^ ;\\]+)\s*(?:;(?P<marker>[^\\]+))?\\?\s*$")
 
 

@@ -109,7 +109,8 @@ def test_wheel_holds_the_package_and_the_data_files(dists):
         name.split(".dist-info/", 1)[1] for name in dist_info}  # fmt: skip
     assert fields["Description-Content-Type"] == "text/markdown" and "# rnncourse" in fields.get_payload()
     assert "Programming Language :: Python :: 3.11" in fields.get_all("Classifier")
-    assert set(fields.get_all("Provides-Extra")) == {"course", "test", "site", "data", "jax", "torch"}
+    extras = {"course", "test", "site", "data", "jax", "torch", "cluster"}
+    assert set(fields.get_all("Provides-Extra")) == extras
     keras = [r for r in fields.get_all("Requires-Dist") if r.startswith("keras")]
     assert len(keras) == 1 and ">=3.3" in keras[0] and "<4" in keras[0], keras   # Keras 3, not a future 4
 

@@ -32,7 +32,12 @@ How one notebook is graded (both modes), one job per module:
    (bytecode included), site-packages or the cache changed, the notebook's grade says so and the remaining
    notebooks are not graded (their kernels could have started from changed files).
 
-Reports are written by the caller after every kernel is dead, atomically (`report.write_report`).
+Reports are written by the caller after every kernel is dead, atomically (`report.write_report`: JSON,
+the CSV gradebook, Gradescope's results.json; `feedback.write_feedback`: a page per learner). With a results
+cache (`cache=`, `cache.ResultsCache`) a notebook whose bytes were graded before in the same context gets that
+grade without a kernel; the cache is read before the first kernel starts and written after the last is dead.
+With a Dask scheduler (`scheduler=`, `cluster`) each notebook still to grade is one task: a worker grades it
+as above, in its own sandbox with the same limits, and the grade comes back to this process.
 
 The sandbox is used whenever bubblewrap works on the machine (`sandbox=None`, the default): teacher mode
 refuses to grade without it unless told to (`sandbox=False`, `--no-sandbox`; the grades then say "no
@@ -59,14 +64,16 @@ import secrets
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 from rnncourse import arguments, exercises
+from rnncourse.grading import cluster
 from rnncourse.grading import sandbox as sandboxing
+from rnncourse.grading.cache import ResultsCache, context_digest
 from rnncourse.grading.kernel import (
     ANSWER_CELL,
     DEFAULT_OUTPUT_LIMIT,
@@ -82,6 +89,7 @@ from rnncourse.grading.report import (
     NotebookGrade,
     QuestionGrade,
     format_gradebook,
+    format_gradescope,
     format_report,
     format_table,
     write_report,
@@ -96,7 +104,9 @@ __all__ = [
     "Key",
     "NotebookGrade",
     "QuestionGrade",
+    "ResultsCache",
     "format_gradebook",
+    "format_gradescope",
     "format_report",
     "format_table",
     "grade_notebook",
@@ -116,13 +126,15 @@ _MAX_RESTARTS = 2
 _CHECK_MODULES = sorted({q.module for q in exercises.QUESTIONS.values()})
 
 
-def _read(path: Path) -> tuple[nbformat.NotebookNode, str]:
+def _read(path: Path) -> tuple[nbformat.NotebookNode, str, bytes]:
+    """The notebook, its exercise's name and the file's bytes; raises GradingError saying what is wrong."""
     if path.is_dir():
         raise GradingError(f"{path}: is a directory, not a notebook")
     if not path.is_file():
         raise GradingError(f"{path}: no such file")
     try:
-        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+        content = path.read_bytes()
+        nb = nbformat.reads(content.decode("utf-8"), as_version=4)
     except Exception as error:
         raise GradingError(
             f"{path}: not a readable Jupyter notebook ({type(error).__name__}: {str(error)[:200]})"
@@ -137,7 +149,7 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode, str]:
             f"{path}: not an rnncourse exercise notebook (expected one of {known}, from the "
             "notebook's metadata or its file name)"
         )
-    return nb, name
+    return nb, name, content
 
 
 def _meta(cell) -> dict:
@@ -321,6 +333,9 @@ def grade_notebooks(
     output_limit: int = DEFAULT_OUTPUT_LIMIT,
     memory_mb: int = DEFAULT_MEMORY_MB,
     sandbox: bool | None = None,
+    cache: str | os.PathLike | None = None,
+    progress: Callable[[int, int, NotebookGrade], None] | None = None,
+    scheduler: str | None = None,
 ) -> list[NotebookGrade]:
     """Grade exercise notebooks, one fresh kernel each, `jobs` at a time; results in input order.
 
@@ -340,6 +355,15 @@ def grade_notebooks(
             bubblewrap works here; without it, teacher mode raises `GradingError` and self-study mode grades
             without the sandbox and warns. True: always (`GradingError` when it cannot). False: never (the
             grades say so). Default: None.
+        cache: a results cache file (`rnncourse.grading.cache`; created if missing): a notebook whose bytes
+            were graded before in the same context (grader, key or seed, limits, sandbox) gets that grade
+            (`NotebookGrade.cached`) without a kernel. Needs a key or a `seed`. Default: None (no cache).
+        progress: called as ``progress(done, total, grade)`` each time a notebook's grade is ready (in the
+            order they finish). Default: None.
+        scheduler: the address of a Dask scheduler (``tcp://host:8786``): grade one notebook per task on its
+            workers (`rnncourse.grading.cluster`; `jobs` is then unused: the workers set the pace), each in
+            its own sandbox with the same limits (`sandbox` is decided on each worker). Needs the `cluster`
+            extra. Default: None (grade here).
 
     Returns:
         One `NotebookGrade` per path; when a file cannot be graded its `error` says why.
@@ -365,82 +389,165 @@ def grade_notebooks(
         key = read_key(key)
     if key is not None and seed is not None:
         raise ValueError("seed is for self-study grading; a key brings its own secret seed")
-    use_sandbox = _choose_sandbox(sandbox, teacher=key is not None, key_folder=key_folder)
+    if cache is not None and key is None and seed is None:
+        raise ValueError(
+            "a results cache needs a key or a fixed seed (self-study draws fresh test cases on every call, "
+            "so nothing graded before could be reused)"
+        )
+    progress = arguments.callable_or_none(progress, "progress", "a function (done, total, grade)", where)
+    if scheduler is not None:  # the workers choose their sandbox (and refuse in teacher mode without one)
+        use_sandbox = sandbox is not False
+    else:
+        use_sandbox = _choose_sandbox(sandbox, teacher=key is not None, key_folder=key_folder)
     seed = secrets.randbelow(2**31) if seed is None else arguments.seed(seed, "seed", where)
 
     # 1. Everything read, imported and hashed before the first learner kernel starts.
-    read: list[tuple[Path, nbformat.NotebookNode | None, str]] = []
+    read: list[tuple[Path, nbformat.NotebookNode | None, str, bytes]] = []
     for p in paths:
         try:
-            nb, name = _read(Path(p))
-            read.append((Path(p), nb, name))
+            read.append((Path(p), *_read(Path(p))))
         except GradingError as error:
-            read.append((Path(p), None, str(error)))
-    for module in _CHECK_MODULES:
-        importlib.import_module(f"rnncourse.exercises.{module}")
-    importlib.import_module("rnncourse.metrics")
-    importlib.import_module("rnncourse.baselines")
-    if any(nb is not None and name == exercises.NOTEBOOKS["04"] for _, nb, name in read):
-        exercises.sentiment_data()  # loads and caches the data in this process
-    package_root = Path(exercises.__file__).resolve().parents[1]
-    spared = (
-        {pid for pid, (ppid, _, _) in sandboxing.processes().items() if ppid == os.getpid()}
-        if os.path.isdir("/proc")
-        else set()
-    )
-    setup = _Setup(
+            read.append((Path(p), None, str(error), b""))
+    package = sandboxing.package_files()
+    setup = None
+    if scheduler is None:
+        for module in _CHECK_MODULES:
+            importlib.import_module(f"rnncourse.exercises.{module}")
+        importlib.import_module("rnncourse.metrics")
+        importlib.import_module("rnncourse.baselines")
+        if any(nb is not None and name == exercises.NOTEBOOKS["04"] for _, nb, name, _ in read):
+            exercises.sentiment_data()  # loads and caches the data in this process
+        package_root = Path(exercises.__file__).resolve().parents[1]
+        spared = (
+            {pid for pid, (ppid, _, _) in sandboxing.processes().items() if ppid == os.getpid()}
+            if os.path.isdir("/proc")
+            else set()
+        )
+        setup = _Setup(
+            key=key,
+            package=package,
+            data=sandboxing.data_files(raw_sentiment=key is None),
+            hidden={f"rnncourse/exercises/{m}.py" for m in _CHECK_MODULES} if key else set(),
+            package_root=package_root,
+            fingerprint=sandboxing.fingerprint(package_root),
+            batch=Batch(
+                sandbox=use_sandbox,
+                memory_mb=memory_mb,
+                subreaper=sandboxing.become_subreaper(),
+                spared=spared,
+            ),
+        )
+
+    # The cache is read before the first kernel starts and written after the last one is dead.
+    results = ResultsCache(cache) if cache is not None else None
+    context = context_digest(
+        package=package,
         key=key,
-        package=sandboxing.package_files(),
-        data=sandboxing.data_files(raw_sentiment=key is None),
-        hidden={f"rnncourse/exercises/{m}.py" for m in _CHECK_MODULES} if key else set(),
-        package_root=package_root,
-        fingerprint=sandboxing.fingerprint(package_root),
-        batch=Batch(
-            sandbox=use_sandbox,
-            memory_mb=memory_mb,
-            subreaper=sandboxing.become_subreaper(),
-            spared=spared,
+        seed=seed,
+        limits=dict(
+            cell_timeout=cell_timeout, timeout=timeout, output_limit=output_limit, memory_mb=memory_mb
         ),
+        sandbox=use_sandbox,
     )
+
+    limits = dict(cell_timeout=cell_timeout, timeout=timeout, output_limit=output_limit, memory_mb=memory_mb)
+    gate = asyncio.Semaphore(jobs) if setup is not None else None
+    stop: list[str] = []
+    done = [0]
+    remote: list[Callable] = []  # the cluster's grading function, once connected
+
+    async def one(path: Path, nb, name: str, content: bytes) -> NotebookGrade:
+        grade = await graded(path, nb, name, content)
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], len(read), grade)
+        return grade
+
+    async def graded(path: Path, nb, name: str, content: bytes) -> NotebookGrade:
+        if nb is None:
+            return NotebookGrade(path=str(path), exercise=None, error=name)
+        entry = ResultsCache.entry_name(content, name, context)
+        if results is not None:
+            earlier = results.get(entry, str(path))
+            if earlier is not None:
+                return earlier
+        if setup is None:
+            grade = await remote[0](path, name, content)
+        else:
+            grade = await here(path, nb, name)
+        if results is not None and grade.sandbox == use_sandbox:  # (a worker may have had no sandbox)
+            results.put(entry, grade)
+        return grade
+
+    async def here(path: Path, nb, name: str) -> NotebookGrade:
+        async with gate:
+            if stop:
+                return NotebookGrade(path=str(path), exercise=name, error=f"not graded: {stop[0]}")
+            grade = await _grade_async(
+                path,
+                nb,
+                name,
+                setup=setup,
+                seed=seed,
+                cell_timeout=cell_timeout,
+                timeout=timeout,
+                output_limit=output_limit,
+            )
+            changed = sandboxing.changed(setup.fingerprint, sandboxing.fingerprint(setup.package_root))
+            if changed:
+                shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+                stop.append(f"files the grader relies on changed while {path} was graded ({shown})")
+                grade.error = f"this notebook (or one graded at the same time) changed {shown}"
+            if not setup.batch.subreaper:
+                grade.notes.append("processes that left the kernel's session could not be tracked here")
+            return grade
 
     async def run_all() -> list[NotebookGrade]:
-        gate = asyncio.Semaphore(jobs)
-        setup.batch.start_lock = asyncio.Lock()
-        stop: list[str] = []
+        if setup is not None:
+            setup.batch.start_lock = asyncio.Lock()
+            return await asyncio.gather(*(one(*item) for item in read))
+        async with cluster.client(scheduler) as dask:
+            sent_key = await dask.scatter(key, broadcast=True) if key is not None else None
+            own = cluster.package_digest(package)
 
-        async def one(path: Path, nb, name: str) -> NotebookGrade:
-            if nb is None:
-                return NotebookGrade(path=str(path), exercise=None, error=name)
-            async with gate:
-                if stop:
-                    return NotebookGrade(path=str(path), exercise=name, error=f"not graded: {stop[0]}")
-                grade = await _grade_async(
-                    path,
-                    nb,
-                    name,
-                    setup=setup,
+            async def on_cluster(path: Path, name: str, content: bytes) -> NotebookGrade:
+                future = dask.submit(
+                    cluster.grade_task,
+                    path.name,
+                    content,
+                    teacher_key=sent_key,  # (submit's own `key` names the task)
                     seed=seed,
-                    cell_timeout=cell_timeout,
-                    timeout=timeout,
-                    output_limit=output_limit,
+                    limits=limits,
+                    sandbox=sandbox,
+                    pure=False,
                 )
-                changed = sandboxing.changed(setup.fingerprint, sandboxing.fingerprint(package_root))
-                if changed:
-                    shown = ", ".join(changed[:3]) + (
-                        f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+                try:
+                    result = await future
+                except Exception as error:  # the task failed (its worker died each time it ran, ...)
+                    return NotebookGrade(
+                        path=str(path),
+                        exercise=name,
+                        error=f"not graded: its task failed on the cluster ({type(error).__name__}: "
+                        f"{str(error)[:200]})",
                     )
-                    stop.append(f"files the grader relies on changed while {path} was graded ({shown})")
-                    grade.error = f"this notebook (or one graded at the same time) changed {shown}"
-                if not setup.batch.subreaper:
-                    grade.notes.append("processes that left the kernel's session could not be tracked here")
+                grade = cluster.grade_from_task(result, str(path))
+                if result["package"] != own:
+                    grade.error = (
+                        f"graded by a worker ({result['worker']}) whose rnncourse differs from this one's: "
+                        "install the same version on every worker"
+                    )
                 return grade
 
-        return await asyncio.gather(*(one(p, nb, name) for p, nb, name in read))
+            remote.append(on_cluster)
+            return await asyncio.gather(*(one(*item) for item in read))
 
     # The grader writes no bytecode while it grades, so any new or changed file in the package is a kernel's.
     writes_bytecode = sys.dont_write_bytecode
     sys.dont_write_bytecode = True
     try:
-        return asyncio.run(run_all())
+        grades = asyncio.run(run_all())
     finally:
         sys.dont_write_bytecode = writes_bytecode
+    if results is not None:
+        results.save()
+    return grades

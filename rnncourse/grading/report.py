@@ -20,6 +20,7 @@ __all__ = [
     "NotebookGrade",
     "QuestionGrade",
     "format_gradebook",
+    "format_gradescope",
     "format_report",
     "format_table",
     "write_report",
@@ -68,6 +69,9 @@ class NotebookGrade:
     mode: str = "self-study"
     #: Whether the kernel ran in the bubblewrap sandbox (`rnncourse.grading.sandbox`).
     sandbox: bool = False
+    #: Whether the grade came from the results cache (`rnncourse.grading.cache`): the same bytes, graded
+    #: before in the same context; `seconds` is then the time it took that run.
+    cached: bool = False
 
     @property
     def learner(self) -> str:
@@ -91,7 +95,8 @@ class NotebookGrade:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def _clean(text: str, width: int) -> str:
+def clean(text: str, width: int) -> str:
+    """`text` on one line, control characters (terminal escapes) replaced by ``?``, at most `width` long."""
     text = _CONTROL.sub("?", " ".join(str(text).split()))
     return text if len(text) <= width else text[: width - 3] + "..."
 
@@ -103,22 +108,22 @@ def format_table(grade: NotebookGrade) -> str:
     """
     lines = [f"== {grade.path}"]
     if grade.error and not grade.questions:
-        lines.append(f"   ERROR: {_clean(grade.error, 300)}")
+        lines.append(f"   ERROR: {clean(grade.error, 300)}")
         return "\n".join(lines)
     lines.append(
         f"   {grade.exercise}: {grade.score}/{grade.total} points ({grade.seconds:.1f} s, {grade.mode}"
-        f"{'' if grade.sandbox else ', no sandbox'})"
+        f"{'' if grade.sandbox else ', no sandbox'}{', cached' if grade.cached else ''})"
     )
     lines.append(f"   {'question':<28} {'points':>6}  {'result':<7} reason")
     for q in grade.questions:
-        label = _clean(f"Q{q.number} {q.answer_name}", 28)
+        label = clean(f"Q{q.number} {q.answer_name}", 28)
         result = "passed" if q.passed else "failed"
-        reason = "" if q.passed else _clean(q.reason, 160)
+        reason = "" if q.passed else clean(q.reason, 160)
         lines.append(f"   {label:<28} {f'{q.earned}/{q.points}':>6}  {result:<7} {reason}")
     for note in grade.notes:
-        lines.append(f"   note: {_clean(note, 200)}")
+        lines.append(f"   note: {clean(note, 200)}")
     if grade.error:
-        lines.append(f"   ERROR: {_clean(grade.error, 300)}")
+        lines.append(f"   ERROR: {clean(grade.error, 300)}")
     return "\n".join(lines)
 
 
@@ -134,7 +139,7 @@ def format_gradebook(grades: Sequence[NotebookGrade]) -> str:
     for g in grades:
         earned = {q.qid: q.earned for q in g.questions}
         row = [g.learner, g.exercise or "", g.path, *[earned.get(q, "") for q in qids]]
-        writer.writerow([*row, g.score, g.total, _clean(g.error or "", 300)])
+        writer.writerow([*row, g.score, g.total, clean(g.error or "", 300)])
     return out.getvalue()
 
 
@@ -158,8 +163,94 @@ def format_report(grades: Sequence[NotebookGrade]) -> str:
     return json.dumps([g.to_dict() for g in grades], indent=2) + "\n"
 
 
-def write_report(path: str | os.PathLike, grades: Sequence[NotebookGrade], kind: str = "json") -> None:
-    """Write the JSON report (`kind="json"`) or the CSV gradebook (`kind="csv"`) atomically to `path`.
+def _test_output(q: QuestionGrade) -> str:
+    return "passed" if q.passed else clean(q.reason, 1000)
+
+
+def format_gradescope(grades: Sequence[NotebookGrade], expected: Sequence[str] = ()) -> dict:
+    """One submission's grades in Gradescope's autograder format (the object to write as ``results.json``).
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+
+    One test per question (``name``, ``number``, ``score``, ``max_score``, ``status``, ``output``: "passed" or
+    the reason, which never holds an expected value); the submission's ``score`` is their sum, and its
+    ``output`` the notes and errors, all shown as plain text (``output_format``). What the check cells
+    printed is left out. An exercise handed in twice earns nothing (both notebooks would count), and with
+    `expected` an exercise not handed in gets its questions at 0 points, so the maximum score is the same
+    for every learner.
+
+    Args:
+        grades: the grades of one learner's notebooks.
+        expected: the exercises the assignment asks for (names such as ``01_the_rnn_unit_exercises``).
+
+    Returns:
+        A dict, ready for `json.dump`.
+
+    Example:
+        >>> format_gradescope([])["score"]
+        0
+    """
+    from rnncourse import exercises
+
+    by_exercise: dict[str, list[NotebookGrade]] = {}
+    lines = []
+    for grade in grades:
+        if grade.exercise is None or (grade.error and not grade.questions):
+            lines.append(f"{Path(grade.path).name}: not graded: {clean(grade.error or 'no exercise', 300)}")
+        else:
+            by_exercise.setdefault(grade.exercise, []).append(grade)
+    tests, score = [], 0
+    for exercise in sorted({*expected, *by_exercise}):
+        handed_in = by_exercise.get(exercise, [])
+        if len(handed_in) == 1:
+            grade = handed_in[0]
+            for note in grade.notes:
+                lines.append(f"{Path(grade.path).name}: {clean(note, 300)}")
+            if grade.error:
+                lines.append(f"{Path(grade.path).name}: {clean(grade.error, 300)}")
+            questions = [
+                (q.qid, q.number, q.answer_name, q.title, q.earned, q.points, q.passed, _test_output(q))
+                for q in grade.questions
+            ]
+        else:
+            files = ", ".join(sorted(Path(g.path).name for g in handed_in))
+            why = (
+                f"handed in twice or more ({files}): hand in one notebook per exercise"
+                if handed_in
+                else f"not handed in (expected a notebook {exercise}.ipynb)"
+            )
+            questions = [
+                (q.qid, q.number, q.answer_name, q.title, 0, q.points, False, why)
+                for q in exercises.questions_for(exercise)
+            ]
+        for qid, number, answer_name, title, earned, points, passed, output in questions:
+            tests.append(
+                {
+                    "name": f"{exercise} Q{number} {answer_name}: {clean(title, 200)}",
+                    "number": qid,
+                    "score": earned,
+                    "max_score": points,
+                    "status": "passed" if passed else "failed",
+                    "output": output,
+                }
+            )
+            score += earned
+    return {
+        "score": score,
+        "execution_time": round(sum(g.seconds for g in grades)),
+        "output": "\n".join(lines),
+        # plain text: what came from a notebook (an error message) is shown as written, never as HTML
+        "output_format": "text",
+        "test_output_format": "text",
+        "tests": tests,
+    }
+
+
+def write_report(
+    path: str | os.PathLike, grades: Sequence[NotebookGrade], kind: str = "json", expected: Sequence[str] = ()
+) -> None:
+    """Write the JSON report (`kind="json"`), the CSV gradebook (`kind="csv"`) or Gradescope's
+    ``results.json`` (`kind="gradescope"`, see `format_gradescope` for `expected`) atomically to `path`.
 
     Taught in: none of the notebooks (library only; see docs/teaching.md).
     """
@@ -167,6 +258,8 @@ def write_report(path: str | os.PathLike, grades: Sequence[NotebookGrade], kind:
         text = format_report(grades)
     elif kind == "csv":
         text = format_gradebook(grades)
+    elif kind == "gradescope":
+        text = json.dumps(format_gradescope(grades, expected), indent=2) + "\n"
     else:
-        raise ValueError(f"expected kind 'json' or 'csv', got {kind!r}")
+        raise ValueError(f"expected kind 'json', 'csv' or 'gradescope', got {kind!r}")
     _write_atomically(Path(path), text)

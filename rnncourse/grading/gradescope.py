@@ -1,0 +1,180 @@
+"""A Gradescope autograder for the exercise notebooks: `rnncourse gradescope OUT.zip` (`write_autograder`).
+
+Gradescope unpacks the zip into ``/autograder/source``, runs ``setup.sh`` once when it builds the image and
+``run_autograder`` for each submission, with the learner's files in ``/autograder/submission``; the
+results go to ``/autograder/results/results.json`` (`report.format_gradescope`). The zip holds:
+
+- ``setup.sh``: installs bubblewrap (the sandbox), Python, and the course's dependencies at the versions of
+  the machine that wrote the zip (``requirements.txt``) into ``/autograder/venv``;
+- ``lib/``: a copy of the ``rnncourse`` package (code and data) the grader runs from;
+- ``run_autograder``: grades every ``.ipynb`` of the submission with ``rnncourse grade --gradescope-json``,
+  expecting the exercises the zip was written for (one not handed in scores 0);
+- ``key/`` when written with a key (teacher mode). Gradescope keeps the zip from the learners, but their
+  code runs on the same machine: only the sandbox keeps it from reading the key, so teacher mode refuses
+  to grade without bubblewrap (a zip written with ``--no-sandbox`` grades anyway, and its key can leak).
+
+``RNNCOURSE_AUTOGRADER_ROOT`` (default ``/autograder``) and ``RNNCOURSE_PYTHON`` (default the venv's Python)
+let ``run_autograder`` run in a fake layout, as tests/test_grader_exports.py does.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.resources
+import os
+import re
+import shlex
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from rnncourse import __version__, exercises
+from rnncourse.grading import sandbox
+from rnncourse.grading.report import GradingError
+
+__all__ = ["exercise_names", "write_autograder"]
+
+_SETUP = """#!/usr/bin/env bash
+# Written by `rnncourse gradescope` (rnncourse {version}); Gradescope runs it once to build the image.
+set -euo pipefail
+apt-get update
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends bubblewrap python3 python3-venv
+python3 -m venv /autograder/venv
+/autograder/venv/bin/python -m pip install --upgrade pip
+/autograder/venv/bin/python -m pip install -r /autograder/source/requirements.txt
+"""
+
+_RUN = """#!/usr/bin/env bash
+# Written by `rnncourse gradescope` (rnncourse {version}): grades a submission's exercise notebooks.
+set -uo pipefail
+root="${{RNNCOURSE_AUTOGRADER_ROOT:-/autograder}}"
+python="${{RNNCOURSE_PYTHON:-$root/venv/bin/python}}"
+results="$root/results/results.json"
+mkdir -p "$root/results"
+rm -f "$results"
+notebooks=()
+while IFS= read -r -d '' found; do
+    notebooks+=("$found")
+done < <(find "$root/submission" -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' -print0 | sort -z)
+options=({options})
+if [ -d "$root/source/key" ]; then
+    options+=(--key "$root/source/key")
+fi
+PYTHONPATH="$root/source/lib" "$python" -m rnncourse grade --gradescope-json "$results" \\
+    "${{options[@]}}" "${{notebooks[@]}}" 2> "$root/results/grader.err"
+status=$?
+if [ ! -f "$results" ]; then  # the grader could not start: say why, in Gradescope's format
+    PYTHONPATH="$root/source/lib" "$python" -c 'import json, sys
+why = open(sys.argv[1], errors="replace").read()[-2000:]
+json.dump({{"score": 0, "output": "The autograder failed: " + why, "tests": []}}, open(sys.argv[2], "w"))' \\
+        "$root/results/grader.err" "$results"
+fi
+# the grades are in results.json, whatever the grader's exit status (2: a file that is not an exercise)
+echo "rnncourse grade exited with status $status" >> "$root/results/grader.err"
+exit 0
+"""
+
+
+def exercise_names(wanted: Sequence[str]) -> list[str]:
+    """Exercise notebook names from numbers (``01``) or names (``01_the_rnn_unit_exercises``); all when empty.
+
+    Raises:
+        GradingError: a name that is no exercise notebook.
+    """
+    known = exercises.NOTEBOOKS
+    names = []
+    for item in wanted or sorted(known):
+        name = known.get(item, item)
+        if name not in known.values():
+            raise GradingError(
+                f"unknown exercise {item!r}: expected a number of {sorted(known)} or a name of "
+                f"{sorted(known.values())}"
+            )
+        names.append(name)
+    return sorted(set(names))
+
+
+def _requirements() -> str:
+    """The package's dependencies (not the extras'), pinned to the versions installed here; each keeps its
+    environment marker, so pip on Gradescope picks the ones for its platform."""
+    lines = []
+    for text in importlib.metadata.requires("rnncourse") or []:
+        requirement, _, marker = text.partition(";")
+        if "extra" in marker:
+            continue
+        name = re.match(r"[A-Za-z0-9._-]+", requirement.strip()).group(0)
+        try:
+            pinned = f"{name}=={importlib.metadata.version(name)}"
+        except (
+            importlib.metadata.PackageNotFoundError
+        ):  # another platform's (tensorflow beside tensorflow-cpu)
+            pinned = requirement.strip()
+        lines.append(f"{pinned}; {marker.strip()}" if marker.strip() else pinned)
+    return "\n".join(sorted(lines)) + "\n"
+
+
+def _data_files() -> dict[str, bytes]:
+    folder = importlib.resources.files("rnncourse._data")
+    return {
+        f"rnncourse/_data/{item.name}": item.read_bytes()
+        for item in folder.iterdir()
+        if item.is_file() and not item.name.endswith(".pyc")
+    }
+
+
+def write_autograder(
+    path: str | os.PathLike,
+    *,
+    exercises_wanted: Sequence[str] = (),
+    key: str | os.PathLike | None = None,
+    options: Sequence[str] = (),
+) -> Path:
+    """Write a Gradescope autograder zip for the exercise notebooks.
+
+    Args:
+        path: the zip file to write (``.zip``).
+        exercises_wanted: the exercises a submission holds (numbers or names); default all of them.
+        key: a teacher's key folder (`rnncourse key`) to grade against; default self-study grading.
+        options: more `rnncourse grade` options for each submission (limits, ``--no-sandbox``).
+
+    Returns:
+        The zip's path.
+
+    Example:
+        >>> write_autograder("autograder.zip", exercises_wanted=["01"], key="~/course-key")  # doctest: +SKIP
+        PosixPath('autograder.zip')
+    """
+    from rnncourse.grading.key import read_key
+
+    path = Path(path)
+    if path.suffix != ".zip":
+        raise GradingError(f"{path}: expected a .zip file for the autograder")
+    names = exercise_names(exercises_wanted)
+    key_file = None
+    if key is not None:
+        read_key(key)  # a damaged key fails here, not on Gradescope
+        key_file = Path(key) / "key.json"
+    grade_options = [*options]
+    for name in names:
+        grade_options += ["--expect", name]
+    files: dict[str, tuple[bytes, int]] = {
+        "setup.sh": (_SETUP.format(version=__version__).encode(), 0o755),
+        "run_autograder": (
+            _RUN.format(version=__version__, options=" ".join(map(shlex.quote, grade_options))).encode(),
+            0o755,
+        ),
+        "requirements.txt": (_requirements().encode(), 0o644),
+    }
+    for relative, content in {**sandbox.package_files(), **_data_files()}.items():
+        if re.search(r"(^|/)__pycache__/", relative):
+            continue
+        files[f"lib/{relative}"] = (content, 0o644)
+    if key_file is not None:
+        files["key/key.json"] = (key_file.read_bytes(), 0o600)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, (content, mode) in sorted(files.items()):
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = (0o100000 | mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content)
+    return path

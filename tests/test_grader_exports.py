@@ -1,0 +1,217 @@
+"""Grades where teachers keep them: Gradescope's results.json, the autograder zip, feedback pages.
+
+Most tests build grades by hand; one runs the autograder zip's `run_autograder` on a fake `/autograder`
+layout in a temporary folder (one kernel in teacher mode).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from test_exercises import make_exercises
+
+from rnncourse import exercises as ex
+from rnncourse import grading as grader
+from rnncourse.grading import feedback, gradescope, sandbox
+
+ONE, TWO = "01_the_rnn_unit_exercises", "02_training_rnns_exercises"
+HOSTILE = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+
+
+def _grade(name: str, earned: list[int], path: str, **fields) -> grader.NotebookGrade:
+    questions = [
+        grader.QuestionGrade(
+            q.qid,
+            q.number,
+            q.answer_name,
+            q.title,
+            q.points,
+            e,
+            e == q.points,
+            "" if e else f"wrong {HOSTILE}",
+        )
+        for q, e in zip(ex.questions_for(name), earned, strict=True)
+    ]
+    return grader.NotebookGrade(path=path, exercise=name, questions=questions, **fields)
+
+
+def _points(name: str) -> list[int]:
+    return [q.points for q in ex.questions_for(name)]
+
+
+def test_gradescope_results_have_one_test_per_question_and_the_summed_score():
+    full = _points(ONE)
+    half = [0] + _points(TWO)[1:]
+    grades = [
+        _grade(ONE, full, "sub/01.ipynb", notes=[f"cell 2 raised RuntimeError: {HOSTILE}"]),
+        _grade(TWO, half, "sub/02.ipynb", seconds=3.4),
+        grader.NotebookGrade(path="sub/notes.ipynb", exercise=None, error="sub/notes.ipynb: not an exercise"),
+    ]
+    results = grader.format_gradescope(grades, expected=[ONE, TWO, "03_forecasting_exercises"])
+    assert set(results) == {"score", "execution_time", "output", "output_format", "test_output_format"} | {
+        "tests"
+    }
+    assert results["output_format"] == results["test_output_format"] == "text"  # a notebook's text is no HTML
+    tests = results["tests"]
+    names = [t["number"] for t in tests]
+    assert names == [q.qid for n in (ONE, TWO, "03_forecasting_exercises") for q in ex.questions_for(n)]
+    assert results["score"] == sum(full) + sum(half) == sum(t["score"] for t in tests)
+    assert all(set(t) == {"name", "number", "score", "max_score", "status", "output"} for t in tests)
+    missing = [t for t in tests if t["number"].startswith("03.")]
+    assert all(t["score"] == 0 and "not handed in" in t["output"] for t in missing)
+    assert sum(t["max_score"] for t in tests) == sum(
+        sum(_points(n)) for n in (ONE, TWO, "03_forecasting_exercises")
+    )
+    assert "not graded" in results["output"] and "cell 2 raised" in results["output"]
+    json.dumps(results)  # what Gradescope reads
+
+
+def test_an_exercise_handed_in_twice_earns_nothing():
+    grades = [_grade(ONE, _points(ONE), "sub/a.ipynb"), _grade(ONE, _points(ONE), "sub/b.ipynb")]
+    results = grader.format_gradescope(grades)
+    assert results["score"] == 0 and len(results["tests"]) == len(_points(ONE))
+    assert all(
+        "handed in twice" in t["output"] and "a.ipynb, b.ipynb" in t["output"] for t in results["tests"]
+    )
+
+
+def test_feedback_pages_escape_everything_from_the_notebook(tmp_path):
+    grades = [
+        _grade(
+            ONE,
+            [0, 1, 2, 1],
+            f"class/{HOSTILE.replace('/', '_')}/01.ipynb",
+            notes=[f"cell 1 raised {HOSTILE}"],
+        ),
+        _grade(TWO, _points(TWO), "class/ann/02.ipynb", check_output={"02.q1": "SECRET-CHECK-OUTPUT"}),
+        _grade(ONE, _points(ONE), "class/ann/01.ipynb"),
+        grader.NotebookGrade(
+            path=f"class/ann/{HOSTILE.replace('/', '_')}.ipynb", exercise=None, error=HOSTILE
+        ),
+    ]
+    written = feedback.write_feedback(tmp_path / "pages", grades)
+    assert len(written) == 2 and all(p.parent == tmp_path / "pages" for p in written)
+    assert {p.name for p in written} >= {"ann.html"}
+    for page in written:
+        text = page.read_text()
+        assert not re.search(r"<(script|img)\b", text, re.I), text
+        assert "&lt;script&gt;" in text and "SECRET-CHECK-OUTPUT" not in text
+    ann = (tmp_path / "pages" / "ann.html").read_text()
+    total = sum(_points(ONE)) + sum(_points(TWO))
+    assert f"{total}/{total} points in 3 notebooks" in ann and "Not graded" in ann
+    with pytest.raises(grader.GradingError, match="expected a folder"):
+        feedback.write_feedback(written[0], grades)
+
+
+def test_autograder_zip_holds_the_scripts_the_package_and_the_key(tmp_path):
+    key = grader.write_key(tmp_path / "key").parent
+    path = gradescope.write_autograder(tmp_path / "ag.zip", exercises_wanted=["01"], key=key)
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        run = archive.read("run_autograder").decode()
+        modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in archive.infolist()}
+        requirements = archive.read("requirements.txt").decode()
+    assert {"setup.sh", "run_autograder", "requirements.txt", "key/key.json"} <= names
+    assert "lib/rnncourse/grading/__init__.py" in names and any(
+        n.startswith("lib/rnncourse/_data/") for n in names
+    )
+    assert modes["run_autograder"] == modes["setup.sh"] == 0o755
+    assert f"--expect {ONE}" in run and "--expect 02" not in run
+    assert re.search(r"^nbclient==\d", requirements, re.M) and "pytest" not in requirements
+    for bad, message in (("autograder.tar", "expected a .zip"), ("x.zip", "unknown exercise")):
+        with pytest.raises(grader.GradingError, match=message):
+            gradescope.write_autograder(tmp_path / bad, exercises_wanted=["99"] if bad == "x.zip" else [])
+    run = subprocess.run(
+        [sys.executable, "-m", "rnncourse", "gradescope", tmp_path / "x.zip", "--exercises", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2 and "unknown exercise 'nope'" in run.stderr
+
+
+@pytest.mark.slow
+def test_run_autograder_grades_a_submission_in_a_fake_autograder_layout(tmp_path):
+    if sandbox.unavailable_reason():
+        pytest.skip(sandbox.unavailable_reason())
+    key = grader.write_key(tmp_path / "key").parent
+    made = subprocess.run(
+        [sys.executable, "-m", "rnncourse", "gradescope", tmp_path / "ag.zip", "--exercises", "01", "02",
+         "--key", key, "--cell-timeout", "30"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(tmp_path / "ag.zip") as archive:
+        archive.extractall(root / "source")
+    for name in ("run_autograder", "setup.sh"):
+        (root / "source" / name).chmod(0o755)
+    (root / "submission" / "work").mkdir(parents=True)
+    nbformat.write(make_exercises.build(ONE, learner=False), root / "submission" / "work" / f"{ONE}.ipynb")
+    (root / "submission" / "notes.ipynb").write_text("{ not a notebook")
+    env = dict(os.environ, RNNCOURSE_AUTOGRADER_ROOT=str(root), RNNCOURSE_PYTHON=sys.executable)
+    run = subprocess.run(
+        ["bash", root / "source" / "run_autograder"], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    tests = {t["number"]: t for t in results["tests"]}
+    assert set(tests) == {q.qid for n in (ONE, TWO) for q in ex.questions_for(n)}
+    assert results["score"] == sum(_points(ONE)), results
+    assert all(
+        t["score"] == 0 and "not handed in" in t["output"] for q, t in tests.items() if q.startswith("02")
+    )
+    assert "notes.ipynb: not graded" in results["output"]
+    # the key's held-out labels and seed are nowhere in what the learner sees
+    secret = json.loads((key / "key.json").read_text())
+    assert str(secret["seed"]) not in json.dumps(results)
+
+
+def test_bash_scripts_parse(tmp_path):
+    path = gradescope.write_autograder(tmp_path / "ag.zip")
+    with zipfile.ZipFile(path) as archive:
+        for name in ("setup.sh", "run_autograder"):
+            script = tmp_path / name
+            script.write_bytes(archive.read(name))
+            check = subprocess.run(["bash", "-n", script], capture_output=True, text=True)
+            assert check.returncode == 0, (name, check.stderr)
+
+
+def test_cli_gradescope_json_without_notebooks_scores_every_expected_question_zero(tmp_path):
+    out = tmp_path / "results.json"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rnncourse",
+            "grade",
+            "--seed",
+            "1",
+            "--gradescope-json",
+            out,
+            "--expect",
+            "01",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    results = json.loads(out.read_text())
+    assert results["score"] == 0 and len(results["tests"]) == len(_points(ONE))
+    bad = subprocess.run(
+        [sys.executable, "-m", "rnncourse", "grade", "x.ipynb", "--expect", "01"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "--expect is for --gradescope-json" in bad.stderr
+    assert Path(out).is_file()
