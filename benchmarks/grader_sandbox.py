@@ -1,23 +1,23 @@
 """What does the grader's sandbox cost? A class graded in teacher mode with the sandbox on and off.
 
-A class of learners (default 8) each hands in the 5 exercise notebooks (40 notebooks): learner i hands in
-blank copies when i % 3 == 0, the solutions when i % 3 == 1, and the solutions with one hostile cell each
-when i % 3 == 2 (a cell that only *reads*: the grader's command lines through /proc, a walk of /tmp for key
-files, a connection to 127.0.0.1 -- harmless without the sandbox too, so both runs grade the same class).
-The class is graded twice with one key and `--jobs 2`: with the sandbox (`sandbox=True`) and without
-(`sandbox=False`), in that order and then again in the other order when ``--rounds 2``. The script prints
-each run's wall time, the sandbox's overhead per notebook, and whether every honest notebook (blank and
-solution) got the same grade in both runs; it exits with status 1 if not.
+A class of learners (default 8) each hands in every exercise notebook (6 today: 48 notebooks): learner i
+hands in blank copies when i % 3 == 0, the solutions when i % 3 == 1, and the solutions with one hostile
+cell each when i % 3 == 2 (a cell that only *reads*: the grader's command lines through /proc, a walk of
+/tmp for key files, a connection to 127.0.0.1 -- harmless without the sandbox too, so both runs grade the
+same class). The class is graded twice with one key and `--jobs 2`: with the sandbox (`sandbox=True`) and
+without (`sandbox=False`), in that order and then again in the other order when ``--rounds 2``. The script
+prints each run's wall time, the sandbox's overhead per notebook, and whether every honest notebook (blank
+and solution) got the same grade in both runs; it exits with status 1 if not.
 
 Measured on this project's shared 2-core machine (2026-12-03, load average about 11 from other work, one
-round, sandbox on first): 40 notebooks in 372 s with the sandbox and 276 s without, 2.4 s per notebook, every
-honest grade identical. The first run also pays for cold file caches, so that figure is an upper bound; use
-``--rounds 2`` for a fairer pair.
+round, sandbox on first, when there were 5 exercise notebooks): 40 notebooks in 372 s with the sandbox and
+276 s without, 2.4 s per notebook, every honest grade identical. The first run also pays for cold file
+caches, so that figure is an upper bound; use ``--rounds 2`` for a fairer pair.
 
-Run it from the repository root (it is not part of the test suite; 40 notebooks take several minutes):
+Run it from the repository root (it is not part of the test suite; a class takes several minutes):
 
     .venv/bin/python benchmarks/grader_sandbox.py                 # 8 learners, one round
-    .venv/bin/python benchmarks/grader_sandbox.py --learners 3    # 15 notebooks
+    .venv/bin/python benchmarks/grader_sandbox.py --learners 3    # 18 notebooks
 """
 
 from __future__ import annotations
