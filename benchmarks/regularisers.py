@@ -71,6 +71,13 @@ VARIANTS = {
     "embedding dropout 0.5 + dropout 0.3, stop on val_loss (patience 2)": Variant(
         embedding_dropout=0.5, dropout=0.3, **LOSS_RULE
     ),
+    # notebook 4's first try (section 5): all three at once, with its stopping rule and with the other one
+    "dropout 0.2 + recurrent dropout 0.2 + weight decay 1e-2, stop on val_loss (patience 2)": Variant(
+        dropout=0.2, recurrent_dropout=0.2, weight_decay=1e-2, **LOSS_RULE
+    ),
+    "dropout 0.2 + recurrent dropout 0.2 + weight decay 1e-2": Variant(
+        dropout=0.2, recurrent_dropout=0.2, weight_decay=1e-2
+    ),
 }
 
 
@@ -229,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         f"tensorflow {tf.__version__}, numpy {np.__version__}, pandas {pd.__version__}",
         "cpu": f"{_cpu_model()} ({os.cpu_count()} logical cores, shared with other work), "
         f"{args.jobs} run(s) at once, 1 thread each",
-        "wall time": f"{wall:.0f} s for the {len(todo)} runs of this invocation",
+        "wall time": f"{wall:.0f} s for the {len(todo)} runs of this invocation; training time of all "
+        f"{len(done)} runs {sum(r['s / epoch'] * r['epochs run'] for r in done.values()):.0f} s",
         "recipe": f"split seed {SPLIT_SEED}, {MAX_TOKENS} tokens, {SEQ_LEN} ids, Embedding({EMBED_DIM}, "
         f"mask_zero) -> [Dropout] -> VanillaRNN({UNITS}) -> Dense(1, sigmoid), Adam/AdamW {LEARNING_RATE}, "
         f"batch {BATCH_SIZE}, at most {MAX_EPOCHS} epochs, best weights restored",
