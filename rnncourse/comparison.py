@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -45,6 +46,7 @@ __all__ = ["CELLS", "TASKS", "UNITS", "Task", "make_cell", "run_task", "baseline
 UNITS = 32
 CELLS = ("vanilla RNN", "LSTM", "GRU")
 BUDGETS = ("full", "smoke")
+RESULT_COLUMNS = ("task", "cell", "seed", "metric", "value")  # the columns of compare_cells.csv
 
 
 @dataclass(frozen=True)
@@ -349,22 +351,28 @@ def run_task(
     return (result, model) if return_model else result
 
 
-def load_results(path=None) -> tuple[pd.DataFrame, dict]:
+def load_results(path=None, columns: Sequence[str] = RESULT_COLUMNS) -> tuple[pd.DataFrame, dict]:
     """Read a results table written by ``benchmarks/compare_cells.py``: the rows and the provenance.
 
     Taught in: notebooks/05_lstm_gru.ipynb, section "2. One recipe for every cell".
 
+    The other studies in ``benchmarks/`` write their tables in the same form (``#`` provenance lines, then
+    one row per seed and metric); pass ``path`` and their ``columns`` to read one, e.g. the regulariser study
+    of notebook 4 (``benchmarks/regularisers.py``, columns ``variant, seed, metric, value``).
+
     Args:
         path: the CSV file. Default: ``None``, the committed table ``benchmarks/results/compare_cells.csv`` of
             the repository this package was installed from (a clone; the table is not part of the wheel).
+        columns: the columns the table must have, in order. Default: ``RESULT_COLUMNS``, those of
+            ``benchmarks/compare_cells.py`` (``task, cell, seed, metric, value``).
 
     Returns:
-        ``(results, provenance)``: a tidy DataFrame with columns ``task, cell, seed, metric, value`` and a
+        ``(results, provenance)``: a tidy DataFrame with ``columns`` and a
         dict of the ``# key: value`` lines at the top of the file (versions, CPU, date, wall time, seeds).
 
     Raises:
         FileNotFoundError: if the file does not exist (for the default: outside a clone of the course).
-        ValueError: if its columns are not those of a comparison table.
+        ValueError: if its columns are not ``columns``.
 
     Example:
         >>> results, provenance = load_results()
@@ -378,8 +386,8 @@ def load_results(path=None) -> tuple[pd.DataFrame, dict]:
                 f"load_results expects the committed table of a clone of the course at {path}, got no file "
                 "there; pass path= to a table written by benchmarks/compare_cells.py"
             )
-    return experiments.load_table(path, ["task", "cell", "seed", "metric", "value"],
-                                  written_by="benchmarks/compare_cells.py")
+    expected = arguments.texts(columns, "columns", where="load_results")  # column names: a list of str
+    return experiments.load_table(path, expected, written_by="benchmarks/compare_cells.py or another study")
 
 
 def verdicts(results: pd.DataFrame, digits: int = 2) -> dict[str, str]:

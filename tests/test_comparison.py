@@ -101,6 +101,30 @@ def test_load_results_bad_columns(tmp_path):
         load_results(path)
 
 
+def test_load_results_other_columns(tmp_path):
+    path = tmp_path / "table.csv"
+    path.write_text("# seeds: 0 1\nvariant,seed,metric,value\nnone,0,test accuracy,0.75\n")
+    results, provenance = load_results(path, columns=["variant", "seed", "metric", "value"])
+    assert results["value"].tolist() == [0.75] and provenance == {"seeds": "0 1"}
+    with pytest.raises(ValueError, match="expects the columns"):
+        load_results(path)  # the default columns are compare_cells.csv's
+    with pytest.raises(TypeError, match="columns"):
+        load_results(path, columns="variant,seed,metric,value")
+
+
+def test_committed_regulariser_table():
+    path = ROOT / "benchmarks" / "results" / "regularisers.csv"
+    results, provenance = load_results(path, columns=["variant", "seed", "metric", "value"])
+    for key in ("date", "seeds", "versions", "cpu", "wall time", "recipe"):
+        assert provenance.get(key), f"provenance line '# {key}: ...' missing"
+    seeds = [int(s) for s in provenance["seeds"].split()]
+    runs = results[results["variant"] != "bag of words"]
+    assert set(runs["seed"]) == set(seeds) and len(seeds) >= 3 and np.isfinite(runs["value"]).all()
+    counts = runs.groupby(["variant", "metric"])["seed"].nunique()
+    assert (counts == len(seeds)).all(), "every variant has every metric for every seed"
+    assert (results[results["variant"] == "bag of words"]["metric"] == "test accuracy").all()
+
+
 # ---------------------------------------------------------------------------------------------- training
 def test_make_cell_kinds_and_unknown():
     assert [type(make_cell(k)).__name__ for k in CELLS] == ["VanillaRNN", "LSTM", "GRU"]
