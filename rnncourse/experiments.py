@@ -51,6 +51,17 @@ NOTEBOOK_ENVIRONMENT = {
     "TF_ENABLE_ONEDNN_OPTS": "0",     # oneDNN's notice has a time stamp, and without it results repeat
 }
 
+# One thread for TensorFlow and for NumPy's BLAS: the tests run the notebooks' kernels so (conftest.py,
+# scripts/run_seeds.py), an order of floating-point sums other than the one the notebooks were stored with
+# (TensorFlow's and BLAS's default threads), as another CPU has. A stored output that is compared must not
+# change here, and every asserted claim must still hold. (The BLAS core type is left to the machine.)
+ONE_THREAD_ENVIRONMENT = {
+    "TF_NUM_INTRAOP_THREADS": "1",
+    "TF_NUM_INTEROP_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+}
+
 
 def setup_notebook(seed: int = 0, *, quiet: bool = False) -> None:
     """Prepare a notebook for the course: environment, matplotlib, seeds, and one line of versions.

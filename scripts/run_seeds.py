@@ -37,7 +37,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
-from rnncourse.experiments import NOTEBOOK_ENVIRONMENT
+from rnncourse.experiments import NOTEBOOK_ENVIRONMENT, ONE_THREAD_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -73,11 +73,7 @@ def run_notebook(
     nb = with_seed(nbformat.read(path, as_version=4), seed)
     env = {**os.environ, **NOTEBOOK_ENVIRONMENT}  # what nbval's kernels get from conftest.py
     if threads:
-        env.update(
-            TF_NUM_INTRAOP_THREADS=str(threads),
-            TF_NUM_INTEROP_THREADS=str(threads),
-            OMP_NUM_THREADS=str(threads),
-        )
+        env.update(dict.fromkeys(ONE_THREAD_ENVIRONMENT, str(threads)))
     failures: list[str] = []
     start = time.perf_counter()
     client = NotebookClient(
