@@ -12,6 +12,20 @@ best n-gram on the same text is written beside them. The table goes to ``benchma
     python benchmarks/char_models.py --epochs 6 --seeds 0 1 --cells vanilla lstm
 
 Runs are independent; ``--jobs N`` trains N at once, each in its own process with one TensorFlow thread.
+
+**Learning curves** (``--curve``): the same runs, scored on the validation *and* test text after every epoch
+(columns ``epoch`` and ``units`` added), written to ``benchmarks/results/char_curves.csv``: where each cell
+crosses the n-gram, in epochs and CPU seconds. ``--units 256`` overrides the cell's default width.
+
+**The long run** (``--long``): one model trained on *all* the training plays (4.56 million characters,
+batches of 128 windows of 100), scored on the validation and test plays after every epoch, Adam's learning
+rate halved whenever validation improves by less than 0.01 bits, stopped after two halvings in a row without
+a gain, at ``--epochs``, or when ``--budget`` minutes have passed; the weights of the epoch best on
+validation go to ``benchmarks/results/char_best.keras`` (notebook 6 loads them), the curve to
+``benchmarks/results/char_long_run.csv``. It runs in one process with TensorFlow's default threads.
+
+    python benchmarks/char_models.py --curve --epochs 12 --cells gru --units 256 --layers 1
+    python benchmarks/char_models.py --long --cells gru --units 256 --layers 2 --epochs 16 --budget 75
 """
 
 from __future__ import annotations
@@ -27,6 +41,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "benchmarks" / "results" / "char_models.csv"
+CURVES = ROOT / "benchmarks" / "results" / "char_curves.csv"
+LONG_RUN = ROOT / "benchmarks" / "results" / "char_long_run.csv"
+BEST_MODEL = ROOT / "benchmarks" / "results" / "char_best.keras"
+LONG_BATCH_SIZE = 128
 THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 TRAIN_CHARS_PER_PLAY, HELD_OUT_CHARS_PER_PLAY = 20_000, 50_000   # as in notebook 6
@@ -45,6 +63,76 @@ def texts():
         return vocab.encode("\n".join(t[:n] for t in plays.loc[plays["split"] == split, "text"]))
 
     return vocab, opening("train", TRAIN_CHARS_PER_PLAY), opening("validation", HELD_OUT_CHARS_PER_PLAY)
+
+
+def held_out(split: str):
+    """The opening characters of each play of a held-out split, as notebook 6 scores them."""
+    from rnncourse import datasets
+    from rnncourse.text import CharVocabulary
+
+    plays = datasets.load_shakespeare()
+    vocab = CharVocabulary("".join(plays["text"]))
+    texts = plays.loc[plays["split"] == split, "text"]
+    return vocab.encode("\n".join(t[:HELD_OUT_CHARS_PER_PLAY] for t in texts))
+
+
+def all_training_text():
+    from rnncourse import datasets
+    from rnncourse.text import CharVocabulary
+
+    plays = datasets.load_shakespeare()
+    vocab = CharVocabulary("".join(plays["text"]))
+    return vocab.encode("\n".join(plays.loc[plays["split"] == "train", "text"]))
+
+
+def curve(cell: str, layers: int, seed: int, epochs: int, units: int | None = None, long: bool = False,
+          budget_minutes: float | None = None, save: Path | None = None) -> list[dict]:
+    """Train one model epoch by epoch, scoring validation and test after each; rows of the curve table."""
+    if not long:
+        for name, value in THREAD_ENV.items():
+            os.environ.setdefault(name, value)
+    import keras
+    import numpy as np
+
+    from rnncourse import language
+    from rnncourse.text import tbptt_batches
+
+    vocab, train_ids, val_ids = texts()
+    test_ids = held_out("test")
+    batch_size = BATCH_SIZE
+    if long:
+        train_ids, batch_size = all_training_text(), LONG_BATCH_SIZE
+    units = units or UNITS[cell]
+    x, y = tbptt_batches(train_ids, batch_size, SEQ_LEN)
+    keras.utils.set_random_seed(seed)
+    model = language.char_model(vocab.size, units=units, cell=cell, num_layers=layers, batch_size=batch_size)
+    rows, seconds, best, stalls = [], 0.0, np.inf, 0
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        history = model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=True, verbose=0)
+        seconds += time.perf_counter() - start
+        val = language.model_bits_per_char(model, val_ids, batch_size=50, seq_len=500)
+        test = language.model_bits_per_char(model, test_ids, batch_size=50, seq_len=500)
+        rate = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+        values = {"validation bits/char": val, "test bits/char": test,
+                  "training bits/char": history.history["loss"][-1] / np.log(2),
+                  "training seconds": seconds, "learning rate": rate, "params": model.count_params()}
+        rows += [dict(cell=cell, units=units, layers=layers, seed=seed, epoch=epoch, metric=k, value=float(v))
+                 for k, v in values.items()]
+        print(f"{cell}({units}) x{layers} seed {seed} epoch {epoch}: validation {val:.3f}, test {test:.3f}, "
+              f"{seconds:.0f} s", flush=True)
+        if long:
+            if val < best - 0.01:
+                stalls = 0
+            else:
+                stalls += 1
+                model.optimizer.learning_rate.assign(rate / 2)
+            if val < best and save is not None:
+                model.save(save)
+            best = min(best, val)
+            if stalls >= 2 or (budget_minutes and seconds / 60 > budget_minutes):
+                break
+    return rows
 
 
 def run(cell: str, layers: int, seed: int, epochs: int) -> list[dict]:
@@ -78,7 +166,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--units", type=int, default=None, help="units per layer (default: per cell)")
+    parser.add_argument("--curve", action="store_true", help="score after every epoch (char_curves.csv)")
+    parser.add_argument("--long", action="store_true",
+                        help="the long run on all training plays (char_long_run.csv, char_best.keras)")
+    parser.add_argument("--budget", type=float, default=None, help="minutes of training for --long")
     args = parser.parse_args(argv)
+    if args.long:
+        THREAD_ENV.clear()  # one run: TensorFlow's default threads
     for name, value in {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3",
                         "TF_ENABLE_ONEDNN_OPTS": "0", **THREAD_ENV}.items():
         os.environ.setdefault(name, value)
@@ -96,6 +191,18 @@ def main(argv: list[str] | None = None) -> int:
     best = min(ngram, key=ngram.get)
     rows = [dict(cell=f"{best}-gram", layers=0, seed=-1, metric="validation bits/char", value=ngram[best])]
     jobs = [(c, n, s, args.epochs) for s in args.seeds for c in args.cells for n in args.layers]
+    table_path, task = TABLE, run
+    if args.curve or args.long:
+        test_ids = held_out("test")
+        train_for_ngram = all_training_text() if args.long else train_ids
+        counted = CharNGramModel(best, vocab.size).fit(train_for_ngram)
+        rows = [dict(cell=f"{best}-gram", units=0, layers=0, seed=-1, epoch=0, metric=metric,
+                     value=counted.bits_per_char(ids))
+                for metric, ids in [("validation bits/char", val_ids), ("test bits/char", test_ids)]]
+        table_path = LONG_RUN if args.long else CURVES
+        jobs = [(c, n, s, args.epochs, args.units, args.long, args.budget, BEST_MODEL if args.long else None)
+                for s in args.seeds for c in args.cells for n in args.layers]
+        task = curve
     import keras
 
     def write(table: pd.DataFrame, done: int) -> None:
@@ -109,21 +216,27 @@ def main(argv: list[str] | None = None) -> int:
             "threads": f"1 TensorFlow thread per run, {args.jobs} runs at once",
             "runs": f"{done} of {len(jobs)} finished",
         }
-        TABLE.parent.mkdir(parents=True, exist_ok=True)
-        with TABLE.open("w", encoding="utf-8") as handle:
+        if args.long:
+            provenance["threads"] = "TensorFlow's default threads, one run"
+        table_path.parent.mkdir(parents=True, exist_ok=True)
+        with table_path.open("w", encoding="utf-8") as handle:
             for key, value in provenance.items():
                 handle.write(f"# {key}: {value}\n")
             table.to_csv(handle, index=False, float_format="%.6g", lineterminator="\n")
 
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run, *job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=1 if args.long else args.jobs) as pool:
+        futures = [pool.submit(task, *job) for job in jobs]
         for done, future in enumerate(as_completed(futures), start=1):
             result = future.result()
             rows += result
-            print(result[0]["cell"], result[0]["layers"], result[0]["seed"],
-                  f"{result[0]['value']:.3f} bits/char", flush=True)
+            last = [r for r in result if r["metric"] == "validation bits/char"][-1]
+            print(last["cell"], last["layers"], last["seed"], f"{last['value']:.3f} bits/char", flush=True)
             write(pd.DataFrame(rows), done)
     table = pd.DataFrame(rows)
+    if args.curve or args.long:
+        print(table.query("metric == 'validation bits/char'").pivot_table(
+            index="epoch", columns=["cell", "units", "layers"], values="value").round(3))
+        return 0
     summary = table.query("metric == 'validation bits/char'").groupby(["cell", "layers"])["value"]
     print(summary.agg(["mean", "std", "min", "max"]).round(3))
     return 0

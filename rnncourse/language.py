@@ -8,6 +8,7 @@ pieces notebook 06 uses, in one place so the notebook, its exercises and the ben
 - ``stateful_copy`` -- the same model and weights, stateful, for streaming one character at a time.
 - ``reset_states`` -- clear the state of every stateful layer (``ResetStatesCallback`` does it each epoch).
 - ``model_bits_per_char`` -- held-out bits per character, the state carried through the whole text.
+- ``model_log2_probs`` -- the same, character by character (to score an n-gram on the same characters).
 - ``sample_from_logits`` -- one draw with a temperature (0 is greedy) and an optional top-k, seeded.
 - ``generate`` -- write text one character at a time with a stateful model.
 - ``sample_statistics`` -- numbers to put beside a sample: known words, repeats, mean log-likelihood.
@@ -38,7 +39,7 @@ import numpy as np
 
 from rnncourse import arguments, experiments
 from rnncourse.layers import VanillaRNN
-from rnncourse.text import CharVocabulary, tbptt_batches
+from rnncourse.text import CharVocabulary
 
 __all__ = [
     "CELLS",
@@ -47,6 +48,7 @@ __all__ = [
     "reset_states",
     "ResetStatesCallback",
     "model_bits_per_char",
+    "model_log2_probs",
     "sample_from_logits",
     "generate",
     "sample_statistics",
@@ -197,14 +199,75 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def model_log2_probs(model: keras.Model, ids, batch_size: int = 32, seq_len: int = 200) -> np.ndarray:
+    """``log2 p(character)`` of every character of a held-out text, the state carried through the text.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    The text is cut into ``batch_size`` contiguous streams (the last one padded) and run through a stateful
+    copy of the model ``seq_len`` steps at a time, so each character is predicted from everything before it
+    in its stream. Every character is scored except the first of each stream, which nothing precedes there:
+    its entry is NaN. Score an n-gram model on exactly the same characters with
+    ``ngram.log2_probs(ids)[~np.isnan(log2_probs)]``.
+
+    Args:
+        model: a model from ``char_model`` (stateless or stateful).
+        ids: the held-out text as a 1-D sequence of ids.
+        batch_size: streams run side by side (speed only). Default: ``32``.
+        seq_len: steps per call (speed only). Default: ``200``.
+
+    Returns:
+        float64 array of shape ``(len(ids),)``: ``log2 p`` of each character, NaN where not scored.
+
+    Raises:
+        ValueError: if the text has fewer than ``2 * batch_size`` characters, or an argument is not a
+            positive integer.
+
+    Example:
+        >>> model = char_model(vocab_size=5, units=4)
+        >>> log2_p = model_log2_probs(model, np.arange(100) % 5, batch_size=4, seq_len=10)
+        >>> log2_p.shape, int(np.isnan(log2_p).sum())      # the first character of each of 4 streams
+        ((100,), 4)
+    """
+    where = "model_log2_probs"
+    batch_size = arguments.positive_int(batch_size, "batch_size", where)
+    seq_len = arguments.positive_int(seq_len, "seq_len", where)
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
+        raise TypeError(arguments.message("ids", "a 1-D sequence of integer ids", arguments.given(ids),
+                                          where))
+    if len(ids) < 2 * batch_size:
+        raise ValueError(arguments.message("ids", f"at least 2 * batch_size = {2 * batch_size} ids",
+                                           f"{len(ids)}", where))
+    stream_len = -(-len(ids) // batch_size)                # ceil: the last stream is padded
+    steps = -(-(stream_len - 1) // seq_len) * seq_len       # targets per stream, in whole windows
+    padded = np.zeros(batch_size * (steps + 1), dtype=np.int32)
+    padded.reshape(batch_size, steps + 1)[:, :stream_len] = np.pad(
+        ids, (0, batch_size * stream_len - len(ids))).reshape(batch_size, stream_len)
+    streams = padded.reshape(batch_size, steps + 1)
+    runner = stateful_copy(model, batch_size)
+    log2_p = np.empty((batch_size, steps))
+    for start in range(0, steps, seq_len):
+        logits = _run(runner, streams[:, start:start + seq_len])
+        targets = streams[:, start + 1:start + seq_len + 1, None]
+        log2_p[:, start:start + seq_len] = np.take_along_axis(
+            _log_softmax(logits.astype(np.float64)), targets, axis=-1)[..., 0] / np.log(2.0)
+    out = np.full(len(ids), np.nan)
+    positions = np.arange(batch_size)[:, None] * stream_len + np.arange(1, stream_len)[None, :]
+    scored = log2_p[:, :stream_len - 1]
+    inside = positions < len(ids)
+    out[positions[inside]] = scored[inside]
+    return out
+
+
 def model_bits_per_char(model: keras.Model, ids, batch_size: int = 32, seq_len: int = 200) -> float:
     """Bits per character of a model on a held-out text, the state carried through the whole text.
 
     Taught in: notebooks/06_language_model.ipynb, section "4. An RNN language model in Keras".
 
-    The text is laid out with ``tbptt_batches`` (``batch_size`` streams) and run through a stateful copy of
-    the model batch after batch, so every character but the first of each stream is predicted from all that
-    came before it in its stream, as an n-gram model predicts from its whole context.
+    The mean of ``-model_log2_probs(...)`` over the characters it scores: every character but the first of
+    each of the ``batch_size`` streams, each predicted from all that came before it in its stream, as an
+    n-gram model predicts from its whole context.
 
     Args:
         model: a model from ``char_model`` (stateless or stateful).
@@ -215,16 +278,7 @@ def model_bits_per_char(model: keras.Model, ids, batch_size: int = 32, seq_len: 
     Returns:
         Mean ``-log2 p(true character)`` over the characters scored.
     """
-    x, y = tbptt_batches(ids, batch_size, seq_len)
-    runner = stateful_copy(model, batch_size)
-    total, count = 0.0, 0
-    for start in range(0, len(x), batch_size):
-        logits = _run(runner, x[start:start + batch_size])
-        targets = y[start:start + batch_size, :, None]
-        log_p = np.take_along_axis(_log_softmax(logits.astype(np.float64)), targets, axis=-1)
-        total -= float(log_p.sum())
-        count += log_p.size
-    return total / count / np.log(2.0)
+    return float(-np.nanmean(model_log2_probs(model, ids, batch_size, seq_len)))
 
 
 def sample_from_logits(logits, temperature: float = 1.0, top_k: int | None = None,

@@ -61,6 +61,27 @@ def test_model_bits_per_char_matches_a_direct_computation():
     assert ten_windows == pytest.approx(direct, rel=1e-5)
 
 
+def test_model_log2_probs_scores_every_character_but_the_first_of_each_stream():
+    model = _model()
+    ids = np.random.default_rng(3).integers(0, VOCAB.size, 103)
+    log2_p = language.model_log2_probs(model, ids, batch_size=4, seq_len=7)   # streams of 26, 26, 26, 25
+    assert np.isnan(log2_p).sum() == 4 and np.isnan(log2_p[[0, 26, 52, 78]]).all()
+    assert (log2_p[~np.isnan(log2_p)] < 0).all()
+    # each stream alone, from a zero state, gives the same numbers: the tail of the text is scored too
+    for start, stop in [(0, 26), (78, 103)]:
+        piece = ids[start:stop]
+        logits = keras.ops.convert_to_numpy(model(piece[None, :-1].astype("int32")))[0].astype(np.float64)
+        shifted = logits - logits.max(-1, keepdims=True)
+        log_softmax = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+        expected = log_softmax[np.arange(len(piece) - 1), piece[1:]] / np.log(2.0)
+        np.testing.assert_allclose(log2_p[start + 1:stop], expected, rtol=1e-5, atol=1e-6)
+    assert language.model_bits_per_char(model, ids, 4, 7) == pytest.approx(-np.nanmean(log2_p))
+    with pytest.raises(ValueError, match="at least 2 \\* batch_size = 200 ids"):
+        language.model_log2_probs(model, ids, batch_size=100)
+    with pytest.raises(TypeError, match="1-D sequence of integer ids"):
+        language.model_log2_probs(model, ids.astype(float))
+
+
 def test_sampling_temperature_zero_is_argmax_and_seeded_draws_repeat():
     rng = np.random.default_rng(int(os.environ["RNNCOURSE_TEST_SEED"]))
     logits = rng.normal(size=(50, 10))
