@@ -282,19 +282,26 @@ def model_bits_per_char(model: keras.Model, ids, batch_size: int = 32, seq_len: 
 
 
 def sample_from_logits(logits, temperature: float = 1.0, top_k: int | None = None,
-                       rng: np.random.Generator | int | None = None) -> np.ndarray:
-    """Draw one class per row of logits, from ``softmax(logits / temperature)``, optionally among the top k.
+                       rng: np.random.Generator | int | None = None,
+                       top_p: float | None = None) -> np.ndarray:
+    """Draw one class per row of logits, from ``softmax(logits / temperature)``, optionally truncated.
 
     Taught in: notebooks/06_language_model.ipynb, section "3. A language model in NumPy".
 
     Temperature 1 samples the model's own distribution; below 1 sharpens it (safer, more repetitive); above
     1 flattens it (more varied, more mistakes); 0 is the limit: always the most likely class (argmax).
+    Two truncations cut off the unlikely tail, where most mistakes come from: **top-k** keeps the k most
+    likely classes, whatever their probabilities; **top-p** (nucleus sampling) keeps the fewest most likely
+    classes whose probabilities, after the temperature, add up to at least p: few where the model is sure,
+    many where it is not. Both apply if both are given.
 
     Args:
         logits: array-like of shape ``(num_classes,)`` or ``(batch, num_classes)``.
         temperature: >= 0. Default: ``1.0``.
         top_k: keep only the k largest logits before sampling, or None for all. Default: None.
         rng: a ``np.random.Generator`` or a seed (None: unseeded). Default: None.
+        top_p: keep the smallest set of most likely classes with probability >= top_p, in (0, 1], or None
+            for all. Default: None.
 
     Returns:
         int64 array of shape ``()`` for one row of logits, ``(batch,)`` otherwise.
@@ -304,6 +311,8 @@ def sample_from_logits(logits, temperature: float = 1.0, top_k: int | None = Non
         1
         >>> int(sample_from_logits([0.0, 3.0, 1.0], temperature=1.0, rng=0)) in (0, 1, 2)
         True
+        >>> int(sample_from_logits([0.0, 3.0, 1.0], top_p=0.8, rng=0))   # p = 0.04, 0.84, 0.11: only 1 kept
+        1
     """
     where = "sample_from_logits"
     values = arguments.numeric_array(logits, "logits", dtype=np.float64)
@@ -314,6 +323,8 @@ def sample_from_logits(logits, temperature: float = 1.0, top_k: int | None = Non
     rows = np.atleast_2d(values)
     if top_k is not None:
         top_k = arguments.integer(top_k, "top_k", minimum=1, maximum=rows.shape[-1], where=where)
+    if top_p is not None:
+        top_p = arguments.number(top_p, "top_p", low=0.0, high=1.0, include_low=False, where=where)
     if not isinstance(rng, np.random.Generator):
         rng = np.random.default_rng(arguments.seed(rng, "rng", where))
     if temperature == 0.0:
@@ -324,6 +335,13 @@ def sample_from_logits(logits, temperature: float = 1.0, top_k: int | None = Non
             kth = np.sort(scaled, axis=-1)[:, -top_k][:, None]
             scaled = np.where(scaled >= kth, scaled, -np.inf)
         probs = np.exp(_log_softmax(scaled))
+        if top_p is not None:
+            order = np.argsort(-probs, axis=-1, kind="stable")
+            sorted_probs = np.take_along_axis(probs, order, axis=-1)
+            before = np.cumsum(sorted_probs, axis=-1) - sorted_probs    # mass of the more likely classes
+            keep = np.zeros_like(probs, dtype=bool)
+            np.put_along_axis(keep, order, before < top_p, axis=-1)      # the first class is always kept
+            probs = np.where(keep, probs, 0.0)
         # Inverse-CDF draw: one uniform number per row, the same draws on every platform for a seed.
         cumulative = np.cumsum(probs, axis=-1)
         u = rng.random((rows.shape[0], 1)) * cumulative[:, -1:]
@@ -333,7 +351,8 @@ def sample_from_logits(logits, temperature: float = 1.0, top_k: int | None = Non
 
 
 def generate(model: keras.Model, vocab: CharVocabulary, prompt: str, length: int, temperature: float = 1.0,
-             top_k: int | None = None, seed: int | None = 0) -> tuple[str, np.ndarray]:
+             top_k: int | None = None, seed: int | None = 0, top_p: float | None = None
+             ) -> tuple[str, np.ndarray]:
     """Write ``length`` characters after ``prompt``, one character per call of a stateful model.
 
     Taught in: notebooks/06_language_model.ipynb, section "4. An RNN language model in Keras".
@@ -350,10 +369,11 @@ def generate(model: keras.Model, vocab: CharVocabulary, prompt: str, length: int
         temperature: see ``sample_from_logits``. Default: ``1.0``.
         top_k: see ``sample_from_logits``. Default: None.
         seed: seed of the draws. Default: ``0``.
+        top_p: see ``sample_from_logits``. Default: None.
 
     Returns:
         ``(text, log2_probs)``: the written text (without the prompt) and, for each written character, its
-        log2 probability under the model itself (temperature 1, no top-k).
+        log2 probability under the model itself (temperature 1, no truncation).
     """
     where = "generate"
     if not isinstance(vocab, CharVocabulary):
@@ -373,7 +393,7 @@ def generate(model: keras.Model, vocab: CharVocabulary, prompt: str, length: int
     chosen, log2_probs = [], []
     for _ in range(length):
         logits = logits.astype(np.float64)
-        next_id = int(sample_from_logits(logits, temperature, top_k, rng))
+        next_id = int(sample_from_logits(logits, temperature, top_k, rng, top_p=top_p))
         log2_probs.append(_log_softmax(logits)[next_id] / np.log(2.0))
         chosen.append(next_id)
         step = np.array([[next_id]], dtype=np.int32)
@@ -408,7 +428,8 @@ def time_per_char(model: keras.Model, length: int = 200, rounds: int = 3) -> flo
 _WORD = re.compile(r"[A-Za-z']+")
 
 
-def sample_statistics(text: str, known_words: Iterable[str], log2_probs=None, n: int = 3) -> dict:
+def sample_statistics(text: str, known_words: Iterable[str], log2_probs=None, n: int = 3,
+                      min_letters: int = 3) -> dict:
     """Numbers that describe a generated text, so samples can be compared without eyeballing them.
 
     Taught in: notebooks/06_language_model.ipynb, section "4. An RNN language model in Keras".
@@ -418,21 +439,25 @@ def sample_statistics(text: str, known_words: Iterable[str], log2_probs=None, n:
         known_words: the words of the training text (compared in lower case).
         log2_probs: the model's log2 probability of each generated character (from ``generate``), or None.
         n: the word n-gram length for the repeat count. Default: ``3``.
+        min_letters: only words of at least this many letters count for ``known_words``: short ones come
+            by chance (random letters already make "a", "to", "he" often). Default: ``3``.
 
     Returns:
-        A dict with ``words`` (how many), ``known_words`` (share found among ``known_words``),
+        A dict with ``words`` (how many), ``known_words`` (share of the words of ``min_letters`` letters or
+        more found among ``known_words``; NaN if there are none),
         ``repeated_ngrams`` (share of word n-grams that occurred earlier in the text: loops),
         ``distinct_chars``, and ``bits_per_char`` (mean ``-log2 p`` under the model; NaN without
         ``log2_probs``).
 
     Example:
-        >>> stats = sample_statistics("to be or not to be or not", {"to", "be", "or"})
-        >>> stats["known_words"], round(stats["repeated_ngrams"], 3)   # 2 of the 6 word trigrams repeat
-        (0.75, 0.333)
+        >>> stats = sample_statistics("to be or not to be or nought", {"to", "be", "or", "not"})
+        >>> stats["known_words"], round(stats["repeated_ngrams"], 3)   # "not" known, "nought" not
+        (0.5, 0.167)
     """
     if not isinstance(text, str):
         raise TypeError(arguments.message("text", "a string", arguments.given(text), "sample_statistics"))
     n = arguments.positive_int(n, "n", "sample_statistics")
+    min_letters = arguments.positive_int(min_letters, "min_letters", "sample_statistics")
     known = {word.lower() for word in known_words}
     words = [word.lower().strip("'") for word in _WORD.findall(text)]
     words = [word for word in words if word]
@@ -443,9 +468,10 @@ def sample_statistics(text: str, known_words: Iterable[str], log2_probs=None, n:
         repeats += gram in seen
         seen.add(gram)
     bits = float(-np.mean(log2_probs)) if log2_probs is not None and len(log2_probs) else float("nan")
+    long = [word for word in words if sum(ch.isalpha() for ch in word) >= min_letters]
     return {
         "words": len(words),
-        "known_words": float(np.mean([w in known for w in words])) if words else float("nan"),
+        "known_words": float(np.mean([w in known for w in long])) if long else float("nan"),
         "repeated_ngrams": repeats / len(grams) if grams else 0.0,
         "distinct_chars": len(set(text)),
         "bits_per_char": bits,

@@ -127,6 +127,30 @@ def test_sample_statistics():
     assert stats["repeated_ngrams"] == pytest.approx(2 / 5)   # "the cat the", "cat the cat" come back once
     assert stats["bits_per_char"] == pytest.approx(2.0) and stats["distinct_chars"] == 7
     assert np.isnan(language.sample_statistics("", set())["known_words"])
+    # short words do not count as known: random letters make them by chance
+    stats = language.sample_statistics("a to he xq the ofo", {"a", "to", "he", "the"})
+    assert stats["words"] == 6 and stats["known_words"] == pytest.approx(1 / 2)   # "the" of "the", "ofo"
+    assert language.sample_statistics("a to he", {"a"}, min_letters=1)["known_words"] == pytest.approx(1 / 3)
+    assert np.isnan(language.sample_statistics("a to he", {"a"})["known_words"])
+    with pytest.raises(ValueError, match="min_letters"):
+        language.sample_statistics("a", set(), min_letters=0)
+
+
+def test_top_p_keeps_the_nucleus_only():
+    logits = np.log(np.array([[0.5, 0.3, 0.15, 0.05], [0.05, 0.05, 0.05, 0.85]]))
+    draws = language.sample_from_logits(np.tile(logits, (2000, 1)), top_p=0.75, rng=0).reshape(2000, 2)
+    # row 0: 0.5 + 0.3 reach 0.75, so classes 0 and 1 only, in the ratio 5:3; row 1: class 3 alone
+    assert set(draws[:, 0]) == {0, 1} and np.mean(draws[:, 0] == 0) == pytest.approx(5 / 8, abs=0.04)
+    assert set(draws[:, 1]) == {3}
+    # top_p=1 is plain sampling (the same draws for a seed); a tiny top_p is greedy
+    np.testing.assert_array_equal(language.sample_from_logits(logits, top_p=1.0, rng=3),
+                                  language.sample_from_logits(logits, rng=3))
+    np.testing.assert_array_equal(language.sample_from_logits(logits, top_p=1e-6, rng=3), [0, 3])
+    # after the temperature: at T = 0.5 class 0 alone holds 0.5**2 / (0.25 + 0.09 + ...) > 0.66
+    assert set(language.sample_from_logits(np.repeat(logits[:1], 500, axis=0), 0.5, top_p=0.6, rng=1)) == {0}
+    for bad in (0, -0.1, 1.5):
+        with pytest.raises(ValueError, match="top_p"):
+            language.sample_from_logits(logits, top_p=bad)
 
 
 def test_time_per_char_is_positive():
