@@ -84,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
         "one not handed in scores 0",
     )
     grade.add_argument(
+        "--gradescope-visibility",
+        choices=("visible", "hidden", "after_due_date", "after_published"),
+        help="with --gradescope-json and --key: when learners see the results of the hidden test cases "
+        "(after_due_date: after the due date; default visible)",
+    )
+    grade.add_argument(
         "--feedback",
         metavar="DIR",
         help="also write a feedback page per learner (DIR/LEARNER.html: each question, points, why)",
@@ -133,6 +139,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the exercises of the assignment (01 or full names; default all)",
     )
     scope.add_argument("--key", metavar="KEY_DIR", help="grade against this key (teacher mode)")
+    scope.add_argument(
+        "--visibility",
+        choices=("visible", "hidden", "after_due_date", "after_published"),
+        help="with --key: when learners see each question's result (after_due_date: after the due date; "
+        "default visible)",
+    )
     _add_limits(scope)
     scope.add_argument(
         "--no-sandbox",
@@ -190,6 +202,10 @@ def _gradescope(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     options.append(f"--memory-mb={args.memory_mb}")
     if args.no_sandbox:
         options.append("--no-sandbox")
+    if args.visibility:
+        if not args.key:
+            parser.error("--visibility is for teacher mode (--key): self-study test cases are no secret")
+        options.append(f"--gradescope-visibility={args.visibility}")
     try:
         path = write_autograder(args.zip, exercises_wanted=args.exercises, key=args.key, options=options)
     except grading.GradingError as error:
@@ -217,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--seed is for self-study grading; a key brings its own secret seed")
     if args.expect and not args.gradescope_json:
         parser.error("--expect is for --gradescope-json")
+    if args.gradescope_visibility and not (args.gradescope_json and args.key):
+        parser.error("--gradescope-visibility is for --gradescope-json with --key")
     if not args.notebooks and not args.expect:
         parser.error("expected at least one NOTEBOOK")
     try:
@@ -244,8 +262,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(error))
     for grade in grades:
         print(grading.format_table(grade), flush=True)
+    counted = [g for g in grades if not expected or g.exercise in expected]
     if len(grades) > 1:
-        print(f"== total: {sum(g.score for g in grades)}/{sum(g.total for g in grades)} points")
+        print(f"== total: {sum(g.score for g in counted)}/{sum(g.total for g in counted)} points")
+    for grade in grades:
+        if grade not in counted and grade.exercise is not None:
+            print(f"== ignored: {grading.report.clean(grade.path, 200)} ({grade.exercise} is not expected)")
     if args.json == "-":
         print(grading.format_report(grades), end="")
     elif args.json:
@@ -253,7 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.csv:
         grading.write_report(args.csv, grades, "csv")
     if args.gradescope_json:
-        grading.write_report(args.gradescope_json, grades, "gradescope", expected=expected)
+        shown = args.gradescope_visibility
+        grading.write_report(args.gradescope_json, grades, "gradescope", expected=expected, visibility=shown)
     if args.feedback:
         from rnncourse.grading.feedback import write_feedback
 

@@ -57,7 +57,8 @@ def test_gradescope_results_have_one_test_per_question_and_the_summed_score():
     ]
     results = grader.format_gradescope(grades, expected=[ONE, TWO, "03_forecasting_exercises"])
     assert set(results) == {"score", "execution_time", "output", "output_format", "test_output_format"} | {
-        "tests"
+        "tests",
+        "extra_data",
     }
     assert results["output_format"] == results["test_output_format"] == "text"  # a notebook's text is no HTML
     tests = results["tests"]
@@ -72,6 +73,33 @@ def test_gradescope_results_have_one_test_per_question_and_the_summed_score():
     )
     assert "not graded" in results["output"] and "cell 2 raised" in results["output"]
     json.dumps(results)  # what Gradescope reads
+
+
+def test_only_the_expected_exercises_count_the_others_are_listed_as_ignored():
+    three = "03_forecasting_exercises"
+    grades = [
+        _grade(ONE, _points(ONE), "sub/01.ipynb"),
+        _grade(TWO, _points(TWO), "sub/02.ipynb"),
+        _grade(three, _points(three), "sub/03.ipynb"),  # the published solution, not asked for
+    ]
+    assert grader.format_gradescope(grades)["score"] == 17  # without `expected` every exercise counts
+    results = grader.format_gradescope(grades, expected=[ONE, TWO])
+    tests = results["tests"]
+    assert results["score"] == sum(t["max_score"] for t in tests) == 12, results
+    assert not any(t["number"].startswith("03.") for t in tests)
+    assert results["extra_data"] == {"ignored": ["03.ipynb"]}
+    assert f"03.ipynb: ignored: {three} is not part of this assignment" in results["output"]
+
+
+def test_visibility_applies_to_the_teachers_hidden_test_cases_only():
+    grades = [_grade(ONE, _points(ONE), "sub/01.ipynb", mode="teacher")]
+    results = grader.format_gradescope(grades, expected=[ONE, TWO], visibility="after_due_date")
+    shown = {t["number"][:2]: t.get("visibility") for t in results["tests"]}
+    assert shown == {"01": "after_due_date", "02": None}  # 02 was not handed in: nothing hidden to hide
+    self_study = grader.format_gradescope([_grade(ONE, _points(ONE), "s/01.ipynb")], visibility="hidden")
+    assert all("visibility" not in t for t in self_study["tests"])
+    with pytest.raises(ValueError, match=r"expected a visibility of \['visible', 'hidden'"):
+        grader.format_gradescope(grades, visibility="later")
 
 
 def test_an_exercise_handed_in_twice_earns_nothing():
