@@ -205,10 +205,40 @@ def send_answer_record(qid: str, answer: Any, cases_json: str) -> None:
     display({ANSWER_MIME: {"record": answer_record(qid, answer, cases_json)}}, raw=True)
 
 
-def verdict_from_record(qid: str, text: str | bytes, cases: Sequence[dict]) -> Result:
+def _builtin_error_name(text: str) -> str | None:
+    """The exception's name in an error text of `_error_text` when it is one of Python's own (a learner's
+    own exception class could be named after what it saw), else None."""
+    import builtins
+
+    name = str(text).split(":", 1)[0].split(" (line", 1)[0].strip()
+    found = getattr(builtins, name, None) if name.isidentifier() else None
+    return name if isinstance(found, type) and issubclass(found, BaseException) else None
+
+
+def _hidden_record_error(question: Question, error: str) -> str:
+    """A record's error as a teacher's grader shows it: one of the texts `answer_record` writes, rebuilt
+    from the question (the kernel's words could carry the hidden inputs), or a generic one."""
+    name = question.answer_name
+    if error.startswith("your notebook does not define"):
+        return f"your notebook does not define {name!r}; run its answer cell"
+    if error.startswith(f"{name} should be a function"):
+        return f"{name} should be a function"
+    if error.startswith(f"{name} is not written yet"):
+        return f"{name} is not written yet (it raises NotImplementedError)"
+    if error == "your answer is far too large":
+        return error
+    return "the answer could not be run on the test cases"
+
+
+def verdict_from_record(qid: str, text: str | bytes, cases: Sequence[dict], hidden: bool = False) -> Result:
     """Check an answer record (untrusted: it comes from the kernel) against the test `cases` it answers.
 
     Taught in: none of the notebooks (library only; see docs/teaching.md).
+
+    With `hidden` (a teacher's test cases), a reason never repeats text that came from the kernel: an
+    exception raised by the learner's function is named (when it is one of Python's) without its message,
+    which could hold the hidden inputs (``raise ValueError(repr(kwargs))``); the check's own reason (what was
+    expected, described by the grader) is kept.
     """
     question = get_question(qid)
 
@@ -222,13 +252,20 @@ def verdict_from_record(qid: str, text: str | bytes, cases: Sequence[dict]) -> R
         if not isinstance(record, dict) or record.get("qid") != qid:
             return fail("the answer record is malformed")
         if "error" in record:
-            return fail(str(record["error"])[:400])
+            error = str(record["error"])
+            return fail(_hidden_record_error(question, error) if hidden else error[:400])
         outputs = record.get("outputs")
         if not isinstance(outputs, list) or len(outputs) != len(cases):
             return fail("the answer record is malformed")
         for number, (raw, case) in enumerate(zip(outputs, cases, strict=True), start=1):
             if isinstance(raw, dict) and "__error__" in raw:
-                return fail(f"test case {number} of {len(cases)} raised {str(raw['__error__'])[:300]}")
+                if not hidden:
+                    return fail(f"test case {number} of {len(cases)} raised {str(raw['__error__'])[:300]}")
+                name = _builtin_error_name(str(raw["__error__"]))
+                return fail(
+                    f"test case {number} of {len(cases)} raised {name or 'an exception'} (the message is not "
+                    "shown: the test case is one of the teacher's hidden ones)"
+                )
             try:
                 value = decode(raw)
             except (ValueError, TypeError, KeyError):

@@ -271,7 +271,12 @@ async def _grade_async(
         for question, position in zip(questions, [i for i, c in enumerate(cells) if c.qid], strict=True):
             grade.questions.append(
                 question_grade(
-                    question, result(position), answers.get(position), cases[question.qid], cell_timeout
+                    question,
+                    result(position),
+                    answers.get(position),
+                    cases[question.qid],
+                    cell_timeout,
+                    hidden=setup.key is not None,
                 )
             )
     finally:

@@ -34,16 +34,20 @@ def oracle_note(sources: list[str]) -> str | None:
     return None
 
 
-def answer_reason(question: exercises.Question, result: CellResult, cell_timeout: int) -> str:
-    """Why a question earned nothing when its answer cell did not end normally."""
+def answer_reason(
+    question: exercises.Question, result: CellResult, cell_timeout: int, hidden: bool = False
+) -> str:
+    """Why a question earned nothing when its answer cell did not end normally; with `hidden` (a teacher's
+    test cases) without the kernel's error message, which could hold the hidden inputs."""
     name = question.answer_name
     if result.state is CellState.RAISED:
         if result.error.startswith("SystemExit"):
-            return (
-                f"not checked: the answer cell exited ({result.error}); do not call exit() in your function"
-            )
+            shown = "SystemExit" if hidden else result.error
+            return f"not checked: the answer cell exited ({shown}); do not call exit() in your function"
         if result.error.startswith("KeyboardInterrupt"):
             return f"not checked: your {name} was interrupted (KeyboardInterrupt)"
+        if hidden:
+            return "no answer came back from the kernel (its error is not shown for hidden test cases)"
         return f"no answer came back from the kernel ({result.error[:120]})"
     ran_past = f"your {name} ran past {cell_timeout} s"
     return {
@@ -58,13 +62,19 @@ def answer_reason(question: exercises.Question, result: CellResult, cell_timeout
 
 
 def question_grade(
-    question: exercises.Question, result: CellResult, record: str | None, cases: list[dict], cell_timeout: int
+    question: exercises.Question,
+    result: CellResult,
+    record: str | None,
+    cases: list[dict],
+    cell_timeout: int,
+    hidden: bool = False,
 ) -> QuestionGrade:
-    """The grade of one question from its answer cell's result and the record the kernel sent back."""
+    """The grade of one question from its answer cell's result and the record the kernel sent back; with
+    `hidden` (teacher mode) the reason repeats nothing the kernel said (`exercises.verdict_from_record`)."""
     if record is not None and result.state is CellState.OK:
-        verdict = exercises.verdict_from_record(question.qid, record, cases)
+        verdict = exercises.verdict_from_record(question.qid, record, cases, hidden=hidden)
     else:
-        reason = answer_reason(question, result, cell_timeout)
+        reason = answer_reason(question, result, cell_timeout, hidden)
         verdict = exercises.Result(question.qid, False, question.points, 0, reason)
     return QuestionGrade(
         question.qid,
