@@ -3,7 +3,9 @@
 
 Exit status of `grade`: 0 when every notebook was graded (and, with `--fail-under POINTS`, each scored at
 least POINTS); 1 when a notebook scored below `--fail-under`; 2 on a usage error or when a notebook could
-not be graded (not readable, not an exercise notebook, a directory; the others are still graded).
+not be graded (not readable, not an exercise notebook, a directory; the others are still graded); 3 when a
+notebook could not be graded through a fault of the machine (a kernel that did not start, a sandbox that
+failed, a task lost on a cluster): that is no grade of the notebook's, so grade it again.
 """
 
 from __future__ import annotations
@@ -284,6 +286,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_feedback(args.feedback, grades)
         except grading.GradingError as error:
             parser.error(str(error))
+    if any(g.fault for g in grades):
+        faults = sum(g.fault for g in grades)
+        print(
+            f"== {faults} notebook(s) not graded through a fault of the machine: grade them again",
+            file=sys.stderr,
+        )
+        return 3
     if any(g.error for g in grades):
         return 2
     if args.fail_under is not None and any(g.score < args.fail_under for g in grades):

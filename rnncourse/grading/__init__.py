@@ -69,6 +69,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import zmq
 
 from rnncourse import arguments, exercises
 from rnncourse.grading import cluster
@@ -124,6 +125,8 @@ DEFAULT_TIMEOUT = 300
 DEFAULT_MEMORY_MB = 12_288
 _MAX_RESTARTS = 2
 _CHECK_MODULES = sorted({q.module for q in exercises.QUESTIONS.values()})
+# How a cell ends when it runs past a time limit (on a loaded machine, perhaps through no fault of its own).
+_TIMED_OUT = {CellState.TIMEOUT, CellState.HUNG, CellState.DEADLINE, CellState.NOT_RUN}
 
 
 def _read(path: Path) -> tuple[nbformat.NotebookNode, str, bytes]:
@@ -231,13 +234,15 @@ async def _grade_async(
                     answers=answers,
                     check_output=grade.check_output,
                 )
-            except (RuntimeError, OSError, TimeoutError) as error:
+            except (RuntimeError, OSError, TimeoutError, zmq.ZMQError) as error:
                 start_failures += 1
                 if start_failures == 1 and time.monotonic() < deadline:
                     continue  # once more, in a fresh kernel
-                grade.notes.append(
-                    f"the kernel did not start, twice ({type(error).__name__}: {str(error)[:200]})"
-                )
+                why = f"the kernel did not start, twice ({type(error).__name__}: {str(error)[:200]})"
+                grade.notes.append(why)
+                # the machine's fault, not the notebook's: an error to grade again, never a zero to keep
+                grade.error = f"not graded: {why}; a fault of the grading machine, not of the notebook"
+                grade.fault = True
                 unrun = CellResult(CellState.NO_KERNEL)
                 break
             if bad is None:
@@ -268,6 +273,9 @@ async def _grade_async(
                 text = cell_note(f"cell {cell.index + 1}", result(position), cell_timeout)
                 if text:
                     grade.notes.append(text)
+        grade.timed_out = any(
+            result(position).state in _TIMED_OUT for position in range(len(cells)) if position not in skip
+        ) or any(failure.state in _TIMED_OUT for failure in failures.values())
         for question, position in zip(questions, [i for i, c in enumerate(cells) if c.qid], strict=True):
             grade.questions.append(
                 question_grade(
@@ -534,6 +542,7 @@ def grade_notebooks(
                         exercise=name,
                         error=f"not graded: its task failed on the cluster ({type(error).__name__}: "
                         f"{str(error)[:200]})",
+                        fault=True,
                     )
                 grade = cluster.grade_from_task(result, str(path))
                 if result["package"] != own:
@@ -541,6 +550,7 @@ def grade_notebooks(
                         f"graded by a worker ({result['worker']}) whose rnncourse differs from this one's: "
                         "install the same version on every worker"
                     )
+                    grade.fault = True
                 return grade
 
             remote.append(on_cluster)

@@ -73,6 +73,13 @@ class NotebookGrade:
     #: Whether the grade came from the results cache (`rnncourse.grading.cache`): the same bytes, graded
     #: before in the same context; `seconds` is then the time it took that run.
     cached: bool = False
+    #: Whether the notebook could not be graded through a fault of the machine, not of the notebook (no
+    #: kernel would start, the sandbox failed, a cluster task was lost): `error` says which. Such a grade is
+    #: no zero to keep: `rnncourse grade` exits with status 3 and the results cache never stores it.
+    fault: bool = False
+    #: Whether a cell or an answer ran past its time limit: on a loaded machine that may be the machine's
+    #: doing, so the results cache does not keep the grade (the next run grades the notebook again).
+    timed_out: bool = False
 
     @property
     def learner(self) -> str:
