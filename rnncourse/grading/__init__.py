@@ -207,7 +207,16 @@ async def _grade_async(
             qid=question.qid, name=question.answer_name, cases=exercises.encode_cases(cases[question.qid])
         )
         cells.append(Cell(-1, source, question.qid))
-    base = sandboxing.private_folder(setup.package, setup.data, setup.hidden)
+    try:
+        base = sandboxing.private_folder(setup.package, setup.data, setup.hidden)
+    except OSError as error:  # the machine's fault (a full disk, no folder for the sockets): no traceback
+        grade.error = (
+            f"not graded: no private folder for its kernel ({type(error).__name__}: {str(error)[:300]}); "
+            "a fault of the grading machine, not of the notebook"
+        )
+        grade.fault = True
+        grade.seconds = time.monotonic() - started
+        return grade
     try:
         skip: set[int] = set()
         failures: dict[int, CellResult] = {}  # how a skipped cell failed when it ran
@@ -288,7 +297,7 @@ async def _grade_async(
                 )
             )
     finally:
-        sandboxing.remove_tree(base)
+        sandboxing.remove_private_folder(base)
         grade.seconds = time.monotonic() - started
     return grade
 
