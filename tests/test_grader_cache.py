@@ -77,6 +77,20 @@ def test_grades_that_depend_on_more_than_the_notebook_are_not_stored(tmp_path):
     assert len(store) == 0
 
 
+def test_each_submission_gets_cases_of_its_own_from_the_key():
+    key, other = grader.Key(7, ("a film",), (1,)), grader.Key(8, ("a film",), (1,))
+    seeds = {
+        key.submission_seed(b"version 1"),
+        key.submission_seed(b"version 2"),
+        other.submission_seed(b"version 1"),
+    }
+    assert len(seeds) == 3 and all(0 <= s < 2**31 for s in seeds)
+    assert key.submission_seed(b"version 1") == key.submission_seed(b"version 1")  # the same bytes, one grade
+    question = ex.get_question("01.q2")
+    first, second = (key.cases(question, key.submission_seed(v)) for v in (b"version 1", b"version 2"))
+    assert first != second and key.cases(question) == question.make_cases(7)  # the key's own seed as before
+
+
 def test_a_kernel_that_cannot_start_is_a_fault_of_the_machine_never_a_kept_zero(
     tmp_path, monkeypatch, capsys
 ):

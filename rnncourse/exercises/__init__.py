@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 import traceback
 from collections.abc import Sequence
 from typing import Any
@@ -55,6 +56,7 @@ __all__ = [
     "example_results_table",
     "get_question",
     "questions_for",
+    "reference_name",
     "send_answer_record",
     "sentiment_data",
     "verdict",
@@ -161,6 +163,34 @@ def _error_text(error: BaseException) -> str:
     return text + (f" (line {frame[0].lineno})" if frame else "")
 
 
+def reference_name(answer: Any) -> str | None:
+    """The name of the library's reference function that `answer` is (``"rnncourse.reference.rnn_step"``),
+    however it was imported, aliased or wrapped (`functools.wraps`), or None. It compares objects, not text:
+    `answer` itself, the function it wraps and their code with the functions of `rnncourse.reference`.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
+    import inspect
+
+    from rnncourse import reference
+
+    try:
+        inner = inspect.unwrap(answer) if callable(answer) else answer
+        codes = {id(getattr(f, "__code__", None)) for f in (answer, inner)} - {id(None)}
+        for name, value in vars(reference).items():
+            if not inspect.isfunction(value) or value.__module__ != reference.__name__:
+                continue
+            if value is answer or value is inner or id(value.__code__) in codes:
+                return f"rnncourse.reference.{name}"
+        code = getattr(inner, "__code__", None)
+        reference_file = getattr(reference, "__file__", None)
+        if code is not None and reference_file and code.co_filename == reference_file:
+            return f"rnncourse.reference.{code.co_name}"  # a copy of one of its functions
+    except Exception:  # an object that misbehaves when inspected is no reference function
+        return None
+    return None
+
+
 def answer_record(qid: str, answer: Any, cases_json: str) -> str:
     """Call the learner's `answer` on each test case of `cases_json` (from `encode_cases`) and return what
     comes back, encoded as JSON text. This is the part that runs in the learner's kernel.
@@ -173,6 +203,9 @@ def answer_record(qid: str, answer: Any, cases_json: str) -> str:
     """
     question = get_question(qid)
     record: dict[str, Any] = {"qid": qid}
+    origin = reference_name(answer) if answer is not MISSING else None
+    if origin is not None:
+        record["reference"] = origin
     if answer is MISSING:
         record["error"] = f"your notebook does not define {question.answer_name!r}; run its answer cell"
     elif not callable(answer):
@@ -251,6 +284,14 @@ def verdict_from_record(qid: str, text: str | bytes, cases: Sequence[dict], hidd
         record = json.loads(text)
         if not isinstance(record, dict) or record.get("qid") != qid:
             return fail("the answer record is malformed")
+        if hidden and "reference" in record:  # the library's own function, not the learner's answer
+            origin = str(record["reference"])
+            if not re.fullmatch(r"rnncourse\.reference\.\w{1,60}", origin):
+                origin = "rnncourse.reference"
+            return fail(
+                f"your {question.answer_name} is the library's reference function ({origin}), not an answer "
+                "of your own"
+            )
         if "error" in record:
             error = str(record["error"])
             return fail(_hidden_record_error(question, error) if hidden else error[:400])

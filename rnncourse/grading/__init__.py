@@ -95,7 +95,7 @@ from rnncourse.grading.report import (
     format_table,
     write_report,
 )
-from rnncourse.grading.scoring import cases_for, cell_note, oracle_note, question_grade
+from rnncourse.grading.scoring import cases_for, cell_note, oracle_note, question_grade, reference_note
 
 __all__ = [
     "DEFAULT_CELL_TIMEOUT",
@@ -296,6 +296,10 @@ async def _grade_async(
                     hidden=setup.key is not None,
                 )
             )
+        if setup.key is not None:
+            note = reference_note(grade.questions)
+            if note:
+                grade.notes.append(note)
     finally:
         sandboxing.remove_private_folder(base)
         grade.seconds = time.monotonic() - started
@@ -495,13 +499,14 @@ def grade_notebooks(
                 return earlier
         if setup is None:
             grade = await remote[0](path, name, content)
-        else:
-            grade = await here(path, nb, name)
+        else:  # in teacher mode each submission's cases come from a seed of its own
+            own_seed = key.submission_seed(content) if key is not None else seed
+            grade = await here(path, nb, name, own_seed)
         if results is not None and grade.sandbox == use_sandbox:  # (a worker may have had no sandbox)
             results.put(entry, grade)
         return grade
 
-    async def here(path: Path, nb, name: str) -> NotebookGrade:
+    async def here(path: Path, nb, name: str, own_seed: int) -> NotebookGrade:
         async with gate:
             if stop:
                 return NotebookGrade(path=str(path), exercise=name, error=f"not graded: {stop[0]}")
@@ -510,7 +515,7 @@ def grade_notebooks(
                 nb,
                 name,
                 setup=setup,
-                seed=seed,
+                seed=own_seed,
                 cell_timeout=cell_timeout,
                 timeout=timeout,
                 output_limit=output_limit,

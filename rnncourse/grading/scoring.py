@@ -14,24 +14,40 @@ from rnncourse.grading.kernel import CellResult, CellState
 from rnncourse.grading.key import Key
 from rnncourse.grading.report import QuestionGrade
 
-__all__ = ["answer_reason", "cases_for", "cell_note", "oracle_note", "question_grade"]
+__all__ = ["answer_reason", "cases_for", "cell_note", "oracle_note", "question_grade", "reference_note"]
 
-# Names a notebook uses to reach the library's reference maths (or the grader's own names) in teacher mode.
-_LIBRARY_ORACLE = re.compile(
-    r"rnncourse\s*\.\s*reference|from\s+rnncourse\s+import[^\n]*\breference\b|_rnncourse_grader"
+# The grader's own names: a notebook that uses them is worth the teacher's reading.
+_GRADER_NAMES = re.compile(r"_rnncourse_grader")
+#: The start of the reason of an answer that is the library's own reference function (teacher mode).
+_REFERENCE_REASON = re.compile(
+    r"your \w+ is the library's reference function \((rnncourse\.reference[.\w]*)\)"
 )
 
 
 def cases_for(question: exercises.Question, key: Key | None, seed: int) -> list[dict]:
-    """The grader's test cases of `question`: from the teacher's key, or from `seed` in self-study."""
-    return key.cases(question) if key is not None else question.make_cases(seed)
+    """The grader's test cases of `question`: from the teacher's key (with `seed`, the submission's seed
+    from `Key.submission_seed`), or from `seed` in self-study."""
+    return key.cases(question, seed) if key is not None else question.make_cases(seed)
 
 
 def oracle_note(sources: list[str]) -> str | None:
-    """The teacher's note when a notebook reaches for the reference maths or the grader's names."""
-    if any(_LIBRARY_ORACLE.search(source) for source in sources):
-        return "uses rnncourse.reference (the library's reference maths) or grader names: read it"
+    """The teacher's note when a notebook uses the grader's own names."""
+    if any(_GRADER_NAMES.search(source) for source in sources):
+        return "uses the grader's own names (_rnncourse_grader): read it"
     return None
+
+
+def reference_note(questions: list[QuestionGrade]) -> str | None:
+    """The teacher's note when answers are the library's reference functions (found by identity in the
+    kernel, however they were imported: `exercises.reference_name`); they earn nothing in teacher mode."""
+    found = []
+    for q in questions:
+        match = _REFERENCE_REASON.match(q.reason)
+        if match:
+            found.append(f"Q{q.number} {q.answer_name} is {match.group(1)}")
+    if not found:
+        return None
+    return f"answers that are the library's reference maths, not the learner's ({'; '.join(found)}): read it"
 
 
 def answer_reason(
