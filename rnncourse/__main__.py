@@ -1,6 +1,9 @@
 """Command line: `rnncourse grade ...`, `rnncourse key ...` and `rnncourse gradescope ...` (also
 `python -m rnncourse ...`), and `rnncourse --version`.
 
+With `--roster CSV --gradebook canvas|moodle|csv --out FILE`, `grade` also writes a gradebook an LMS imports
+(`rnncourse.grading.gradebook`): one row per learner of the roster, zeros for what was not handed in.
+
 Exit status of `grade`: 0 when every notebook was graded (and, with `--fail-under POINTS`, each scored at
 least POINTS); 1 when a notebook scored below `--fail-under`; 2 on a usage error or when a notebook could
 not be graded (not readable, not an exercise notebook, a directory; the others are still graded); 3 when a
@@ -90,6 +93,28 @@ def _parser() -> argparse.ArgumentParser:
         choices=("visible", "hidden", "after_due_date", "after_published"),
         help="with --gradescope-json and --key: when learners see the results of the hidden test cases "
         "(after_due_date: after the due date; default visible)",
+    )
+    grade.add_argument(
+        "--roster",
+        metavar="CSV",
+        help="the class list (columns id and name; email, sis_user_id, sis_login_id, section for the LMS) "
+        "for --gradebook: one row per learner, zeros for what was not handed in",
+    )
+    grade.add_argument(
+        "--gradebook",
+        choices=("canvas", "moodle", "csv"),
+        help="with --roster and --out: write the gradebook in Canvas's or Moodle's grade import layout, or "
+        "as a plain CSV with each learner's status",
+    )
+    grade.add_argument("--out", metavar="FILE", help="the gradebook file --gradebook writes")
+    grade.add_argument(
+        "--assignment",
+        default="rnncourse exercises",
+        metavar="NAME",
+        help="the assignment's name in the gradebook (default 'rnncourse exercises')",
+    )
+    grade.add_argument(
+        "--assignment-id", default="", metavar="ID", help="Canvas's id of the assignment (to update it)"
     )
     grade.add_argument(
         "--feedback",
@@ -233,8 +258,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _gradescope(args, parser)
     if args.key is not None and args.seed is not None:
         parser.error("--seed is for self-study grading; a key brings its own secret seed")
-    if args.expect and not args.gradescope_json:
-        parser.error("--expect is for --gradescope-json")
+    if args.expect and not (args.gradescope_json or args.gradebook):
+        parser.error("--expect is for --gradescope-json or --gradebook")
+    if (args.gradebook is None) != (args.roster is None) or (args.gradebook is None) != (args.out is None):
+        parser.error(
+            "--gradebook, --roster and --out go together: a layout, the class list and the file to write "
+            f"(got --gradebook {args.gradebook}, --roster {args.roster}, --out {args.out})"
+        )
+    roster = None
+    if args.roster:
+        from rnncourse.grading.roster import read_roster
+
+        try:
+            roster = read_roster(args.roster)
+        except grading.GradingError as error:
+            parser.error(str(error))
     if args.gradescope_visibility and not (args.gradescope_json and args.key):
         parser.error("--gradescope-visibility is for --gradescope-json with --key")
     if not args.notebooks and not args.expect:
@@ -279,6 +317,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.gradescope_json:
         shown = args.gradescope_visibility
         grading.write_report(args.gradescope_json, grades, "gradescope", expected=expected, visibility=shown)
+    if roster is not None:
+        from rnncourse.grading import gradebook
+
+        try:
+            book = gradebook.build_gradebook(grades, roster, expected)
+        except grading.GradingError as error:
+            parser.error(str(error))
+        gradebook.write_gradebook(args.out, book, args.gradebook, args.assignment, args.assignment_id)
+        missing = [row.learner.id for row in book.rows if row.status == "missing"]
+        print(
+            f"== gradebook ({args.gradebook}): {len(book.rows)} learners, {len(missing)} handed nothing in"
+            + (f" ({', '.join(missing[:20])}{' ...' if len(missing) > 20 else ''})" if missing else "")
+            + f": {args.out}"
+        )
+        for grade, who in book.unknown:
+            print(
+                f"== not on the roster, not in the gradebook: {grading.report.clean(grade.path, 200)} "
+                f"({who.how}: {grading.report.clean(who.label, 100)})"
+            )
     if args.feedback:
         from rnncourse.grading.feedback import write_feedback
 
