@@ -6,11 +6,13 @@ Two modes:
   the expected values with the same checks the notebook's check cells use. The reference solutions are in
   the repository, so this mode gives feedback; it cannot stop a learner who wants to cheat.
 - **teacher** (`key=` / `--key KEY_DIR`, a folder written by `write_key` / `rnncourse key`): the test cases
-  come from the key's secret seed, the sentiment question is tested on held-out sentences whose labels
+  come from a seed of each submission's own (`Key.submission_seed`: an HMAC of the notebook's bytes keyed
+  with the key), the sentiment question is tested on held-out sentences whose labels
   only the key holds, and the learner's kernel gets a copy of `rnncourse` *without* the exercise checks
   (`rnncourse.exercises.<notebook modules>`), so no code it can import produces the expected values of a
-  check (the course library itself, e.g. `rnncourse.reference.rnn_step`, stays importable: a notebook that
-  uses it gets a note for the teacher).
+  check (the course library itself, e.g. `rnncourse.reference.rnn_step`, stays importable: an answer that
+  *is* one of its functions is found by identity in the kernel, `exercises.reference_name`, earns nothing and
+  gets a note for the teacher). Reasons of failed hidden cases never repeat what the kernel said.
 
 How one notebook is graded (both modes), one job per module:
 
@@ -24,7 +26,8 @@ How one notebook is graded (both modes), one job per module:
    the data files and of the sentiment cache, written from memory. A cell that runs past ``cell_timeout``
    is interrupted, and killed with its kernel if it ignores the interrupt; the notebook is then re-run in a
    fresh kernel without that cell (at most ``_MAX_RESTARTS`` times). A kernel that does not start is
-   started once more, and otherwise reported as such.
+   started once more, and otherwise reported as a fault of the machine (`NotebookGrade.fault`: an error, not
+   a zero; never cached).
 3. After the learner's cells, one grader cell per question sends the test cases (inputs only) into the
    kernel, calls the learner's function and sends the outputs back as a Jupyter display message (never a
    file). The verdict is computed in the grader's process (`scoring`).
