@@ -203,6 +203,30 @@ def test_run_autograder_grades_a_submission_in_a_fake_autograder_layout(tmp_path
     assert str(secret["seed"]) not in json.dumps(results)
 
 
+@pytest.mark.slow
+def test_a_submission_with_an_exercise_not_asked_for_scores_at_most_the_maximum(tmp_path):
+    """Issue 29's case through the command line: 01, 02 and the published solution of 03 handed in for an
+    assignment of 01 and 02 scored 17 of 12."""
+    key = grader.write_key(tmp_path / "key").parent
+    three = "03_forecasting_exercises"
+    for name in (ONE, TWO, three):
+        nbformat.write(make_exercises.build(name, learner=False), tmp_path / f"{name}.ipynb")
+    out = tmp_path / "results.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "rnncourse", "grade", *(tmp_path / f"{n}.ipynb" for n in (ONE, TWO, three)),
+         "--key", key, "--no-sandbox", "--expect", "01", "--expect", "02", "--gradescope-json", out,
+         "--gradescope-visibility", "after_due_date", "--jobs", "2", "--cell-timeout", "30"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = json.loads(out.read_text())
+    print(json.dumps({k: results[k] for k in ("score", "output", "extra_data")}, indent=1))
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]) == 12, results
+    assert results["extra_data"]["ignored"] == [f"{three}.ipynb"] and "ignored" in results["output"]
+    assert {t["visibility"] for t in results["tests"]} == {"after_due_date"}
+    assert "== total: 12/12 points" in run.stdout and f"== ignored: {tmp_path / three}.ipynb" in run.stdout
+
+
 def test_bash_scripts_parse(tmp_path):
     path = gradescope.write_autograder(tmp_path / "ag.zip")
     with zipfile.ZipFile(path) as archive:
