@@ -252,9 +252,10 @@ async def _grade_async(
                     continue  # once more, in a fresh kernel
                 why = f"the kernel did not start, twice ({type(error).__name__}: {str(error)[:200]})"
                 grade.notes.append(why)
-                # the machine's fault, not the notebook's: an error to grade again, never a zero to keep
-                grade.error = f"not graded: {why}; a fault of the grading machine, not of the notebook"
-                grade.fault = True
+                if attempt + 1 == start_failures:  # no kernel ever ran the notebook's code in its folder
+                    # so the fault is the machine's: an error to grade again, never a zero to keep
+                    grade.error = f"not graded: {why}; a fault of the grading machine, not of the notebook"
+                    grade.fault = True
                 unrun = CellResult(CellState.NO_KERNEL)
                 break
             if bad is None:
