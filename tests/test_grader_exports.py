@@ -227,6 +227,24 @@ def test_a_submission_with_an_exercise_not_asked_for_scores_at_most_the_maximum(
     assert "== total: 12/12 points" in run.stdout and f"== ignored: {tmp_path / three}.ipynb" in run.stdout
 
 
+def test_the_autograder_zip_carries_the_visibility_of_the_hidden_cases(tmp_path):
+    key = grader.write_key(tmp_path / "key").parent
+    command = [sys.executable, "-m", "rnncourse", "gradescope", tmp_path / "ag.zip", "--exercises", "01"]
+    made = subprocess.run(
+        [*command, "--key", key, "--visibility", "after_due_date"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    with zipfile.ZipFile(tmp_path / "ag.zip") as archive:
+        assert "--gradescope-visibility=after_due_date" in archive.read("run_autograder").decode()
+    refused = subprocess.run(
+        [*command, "--visibility", "hidden"], capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode == 2 and "--visibility is for teacher mode" in refused.stderr
+
+
 def test_bash_scripts_parse(tmp_path):
     path = gradescope.write_autograder(tmp_path / "ag.zip")
     with zipfile.ZipFile(path) as archive:
