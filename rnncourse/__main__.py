@@ -85,8 +85,8 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="EXERCISE",
-        help="with --gradescope-json: an exercise the submission must hold (01 or its name; repeat it); "
-        "one not handed in scores 0",
+        help="with --gradescope-json or --gradebook: an exercise of the assignment (01 or its name; repeat "
+        "it); one not handed in scores 0, one not asked for counts for nothing",
     )
     grade.add_argument(
         "--gradescope-visibility",
