@@ -25,7 +25,7 @@ import json
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -66,10 +66,10 @@ class Identity:
     label: str = ""
     due: datetime | None = None
     handed_in: datetime | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def late(self) -> bool:
+        """Whether Gradescope's metadata says it was handed in after the due date."""
         return self.due is not None and self.handed_in is not None and self.handed_in > self.due
 
 
