@@ -1,9 +1,14 @@
 """Command line: `rnncourse grade ...`, `rnncourse key ...` and `rnncourse gradescope ...` (also
 `python -m rnncourse ...`), and `rnncourse --version`.
 
+With `--roster CSV --gradebook canvas|moodle|csv --out FILE`, `grade` also writes a gradebook an LMS imports
+(`rnncourse.grading.gradebook`): one row per learner of the roster, zeros for what was not handed in.
+
 Exit status of `grade`: 0 when every notebook was graded (and, with `--fail-under POINTS`, each scored at
 least POINTS); 1 when a notebook scored below `--fail-under`; 2 on a usage error or when a notebook could
-not be graded (not readable, not an exercise notebook, a directory; the others are still graded).
+not be graded (not readable, not an exercise notebook, a directory; the others are still graded); 3 when a
+notebook could not be graded through a fault of the machine (a kernel that did not start, a sandbox that
+failed, a task lost on a cluster): that is no grade of the notebook's, so grade it again.
 """
 
 from __future__ import annotations
@@ -80,8 +85,36 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="EXERCISE",
-        help="with --gradescope-json: an exercise the submission must hold (01 or its name; repeat it); "
-        "one not handed in scores 0",
+        help="with --gradescope-json or --gradebook: an exercise of the assignment (01 or its name; repeat "
+        "it); one not handed in scores 0, one not asked for counts for nothing",
+    )
+    grade.add_argument(
+        "--gradescope-visibility",
+        choices=("visible", "hidden", "after_due_date", "after_published"),
+        help="with --gradescope-json and --key: when learners see the results of the hidden test cases "
+        "(after_due_date: after the due date; default visible)",
+    )
+    grade.add_argument(
+        "--roster",
+        metavar="CSV",
+        help="the class list (columns id and name; email, sis_user_id, sis_login_id, section for the LMS) "
+        "for --gradebook: one row per learner, zeros for what was not handed in",
+    )
+    grade.add_argument(
+        "--gradebook",
+        choices=("canvas", "moodle", "csv"),
+        help="with --roster and --out: write the gradebook in Canvas's or Moodle's grade import layout, or "
+        "as a plain CSV with each learner's status",
+    )
+    grade.add_argument("--out", metavar="FILE", help="the gradebook file --gradebook writes")
+    grade.add_argument(
+        "--assignment",
+        default="rnncourse exercises",
+        metavar="NAME",
+        help="the assignment's name in the gradebook (default 'rnncourse exercises')",
+    )
+    grade.add_argument(
+        "--assignment-id", default="", metavar="ID", help="Canvas's id of the assignment (to update it)"
     )
     grade.add_argument(
         "--feedback",
@@ -133,6 +166,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the exercises of the assignment (01 or full names; default all)",
     )
     scope.add_argument("--key", metavar="KEY_DIR", help="grade against this key (teacher mode)")
+    scope.add_argument(
+        "--visibility",
+        choices=("visible", "hidden", "after_due_date", "after_published"),
+        help="with --key: when learners see each question's result (after_due_date: after the due date; "
+        "default visible)",
+    )
     _add_limits(scope)
     scope.add_argument(
         "--no-sandbox",
@@ -190,6 +229,10 @@ def _gradescope(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     options.append(f"--memory-mb={args.memory_mb}")
     if args.no_sandbox:
         options.append("--no-sandbox")
+    if args.visibility:
+        if not args.key:
+            parser.error("--visibility is for teacher mode (--key): self-study test cases are no secret")
+        options.append(f"--gradescope-visibility={args.visibility}")
     try:
         path = write_autograder(args.zip, exercises_wanted=args.exercises, key=args.key, options=options)
     except grading.GradingError as error:
@@ -215,8 +258,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _gradescope(args, parser)
     if args.key is not None and args.seed is not None:
         parser.error("--seed is for self-study grading; a key brings its own secret seed")
-    if args.expect and not args.gradescope_json:
-        parser.error("--expect is for --gradescope-json")
+    if args.expect and not (args.gradescope_json or args.gradebook):
+        parser.error("--expect is for --gradescope-json or --gradebook")
+    if (args.gradebook is None) != (args.roster is None) or (args.gradebook is None) != (args.out is None):
+        parser.error(
+            "--gradebook, --roster and --out go together: a layout, the class list and the file to write "
+            f"(got --gradebook {args.gradebook}, --roster {args.roster}, --out {args.out})"
+        )
+    roster = None
+    if args.roster:
+        from rnncourse.grading.roster import read_roster
+
+        try:
+            roster = read_roster(args.roster)
+        except grading.GradingError as error:
+            parser.error(str(error))
+    if args.gradescope_visibility and not (args.gradescope_json and args.key):
+        parser.error("--gradescope-visibility is for --gradescope-json with --key")
     if not args.notebooks and not args.expect:
         parser.error("expected at least one NOTEBOOK")
     try:
@@ -244,8 +302,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(error))
     for grade in grades:
         print(grading.format_table(grade), flush=True)
+    counted = [g for g in grades if not expected or g.exercise in expected]
     if len(grades) > 1:
-        print(f"== total: {sum(g.score for g in grades)}/{sum(g.total for g in grades)} points")
+        print(f"== total: {sum(g.score for g in counted)}/{sum(g.total for g in counted)} points")
+    for grade in grades:
+        if grade not in counted and grade.exercise is not None:
+            print(f"== ignored: {grading.report.clean(grade.path, 200)} ({grade.exercise} is not expected)")
     if args.json == "-":
         print(grading.format_report(grades), end="")
     elif args.json:
@@ -253,7 +315,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.csv:
         grading.write_report(args.csv, grades, "csv")
     if args.gradescope_json:
-        grading.write_report(args.gradescope_json, grades, "gradescope", expected=expected)
+        shown = args.gradescope_visibility
+        grading.write_report(args.gradescope_json, grades, "gradescope", expected=expected, visibility=shown)
+    if roster is not None:
+        from rnncourse.grading import gradebook
+
+        try:
+            book = gradebook.build_gradebook(grades, roster, expected)
+        except grading.GradingError as error:
+            parser.error(str(error))
+        gradebook.write_gradebook(args.out, book, args.gradebook, args.assignment, args.assignment_id)
+        missing = [row.learner.id for row in book.rows if row.status == "missing"]
+        print(
+            f"== gradebook ({args.gradebook}): {len(book.rows)} learners, {len(missing)} handed nothing in"
+            + (f" ({', '.join(missing[:20])}{' ...' if len(missing) > 20 else ''})" if missing else "")
+            + f": {args.out}"
+        )
+        for grade, who in book.unknown:
+            print(
+                f"== not on the roster, not in the gradebook: {grading.report.clean(grade.path, 200)} "
+                f"({who.how}: {grading.report.clean(who.label, 100)})"
+            )
     if args.feedback:
         from rnncourse.grading.feedback import write_feedback
 
@@ -261,6 +343,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_feedback(args.feedback, grades)
         except grading.GradingError as error:
             parser.error(str(error))
+    if any(g.fault for g in grades):
+        faults = sum(g.fault for g in grades)
+        print(
+            f"== {faults} notebook(s) not graded through a fault of the machine: grade them again",
+            file=sys.stderr,
+        )
+        return 3
     if any(g.error for g in grades):
         return 2
     if args.fail_under is not None and any(g.score < args.fail_under for g in grades):

@@ -280,6 +280,58 @@ def test_exit_inside_an_answer_is_reported_not_fatal():
     assert not result.passed and "SystemExit" in result.reason
 
 
+def test_hidden_cases_fail_with_what_failed_never_with_the_learners_message():
+    cases = ex.get_question("01.q2").make_cases(7)
+    secret = repr(cases[0])  # what an answer that echoes its inputs would show
+
+    def echoes(**kwargs):
+        raise ValueError(repr(kwargs))
+
+    class Leak(Exception):  # an exception named after what it saw
+        pass
+
+    def named(**kwargs):
+        raise type(f"Leak_{kwargs['features']}_{kwargs['units']}", (Leak,), {})("x")
+
+    for answer, shown in ((echoes, "raised ValueError"), (named, "raised an exception")):
+        record = ex.answer_record("01.q2", answer, ex.encode_cases(cases))
+        public = ex.verdict_from_record("01.q2", record, cases)
+        hidden = ex.verdict_from_record("01.q2", record, cases, hidden=True)
+        assert "raised" in public.reason and "(" in public.reason  # self-study shows it: no secret there
+        assert shown in hidden.reason and "test case 1 of" in hidden.reason, hidden.reason
+        assert "features" not in hidden.reason and "Leak_" not in hidden.reason, hidden.reason
+    # a forged record error (the kernel's words) is replaced by the grader's own
+    forged = json.dumps({"qid": "01.q2", "error": f"simple_rnn_params should be a function, got {secret}"})
+    reason = ex.verdict_from_record("01.q2", forged, cases, hidden=True).reason
+    assert reason == "simple_rnn_params should be a function"
+    # a check that fails says what was wrong, described by the grader
+    wrong = ex.answer_record("01.q2", lambda features, units: 1, ex.encode_cases(cases))
+    assert "wrong count for" in ex.verdict_from_record("01.q2", wrong, cases, hidden=True).reason
+
+
+def test_an_answer_that_is_the_reference_function_is_found_by_identity():
+    import functools
+
+    import rnncourse.reference as aliased
+    from rnncourse.exercises.data import reference as through_data
+
+    wrapped = functools.wraps(aliased.rnn_forward)(lambda *a, **k: aliased.rnn_forward(*a, **k))
+    assert ex.reference_name(through_data.rnn_step) == "rnncourse.reference.rnn_step"
+    assert ex.reference_name(aliased.lstm_step) == "rnncourse.reference.lstm_step"
+    assert ex.reference_name(wrapped) == "rnncourse.reference.rnn_forward"
+    own = _namespace("01_the_rnn_unit_exercises", learner=False)["rnn_step"]
+    assert (
+        ex.reference_name(own) is None and ex.reference_name(3) is None and ex.reference_name(np.tanh) is None
+    )
+    cases = ex.get_question("01.q1").make_cases(3)
+    record = ex.answer_record("01.q1", through_data.rnn_step, ex.encode_cases(cases))
+    assert ex.verdict_from_record("01.q1", record, cases).passed  # self-study: the library may be used
+    hidden = ex.verdict_from_record("01.q1", record, cases, hidden=True)
+    assert not hidden.passed and "is the library's reference function (rnncourse.reference.rnn_step)" in (
+        hidden.reason
+    )
+
+
 def test_round_and_int_tell_the_split_apart_on_every_seed():
     source = (
         "def f(df, train=0.7, val=0.15):\n"

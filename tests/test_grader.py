@@ -236,12 +236,35 @@ def test_teacher_mode_hides_the_checks_and_the_sentiment_labels(tmp_path):
     assert re.search(r"cell 1 raised (DatasetError|OSError)", grader.format_table(teacher[2])), teacher[2]
     assert teacher[2].score == 0
     assert "cannot import name 'rnn_unit'" in grader.format_table(teacher[0])
-    assert teacher[0].score == 0 and any("uses rnncourse.reference" in n for n in teacher[0].notes)
+    assert teacher[0].score == 0  # (answers that are reference functions: test_teacher_mode_catches_...)
     q4 = [q for q in teacher[1].questions if q.qid == "04.q4"][0]
     assert not q4.passed and "below the required" in q4.reason, q4
     # the same lookup table passes in self-study, where the learner holds the test labels
     own = grader.grade_notebooks(paths[1:], seed=SEED, cell_timeout=30)[0]
     assert [q for q in own.questions if q.qid == "04.q4"][0].passed
+
+
+@pytest.mark.slow
+def test_teacher_mode_catches_reference_answers_and_hides_what_the_learner_raised(tmp_path):
+    key = grader.write_key(tmp_path / "key").parent
+    nb = make_exercises.build(ONE, learner=False)
+    _insert_after(nb, "01.q1", "from rnncourse.exercises.data import reference as r\nrnn_step = r.rnn_step")
+    _insert_after(
+        nb,
+        "01.q3",
+        "import functools, rnncourse.reference as R\n"
+        "rnn_forward = functools.wraps(R.rnn_forward)(lambda *a, **k: R.rnn_forward(*a, **k))",
+    )
+    _insert_after(nb, "01.q2", "def simple_rnn_params(**kwargs):\n    raise ValueError(repr(kwargs))")
+    path = _write(nb, tmp_path / "reference.ipynb")
+    grade = grader.grade_notebooks([path], key=key, sandbox=False, cell_timeout=30)[0]
+    table = grader.format_table(grade)
+    reasons = {q.qid: q.reason for q in grade.questions}
+    assert grade.score == 1 and reasons["01.q4"] == "passed", table  # only Q4 is the learner's own
+    assert "reference function (rnncourse.reference.rnn_step)" in reasons["01.q1"], table
+    assert "reference function (rnncourse.reference.rnn_forward)" in reasons["01.q3"], table
+    assert any("rnncourse.reference.rnn_step" in n and "Q3 rnn_forward" in n for n in grade.notes), table
+    assert "raised ValueError" in reasons["01.q2"] and "features" not in json.dumps(grade.to_dict()), table
 
 
 def _cli(*args, env=None, timeout=300, cwd=None):

@@ -72,7 +72,54 @@ def test_grades_that_depend_on_more_than_the_notebook_are_not_stored(tmp_path):
     assert not store.put("a", _grade([2, 1, 2, 1], error="this notebook (or one graded beside it) changed x"))
     assert not store.put("b", grader.NotebookGrade(path="x.ipynb", exercise=None, error="no such file"))
     assert not store.put("c", _grade([0, 0, 0, 0], notes=["the kernel did not start, twice (OSError: x)"]))
+    assert not store.put("d", _grade([0, 0, 0, 0], fault=True))
+    assert not store.put("e", _grade([2, 1, 2, 0], timed_out=True))  # a loaded machine may be why
     assert len(store) == 0
+
+
+def test_each_submission_gets_cases_of_its_own_from_the_key():
+    key, other = grader.Key(7, ("a film",), (1,)), grader.Key(8, ("a film",), (1,))
+    seeds = {
+        key.submission_seed(b"version 1"),
+        key.submission_seed(b"version 2"),
+        other.submission_seed(b"version 1"),
+    }
+    assert len(seeds) == 3 and all(0 <= s < 2**31 for s in seeds)
+    assert key.submission_seed(b"version 1") == key.submission_seed(b"version 1")  # the same bytes, one grade
+    question = ex.get_question("01.q2")
+    first, second = (key.cases(question, key.submission_seed(v)) for v in (b"version 1", b"version 2"))
+    assert first != second and key.cases(question) == question.make_cases(7)  # the key's own seed as before
+
+
+def test_a_kernel_that_cannot_start_is_a_fault_of_the_machine_never_a_kept_zero(
+    tmp_path, monkeypatch, capsys
+):
+    import errno
+
+    import zmq
+
+    from rnncourse.__main__ import main
+
+    calls = []
+
+    async def no_kernel(*args, **kwargs):
+        calls.append(1)
+        if len(calls) % 2:
+            raise OSError("bwrap: No permissions to create new namespace")
+        raise zmq.ZMQError(errno.ENAMETOOLONG, "File name too long")
+
+    monkeypatch.setattr(grader, "run_once", no_kernel)
+    path = tmp_path / "ann" / f"{ONE}.ipynb"
+    path.parent.mkdir()
+    nbformat.write(make_exercises.build(ONE, learner=False), path)
+    grade = grader.grade_notebooks([path], seed=SEED, sandbox=False)[0]
+    assert grade.fault and grade.score == 0 and "fault of the grading machine" in grade.error, grade
+    assert "File name too long" in grade.error and len(calls) == 2  # started once more, then given up
+    book = tmp_path / "book.csv"
+    status = main(["grade", str(path), "--seed", str(SEED), "--csv", str(book), "--no-sandbox"])
+    out = capsys.readouterr()
+    assert status == 3 and "fault of the machine" in out.err and "ERROR: not graded" in out.out, out
+    assert len(caching.ResultsCache(caching.default_path(book))) == 0  # nothing kept: graded again next time
 
 
 @pytest.mark.parametrize(

@@ -57,7 +57,8 @@ def test_gradescope_results_have_one_test_per_question_and_the_summed_score():
     ]
     results = grader.format_gradescope(grades, expected=[ONE, TWO, "03_forecasting_exercises"])
     assert set(results) == {"score", "execution_time", "output", "output_format", "test_output_format"} | {
-        "tests"
+        "tests",
+        "extra_data",
     }
     assert results["output_format"] == results["test_output_format"] == "text"  # a notebook's text is no HTML
     tests = results["tests"]
@@ -72,6 +73,33 @@ def test_gradescope_results_have_one_test_per_question_and_the_summed_score():
     )
     assert "not graded" in results["output"] and "cell 2 raised" in results["output"]
     json.dumps(results)  # what Gradescope reads
+
+
+def test_only_the_expected_exercises_count_the_others_are_listed_as_ignored():
+    three = "03_forecasting_exercises"
+    grades = [
+        _grade(ONE, _points(ONE), "sub/01.ipynb"),
+        _grade(TWO, _points(TWO), "sub/02.ipynb"),
+        _grade(three, _points(three), "sub/03.ipynb"),  # the published solution, not asked for
+    ]
+    assert grader.format_gradescope(grades)["score"] == 17  # without `expected` every exercise counts
+    results = grader.format_gradescope(grades, expected=[ONE, TWO])
+    tests = results["tests"]
+    assert results["score"] == sum(t["max_score"] for t in tests) == 12, results
+    assert not any(t["number"].startswith("03.") for t in tests)
+    assert results["extra_data"] == {"ignored": ["03.ipynb"]}
+    assert f"03.ipynb: ignored: {three} is not part of this assignment" in results["output"]
+
+
+def test_visibility_applies_to_the_teachers_hidden_test_cases_only():
+    grades = [_grade(ONE, _points(ONE), "sub/01.ipynb", mode="teacher")]
+    results = grader.format_gradescope(grades, expected=[ONE, TWO], visibility="after_due_date")
+    shown = {t["number"][:2]: t.get("visibility") for t in results["tests"]}
+    assert shown == {"01": "after_due_date", "02": None}  # 02 was not handed in: nothing hidden to hide
+    self_study = grader.format_gradescope([_grade(ONE, _points(ONE), "s/01.ipynb")], visibility="hidden")
+    assert all("visibility" not in t for t in self_study["tests"])
+    with pytest.raises(ValueError, match=r"expected a visibility of \['visible', 'hidden'"):
+        grader.format_gradescope(grades, visibility="later")
 
 
 def test_an_exercise_handed_in_twice_earns_nothing():
@@ -173,6 +201,48 @@ def test_run_autograder_grades_a_submission_in_a_fake_autograder_layout(tmp_path
     # the key's held-out labels and seed are nowhere in what the learner sees
     secret = json.loads((key / "key.json").read_text())
     assert str(secret["seed"]) not in json.dumps(results)
+
+
+@pytest.mark.slow
+def test_a_submission_with_an_exercise_not_asked_for_scores_at_most_the_maximum(tmp_path):
+    """Issue 29's case through the command line: 01, 02 and the published solution of 03 handed in for an
+    assignment of 01 and 02 scored 17 of 12."""
+    key = grader.write_key(tmp_path / "key").parent
+    three = "03_forecasting_exercises"
+    for name in (ONE, TWO, three):
+        nbformat.write(make_exercises.build(name, learner=False), tmp_path / f"{name}.ipynb")
+    out = tmp_path / "results.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "rnncourse", "grade", *(tmp_path / f"{n}.ipynb" for n in (ONE, TWO, three)),
+         "--key", key, "--no-sandbox", "--expect", "01", "--expect", "02", "--gradescope-json", out,
+         "--gradescope-visibility", "after_due_date", "--jobs", "2", "--cell-timeout", "30"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = json.loads(out.read_text())
+    print(json.dumps({k: results[k] for k in ("score", "output", "extra_data")}, indent=1))
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]) == 12, results
+    assert results["extra_data"]["ignored"] == [f"{three}.ipynb"] and "ignored" in results["output"]
+    assert {t["visibility"] for t in results["tests"]} == {"after_due_date"}
+    assert "== total: 12/12 points" in run.stdout and f"== ignored: {tmp_path / three}.ipynb" in run.stdout
+
+
+def test_the_autograder_zip_carries_the_visibility_of_the_hidden_cases(tmp_path):
+    key = grader.write_key(tmp_path / "key").parent
+    command = [sys.executable, "-m", "rnncourse", "gradescope", tmp_path / "ag.zip", "--exercises", "01"]
+    made = subprocess.run(
+        [*command, "--key", key, "--visibility", "after_due_date"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    with zipfile.ZipFile(tmp_path / "ag.zip") as archive:
+        assert "--gradescope-visibility=after_due_date" in archive.read("run_autograder").decode()
+    refused = subprocess.run(
+        [*command, "--visibility", "hidden"], capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode == 2 and "--visibility is for teacher mode" in refused.stderr
 
 
 def test_bash_scripts_parse(tmp_path):

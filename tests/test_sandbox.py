@@ -300,5 +300,52 @@ def test_a_kernel_that_dies_before_it_starts_is_retried_once_then_reported(tmp_p
     grade = grading.grade_notebooks([nb], seed=1, sandbox=True, cell_timeout=20)[0]
     assert len(starts) == 2, grading.format_table(grade)
     assert any("the kernel did not start, twice" in n for n in grade.notes), grade.notes
+    assert grade.fault and "fault of the grading machine" in grade.error  # an error, not a zero to keep
     assert all(q.reason == "not checked: the kernel did not start" for q in grade.questions), grade.questions
     assert not any("time limit" in n for n in grade.notes), grade.notes
+
+
+def test_socket_paths_fit_whatever_tmpdir_is(tmp_path, monkeypatch):
+    import stat
+    import tempfile
+
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: f"/usr/bin/{name}")  # command() without bwrap
+    for short in (False, True):
+        folder = tmp_path / ("t" * 90) if short else Path(tempfile.mkdtemp(dir="/tmp", prefix="t"))
+        folder.mkdir(exist_ok=True)
+        monkeypatch.setattr(tempfile, "tempdir", str(folder))
+        base = sandbox.private_folder({"rnncourse/x.py": b"x = 1"}, {}, set())
+        sockets = sandbox.socket_folder(base)
+        assert base.parent == folder and (sockets != base / "ipc") is short, (base, sockets)
+        assert len(os.fsencode(sockets / "kernel-65535")) <= sandbox.SOCKET_PATH_MAX, sockets
+        assert stat.S_IMODE(sockets.stat().st_mode) == 0o700
+        args = sandbox.command(base, read_only=[base / "pkg"], workdir=str(base / "run"))
+        bound = [args[i + 1] for i, a in enumerate(args) if a == "--bind"]
+        assert bound == ([str(base), str(sockets)] if short else [str(base)]), args
+        sandbox.remove_private_folder(base)
+        assert not base.exists() and not sockets.exists()
+        folder.rmdir()
+
+
+@pytest.mark.slow
+def test_a_long_tmpdir_grades_without_a_traceback(tmp_path, monkeypatch):
+    """A TMPDIR of 90 characters puts the private folder's socket paths past the 107 bytes of a Unix
+    socket (zmq: "File name too long"); the grader puts the sockets in a short folder instead."""
+    import tempfile
+
+    from rnncourse import grading
+    from rnncourse.grading import kernel
+
+    folder = tmp_path / ("t" * 90)
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    if sandbox.unavailable_reason() is not None:  # the sandbox's ipc sockets, with the kernel unsandboxed
+        monkeypatch.setattr(sandbox, "unavailable_reason", lambda: None)
+        monkeypatch.setattr(kernel.sandbox, "command", lambda *args, **kwargs: [])
+    before = set(Path("/tmp").glob("rnc-*"))
+    nb = tmp_path / f"{ONE}.ipynb"
+    nbformat.write(make_exercises.build(ONE, learner=False), nb)
+    grade = grading.grade_notebooks([nb], seed=1, sandbox=True, cell_timeout=30)[0]
+    assert grade.error is None and grade.score == grade.total == 6, grading.format_table(grade)
+    assert list(folder.iterdir()) == [] and set(Path("/tmp").glob("rnc-*")) == before  # all removed

@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 import traceback
 from collections.abc import Sequence
 from typing import Any
@@ -55,6 +56,7 @@ __all__ = [
     "example_results_table",
     "get_question",
     "questions_for",
+    "reference_name",
     "send_answer_record",
     "sentiment_data",
     "verdict",
@@ -161,6 +163,34 @@ def _error_text(error: BaseException) -> str:
     return text + (f" (line {frame[0].lineno})" if frame else "")
 
 
+def reference_name(answer: Any) -> str | None:
+    """The name of the library's reference function that `answer` is (``"rnncourse.reference.rnn_step"``),
+    however it was imported, aliased or wrapped (`functools.wraps`), or None. It compares objects, not text:
+    `answer` itself, the function it wraps and their code with the functions of `rnncourse.reference`.
+
+    Taught in: none of the notebooks (library only; see docs/teaching.md).
+    """
+    import inspect
+
+    from rnncourse import reference
+
+    try:
+        inner = inspect.unwrap(answer) if callable(answer) else answer
+        codes = {id(getattr(f, "__code__", None)) for f in (answer, inner)} - {id(None)}
+        for name, value in vars(reference).items():
+            if not inspect.isfunction(value) or value.__module__ != reference.__name__:
+                continue
+            if value is answer or value is inner or id(value.__code__) in codes:
+                return f"rnncourse.reference.{name}"
+        code = getattr(inner, "__code__", None)
+        reference_file = getattr(reference, "__file__", None)
+        if code is not None and reference_file and code.co_filename == reference_file:
+            return f"rnncourse.reference.{code.co_name}"  # a copy of one of its functions
+    except Exception:  # an object that misbehaves when inspected is no reference function
+        return None
+    return None
+
+
 def answer_record(qid: str, answer: Any, cases_json: str) -> str:
     """Call the learner's `answer` on each test case of `cases_json` (from `encode_cases`) and return what
     comes back, encoded as JSON text. This is the part that runs in the learner's kernel.
@@ -173,6 +203,9 @@ def answer_record(qid: str, answer: Any, cases_json: str) -> str:
     """
     question = get_question(qid)
     record: dict[str, Any] = {"qid": qid}
+    origin = reference_name(answer) if answer is not MISSING else None
+    if origin is not None:
+        record["reference"] = origin
     if answer is MISSING:
         record["error"] = f"your notebook does not define {question.answer_name!r}; run its answer cell"
     elif not callable(answer):
@@ -205,10 +238,40 @@ def send_answer_record(qid: str, answer: Any, cases_json: str) -> None:
     display({ANSWER_MIME: {"record": answer_record(qid, answer, cases_json)}}, raw=True)
 
 
-def verdict_from_record(qid: str, text: str | bytes, cases: Sequence[dict]) -> Result:
+def _builtin_error_name(text: str) -> str | None:
+    """The exception's name in an error text of `_error_text` when it is one of Python's own (a learner's
+    own exception class could be named after what it saw), else None."""
+    import builtins
+
+    name = str(text).split(":", 1)[0].split(" (line", 1)[0].strip()
+    found = getattr(builtins, name, None) if name.isidentifier() else None
+    return name if isinstance(found, type) and issubclass(found, BaseException) else None
+
+
+def _hidden_record_error(question: Question, error: str) -> str:
+    """A record's error as a teacher's grader shows it: one of the texts `answer_record` writes, rebuilt
+    from the question (the kernel's words could carry the hidden inputs), or a generic one."""
+    name = question.answer_name
+    if error.startswith("your notebook does not define"):
+        return f"your notebook does not define {name!r}; run its answer cell"
+    if error.startswith(f"{name} should be a function"):
+        return f"{name} should be a function"
+    if error.startswith(f"{name} is not written yet"):
+        return f"{name} is not written yet (it raises NotImplementedError)"
+    if error == "your answer is far too large":
+        return error
+    return "the answer could not be run on the test cases"
+
+
+def verdict_from_record(qid: str, text: str | bytes, cases: Sequence[dict], hidden: bool = False) -> Result:
     """Check an answer record (untrusted: it comes from the kernel) against the test `cases` it answers.
 
     Taught in: none of the notebooks (library only; see docs/teaching.md).
+
+    With `hidden` (a teacher's test cases), a reason never repeats text that came from the kernel: an
+    exception raised by the learner's function is named (when it is one of Python's) without its message,
+    which could hold the hidden inputs (``raise ValueError(repr(kwargs))``); the check's own reason (what was
+    expected, described by the grader) is kept.
     """
     question = get_question(qid)
 
@@ -221,14 +284,29 @@ def verdict_from_record(qid: str, text: str | bytes, cases: Sequence[dict]) -> R
         record = json.loads(text)
         if not isinstance(record, dict) or record.get("qid") != qid:
             return fail("the answer record is malformed")
+        if hidden and "reference" in record:  # the library's own function, not the learner's answer
+            origin = str(record["reference"])
+            if not re.fullmatch(r"rnncourse\.reference\.\w{1,60}", origin):
+                origin = "rnncourse.reference"
+            return fail(
+                f"your {question.answer_name} is the library's reference function ({origin}), not an answer "
+                "of your own"
+            )
         if "error" in record:
-            return fail(str(record["error"])[:400])
+            error = str(record["error"])
+            return fail(_hidden_record_error(question, error) if hidden else error[:400])
         outputs = record.get("outputs")
         if not isinstance(outputs, list) or len(outputs) != len(cases):
             return fail("the answer record is malformed")
         for number, (raw, case) in enumerate(zip(outputs, cases, strict=True), start=1):
             if isinstance(raw, dict) and "__error__" in raw:
-                return fail(f"test case {number} of {len(cases)} raised {str(raw['__error__'])[:300]}")
+                if not hidden:
+                    return fail(f"test case {number} of {len(cases)} raised {str(raw['__error__'])[:300]}")
+                name = _builtin_error_name(str(raw["__error__"]))
+                return fail(
+                    f"test case {number} of {len(cases)} raised {name or 'an exception'} (the message is not "
+                    "shown: the test case is one of the teacher's hidden ones)"
+                )
             try:
                 value = decode(raw)
             except (ValueError, TypeError, KeyError):

@@ -118,7 +118,8 @@ def check_choose_model(answer, case):
     if answer is None:
         raise CheckFailed(f"returned None, but some models meet {limits}")
     if answer not in set(table["model"]):
-        raise CheckFailed(f"{answer!r} is not a model in the table")
+        # (its text is not repeated: in teacher mode it could carry the hidden table back to the learner)
+        raise CheckFailed(f"the name returned ({len(answer)} characters) is not a model in the table")
     row = table[table["model"] == answer].iloc[0]
     if row["params"] > max_params or row["seconds_per_epoch"] > max_seconds:
         raise CheckFailed(f"{answer!r} breaks a limit ({limits}); keep only the rows that meet both")

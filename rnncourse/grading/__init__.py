@@ -6,11 +6,13 @@ Two modes:
   the expected values with the same checks the notebook's check cells use. The reference solutions are in
   the repository, so this mode gives feedback; it cannot stop a learner who wants to cheat.
 - **teacher** (`key=` / `--key KEY_DIR`, a folder written by `write_key` / `rnncourse key`): the test cases
-  come from the key's secret seed, the sentiment question is tested on held-out sentences whose labels
+  come from a seed of each submission's own (`Key.submission_seed`: an HMAC of the notebook's bytes keyed
+  with the key), the sentiment question is tested on held-out sentences whose labels
   only the key holds, and the learner's kernel gets a copy of `rnncourse` *without* the exercise checks
   (`rnncourse.exercises.<notebook modules>`), so no code it can import produces the expected values of a
-  check (the course library itself, e.g. `rnncourse.reference.rnn_step`, stays importable: a notebook that
-  uses it gets a note for the teacher).
+  check (the course library itself, e.g. `rnncourse.reference.rnn_step`, stays importable: an answer that
+  *is* one of its functions is found by identity in the kernel, `exercises.reference_name`, earns nothing and
+  gets a note for the teacher). Reasons of failed hidden cases never repeat what the kernel said.
 
 How one notebook is graded (both modes), one job per module:
 
@@ -24,7 +26,8 @@ How one notebook is graded (both modes), one job per module:
    the data files and of the sentiment cache, written from memory. A cell that runs past ``cell_timeout``
    is interrupted, and killed with its kernel if it ignores the interrupt; the notebook is then re-run in a
    fresh kernel without that cell (at most ``_MAX_RESTARTS`` times). A kernel that does not start is
-   started once more, and otherwise reported as such.
+   started once more, and otherwise reported as a fault of the machine (`NotebookGrade.fault`: an error, not
+   a zero; never cached).
 3. After the learner's cells, one grader cell per question sends the test cases (inputs only) into the
    kernel, calls the learner's function and sends the outputs back as a Jupyter display message (never a
    file). The verdict is computed in the grader's process (`scoring`).
@@ -69,6 +72,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import zmq
 
 from rnncourse import arguments, exercises
 from rnncourse.grading import cluster
@@ -94,7 +98,7 @@ from rnncourse.grading.report import (
     format_table,
     write_report,
 )
-from rnncourse.grading.scoring import cases_for, cell_note, oracle_note, question_grade
+from rnncourse.grading.scoring import cases_for, cell_note, oracle_note, question_grade, reference_note
 
 __all__ = [
     "DEFAULT_CELL_TIMEOUT",
@@ -124,6 +128,8 @@ DEFAULT_TIMEOUT = 300
 DEFAULT_MEMORY_MB = 12_288
 _MAX_RESTARTS = 2
 _CHECK_MODULES = sorted({q.module for q in exercises.QUESTIONS.values()})
+# How a cell ends when it runs past a time limit (on a loaded machine, perhaps through no fault of its own).
+_TIMED_OUT = {CellState.TIMEOUT, CellState.HUNG, CellState.DEADLINE, CellState.NOT_RUN}
 
 
 def _read(path: Path) -> tuple[nbformat.NotebookNode, str, bytes]:
@@ -204,7 +210,16 @@ async def _grade_async(
             qid=question.qid, name=question.answer_name, cases=exercises.encode_cases(cases[question.qid])
         )
         cells.append(Cell(-1, source, question.qid))
-    base = sandboxing.private_folder(setup.package, setup.data, setup.hidden)
+    try:
+        base = sandboxing.private_folder(setup.package, setup.data, setup.hidden)
+    except OSError as error:  # the machine's fault (a full disk, no folder for the sockets): no traceback
+        grade.error = (
+            f"not graded: no private folder for its kernel ({type(error).__name__}: {str(error)[:300]}); "
+            "a fault of the grading machine, not of the notebook"
+        )
+        grade.fault = True
+        grade.seconds = time.monotonic() - started
+        return grade
     try:
         skip: set[int] = set()
         failures: dict[int, CellResult] = {}  # how a skipped cell failed when it ran
@@ -231,13 +246,16 @@ async def _grade_async(
                     answers=answers,
                     check_output=grade.check_output,
                 )
-            except (RuntimeError, OSError, TimeoutError) as error:
+            except (RuntimeError, OSError, TimeoutError, zmq.ZMQError) as error:
                 start_failures += 1
                 if start_failures == 1 and time.monotonic() < deadline:
                     continue  # once more, in a fresh kernel
-                grade.notes.append(
-                    f"the kernel did not start, twice ({type(error).__name__}: {str(error)[:200]})"
-                )
+                why = f"the kernel did not start, twice ({type(error).__name__}: {str(error)[:200]})"
+                grade.notes.append(why)
+                if attempt + 1 == start_failures:  # no kernel ever ran the notebook's code in its folder
+                    # so the fault is the machine's: an error to grade again, never a zero to keep
+                    grade.error = f"not graded: {why}; a fault of the grading machine, not of the notebook"
+                    grade.fault = True
                 unrun = CellResult(CellState.NO_KERNEL)
                 break
             if bad is None:
@@ -268,14 +286,26 @@ async def _grade_async(
                 text = cell_note(f"cell {cell.index + 1}", result(position), cell_timeout)
                 if text:
                     grade.notes.append(text)
+        grade.timed_out = any(
+            result(position).state in _TIMED_OUT for position in range(len(cells)) if position not in skip
+        ) or any(failure.state in _TIMED_OUT for failure in failures.values())
         for question, position in zip(questions, [i for i, c in enumerate(cells) if c.qid], strict=True):
             grade.questions.append(
                 question_grade(
-                    question, result(position), answers.get(position), cases[question.qid], cell_timeout
+                    question,
+                    result(position),
+                    answers.get(position),
+                    cases[question.qid],
+                    cell_timeout,
+                    hidden=setup.key is not None,
                 )
             )
+        if setup.key is not None:
+            note = reference_note(grade.questions)
+            if note:
+                grade.notes.append(note)
     finally:
-        sandboxing.remove_tree(base)
+        sandboxing.remove_private_folder(base)
         grade.seconds = time.monotonic() - started
     return grade
 
@@ -473,13 +503,14 @@ def grade_notebooks(
                 return earlier
         if setup is None:
             grade = await remote[0](path, name, content)
-        else:
-            grade = await here(path, nb, name)
+        else:  # in teacher mode each submission's cases come from a seed of its own
+            own_seed = key.submission_seed(content) if key is not None else seed
+            grade = await here(path, nb, name, own_seed)
         if results is not None and grade.sandbox == use_sandbox:  # (a worker may have had no sandbox)
             results.put(entry, grade)
         return grade
 
-    async def here(path: Path, nb, name: str) -> NotebookGrade:
+    async def here(path: Path, nb, name: str, own_seed: int) -> NotebookGrade:
         async with gate:
             if stop:
                 return NotebookGrade(path=str(path), exercise=name, error=f"not graded: {stop[0]}")
@@ -488,7 +519,7 @@ def grade_notebooks(
                 nb,
                 name,
                 setup=setup,
-                seed=seed,
+                seed=own_seed,
                 cell_timeout=cell_timeout,
                 timeout=timeout,
                 output_limit=output_limit,
@@ -529,6 +560,7 @@ def grade_notebooks(
                         exercise=name,
                         error=f"not graded: its task failed on the cluster ({type(error).__name__}: "
                         f"{str(error)[:200]})",
+                        fault=True,
                     )
                 grade = cluster.grade_from_task(result, str(path))
                 if result["package"] != own:
@@ -536,6 +568,7 @@ def grade_notebooks(
                         f"graded by a worker ({result['worker']}) whose rnncourse differs from this one's: "
                         "install the same version on every worker"
                     )
+                    grade.fault = True
                 return grade
 
             remote.append(on_cluster)

@@ -15,7 +15,10 @@ What keeps the cache from moving one learner's grade to another, or from leaking
   (never anything a kernel wrote: the file is read before the first kernel starts and written, whole, from
   memory after every kernel is dead, so a change made to it while kernels ran is overwritten);
 - grades that depend on more than the notebook are not stored: one with an error (a changed package file,
-  a batch stopped early, an unreadable file) or one whose kernel did not start;
+  a batch stopped early, an unreadable file), one the machine failed (`NotebookGrade.fault`: a kernel that
+  did not start, a sandbox that failed), or one where a cell or answer ran past its time limit
+  (`NotebookGrade.timed_out`: the grader cannot tell a slow notebook from a loaded machine, so such a
+  notebook is graded again on the next run);
 - each entry carries a checksum, and a cached grade must match the questions of its exercise: a damaged or
   edited entry is ignored with a warning and the notebook graded again;
 - the key enters the context only through a slow, salted hash (PBKDF2, `_KEY_ROUNDS` rounds), so the cache
@@ -152,9 +155,12 @@ def _rebuild(stored: dict, path: str) -> NotebookGrade:
 
 
 def cacheable(grade: NotebookGrade) -> bool:
-    """Whether a grade depends on the notebook alone (see the module docstring)."""
+    """Whether a grade depends on the notebook alone (see the module docstring): not one with an error or a
+    fault of the machine, nor one where something ran past its time limit (a loaded machine may be why)."""
     return (
         grade.error is None
+        and not grade.fault
+        and not grade.timed_out
         and grade.exercise is not None
         and not grade.cached
         and not any(note.startswith("the kernel did not start") for note in grade.notes)

@@ -115,4 +115,6 @@ def grade_from_task(result: dict, path: str) -> NotebookGrade:
         error=data["error"],
         mode=data["mode"],
         sandbox=bool(data["sandbox"]),
+        fault=bool(data.get("fault", False)),
+        timed_out=bool(data.get("timed_out", False)),
     )

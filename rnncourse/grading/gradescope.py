@@ -8,7 +8,10 @@ results go to ``/autograder/results/results.json`` (`report.format_gradescope`).
   the machine that wrote the zip (``requirements.txt``) into ``/autograder/venv``;
 - ``lib/``: a copy of the ``rnncourse`` package (code and data) the grader runs from;
 - ``run_autograder``: grades every ``.ipynb`` of the submission with ``rnncourse grade --gradescope-json``,
-  expecting the exercises the zip was written for (one not handed in scores 0);
+  expecting the exercises the zip was written for (one not handed in scores 0, one not asked for is listed
+  as ignored and scores nothing), with ``--gradescope-visibility`` when the zip was written with
+  ``visibility`` (``gradescope --visibility after_due_date``: the teacher's hidden cases' results are shown
+  after the due date);
 - ``key/`` when written with a key (teacher mode). Gradescope keeps the zip from the learners, but their
   code runs on the same machine: only the sandbox keeps it from reading the key, so teacher mode refuses
   to grade without bubblewrap (a zip written with ``--no-sandbox`` grades anyway, and its key can leak).

@@ -208,7 +208,7 @@ async def run_once(
     if batch.sandbox:
         # No network inside: ZeroMQ over Unix sockets in a folder the kernel sees at the same path.
         client.km.transport = "ipc"
-        client.km.ip = str(base / "ipc" / "kernel")
+        client.km.ip = str(sandbox.socket_folder(base) / "kernel")  # short enough for a Unix socket
         client.km.connection_file = str(base / "ipc" / "kernel.json")
         client.km.sandbox_prefix = sandbox.command(
             base, read_only=[base / "pkg", base / "data", base / "cache"], workdir=str(base / "run")

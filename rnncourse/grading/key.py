@@ -1,12 +1,15 @@
 """The teacher's key: a secret seed for the test cases and held-out sentences with their labels.
 
 `write_key` (`rnncourse key KEY_DIR`) writes it, `read_key` reads it. The key holds data, not question ids:
-`Key.cases` draws any question's cases from the secret seed, and a question graded on labelled sentences
+`Key.cases` draws any question's cases from a seed of the submission's own (`Key.submission_seed`, an HMAC of
+the notebook's bytes keyed with the key), and a question graded on labelled sentences
 (cases with ``texts`` and ``_labels`` only the grader holds) is graded on the key's held-out ones instead.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -39,9 +42,19 @@ class Key:
     sentiment_texts: tuple[str, ...]
     sentiment_labels: tuple[int, ...]
 
-    def cases(self, question: exercises.Question) -> list[dict]:
-        """The test cases of `question`: drawn from the secret seed, or the held-out labelled sentences."""
-        cases = question.make_cases(self.seed)
+    def submission_seed(self, content: bytes) -> int:
+        """The seed of one submission's test cases: an HMAC (SHA-256) of the notebook's bytes keyed with the
+        key, so each version a learner hands in is tested on cases of its own (resubmitting does not replay
+        the cases that were hidden last time) while the same bytes always get the same cases (and grade).
+        Without the key nobody can tell which cases a notebook got."""
+        secret = json.dumps([self.seed, list(self.sentiment_texts), list(self.sentiment_labels)]).encode()
+        digest = hmac.new(secret, b"rnncourse submission seed\0" + bytes(content), hashlib.sha256).digest()
+        return int.from_bytes(digest[:4], "big") >> 1  # 31 bits, like every other seed of the course
+
+    def cases(self, question: exercises.Question, seed: int | None = None) -> list[dict]:
+        """The test cases of `question`: drawn from `seed` (a `submission_seed`; default the key's own
+        secret seed), or the held-out labelled sentences."""
+        cases = question.make_cases(self.seed if seed is None else seed)
         if cases and all({"texts", "_labels"} <= set(case) for case in cases):
             return [dict(texts=list(self.sentiment_texts), _labels=list(self.sentiment_labels))]
         return cases

@@ -19,6 +19,7 @@ __all__ = [
     "GradingError",
     "NotebookGrade",
     "QuestionGrade",
+    "VISIBILITIES",
     "format_gradebook",
     "format_gradescope",
     "format_report",
@@ -72,6 +73,13 @@ class NotebookGrade:
     #: Whether the grade came from the results cache (`rnncourse.grading.cache`): the same bytes, graded
     #: before in the same context; `seconds` is then the time it took that run.
     cached: bool = False
+    #: Whether the notebook could not be graded through a fault of the machine, not of the notebook (no
+    #: kernel would start, the sandbox failed, a cluster task was lost): `error` says which. Such a grade is
+    #: no zero to keep: `rnncourse grade` exits with status 3 and the results cache never stores it.
+    fault: bool = False
+    #: Whether a cell or an answer ran past its time limit: on a loaded machine that may be the machine's
+    #: doing, so the results cache does not keep the grade (the next run grades the notebook again).
+    timed_out: bool = False
 
     @property
     def learner(self) -> str:
@@ -167,7 +175,14 @@ def _test_output(q: QuestionGrade) -> str:
     return "passed" if q.passed else clean(q.reason, 1000)
 
 
-def format_gradescope(grades: Sequence[NotebookGrade], expected: Sequence[str] = ()) -> dict:
+#: The values of a Gradescope test's ``visibility`` (its autograder specification): shown at once, never to
+#: the learner, after the due date, or once the grades are published.
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+def format_gradescope(
+    grades: Sequence[NotebookGrade], expected: Sequence[str] = (), visibility: str | None = None
+) -> dict:
     """One submission's grades in Gradescope's autograder format (the object to write as ``results.json``).
 
     Taught in: none of the notebooks (library only; see docs/teaching.md).
@@ -177,11 +192,16 @@ def format_gradescope(grades: Sequence[NotebookGrade], expected: Sequence[str] =
     ``output`` the notes and errors, all shown as plain text (``output_format``). What the check cells
     printed is left out. An exercise handed in twice earns nothing (both notebooks would count), and with
     `expected` an exercise not handed in gets its questions at 0 points, so the maximum score is the same
-    for every learner.
+    for every learner, and an exercise handed in that the assignment does not ask for counts for nothing:
+    it is listed as ignored in ``output`` and in ``extra_data["ignored"]``.
 
     Args:
         grades: the grades of one learner's notebooks.
         expected: the exercises the assignment asks for (names such as ``01_the_rnn_unit_exercises``).
+            Default: none (every exercise handed in counts).
+        visibility: the ``visibility`` of every test graded in teacher mode (one of `VISIBILITIES`;
+            ``"after_due_date"`` keeps the hidden test cases' results from the learner until the due date).
+            Default: None (Gradescope's default, visible).
 
     Returns:
         A dict, ready for `json.dump`.
@@ -192,18 +212,29 @@ def format_gradescope(grades: Sequence[NotebookGrade], expected: Sequence[str] =
     """
     from rnncourse import exercises
 
+    if visibility is not None and visibility not in VISIBILITIES:
+        raise ValueError(f"expected a visibility of {list(VISIBILITIES)}, got {visibility!r}")
     by_exercise: dict[str, list[NotebookGrade]] = {}
-    lines = []
+    lines, ignored = [], []
+    wanted = sorted(set(expected))
     for grade in grades:
         if grade.exercise is None or (grade.error and not grade.questions):
             lines.append(f"{Path(grade.path).name}: not graded: {clean(grade.error or 'no exercise', 300)}")
+        elif wanted and grade.exercise not in wanted:
+            ignored.append(Path(grade.path).name)
+            lines.append(
+                f"{Path(grade.path).name}: ignored: {grade.exercise} is not part of this assignment (it asks "
+                f"for {', '.join(wanted)}); it scores nothing"
+            )
         else:
             by_exercise.setdefault(grade.exercise, []).append(grade)
     tests, score = [], 0
-    for exercise in sorted({*expected, *by_exercise}):
+    for exercise in sorted({*wanted, *by_exercise}):
         handed_in = by_exercise.get(exercise, [])
+        teacher = False
         if len(handed_in) == 1:
             grade = handed_in[0]
+            teacher = grade.mode == "teacher"
             for note in grade.notes:
                 lines.append(f"{Path(grade.path).name}: {clean(note, 300)}")
             if grade.error:
@@ -224,16 +255,17 @@ def format_gradescope(grades: Sequence[NotebookGrade], expected: Sequence[str] =
                 for q in exercises.questions_for(exercise)
             ]
         for qid, number, answer_name, title, earned, points, passed, output in questions:
-            tests.append(
-                {
-                    "name": f"{exercise} Q{number} {answer_name}: {clean(title, 200)}",
-                    "number": qid,
-                    "score": earned,
-                    "max_score": points,
-                    "status": "passed" if passed else "failed",
-                    "output": output,
-                }
-            )
+            test = {
+                "name": f"{exercise} Q{number} {answer_name}: {clean(title, 200)}",
+                "number": qid,
+                "score": earned,
+                "max_score": points,
+                "status": "passed" if passed else "failed",
+                "output": output,
+            }
+            if teacher and visibility is not None:
+                test["visibility"] = visibility
+            tests.append(test)
             score += earned
     return {
         "score": score,
@@ -243,14 +275,20 @@ def format_gradescope(grades: Sequence[NotebookGrade], expected: Sequence[str] =
         "output_format": "text",
         "test_output_format": "text",
         "tests": tests,
+        "extra_data": {"ignored": sorted(ignored)},
     }
 
 
 def write_report(
-    path: str | os.PathLike, grades: Sequence[NotebookGrade], kind: str = "json", expected: Sequence[str] = ()
+    path: str | os.PathLike,
+    grades: Sequence[NotebookGrade],
+    kind: str = "json",
+    expected: Sequence[str] = (),
+    visibility: str | None = None,
 ) -> None:
     """Write the JSON report (`kind="json"`), the CSV gradebook (`kind="csv"`) or Gradescope's
-    ``results.json`` (`kind="gradescope"`, see `format_gradescope` for `expected`) atomically to `path`.
+    ``results.json`` (`kind="gradescope"`, see `format_gradescope` for `expected` and `visibility`)
+    atomically to `path`.
 
     Taught in: none of the notebooks (library only; see docs/teaching.md).
     """
@@ -259,7 +297,7 @@ def write_report(
     elif kind == "csv":
         text = format_gradebook(grades)
     elif kind == "gradescope":
-        text = json.dumps(format_gradescope(grades, expected), indent=2) + "\n"
+        text = json.dumps(format_gradescope(grades, expected, visibility), indent=2) + "\n"
     else:
         raise ValueError(f"expected kind 'json', 'csv' or 'gradescope', got {kind!r}")
     _write_atomically(Path(path), text)

@@ -11,7 +11,8 @@ Inside the sandbox a kernel has:
   read-only; a fresh, empty ``/tmp``; nothing else of the machine: not the teacher's HOME, the key folder,
   the grader's temporary files, the repository or the raw data caches;
 - one writable place, its private folder (HOME, TMPDIR and the working folder), where the copies of the
-  package and of the data files are bound read-only;
+  package and of the data files are bound read-only, and the folder of its sockets (in the private folder,
+  or where a long TMPDIR leaves no room for a socket's name, a short private folder under ``/tmp``);
 - when the grader runs as root, the unprivileged uid and gid 65534 (``nobody``) and no capabilities.
 
 `unavailable_reason` says why the sandbox cannot be used on this machine (None when it can); `command` is the
@@ -56,7 +57,9 @@ __all__ = [
     "limits",
     "package_files",
     "private_folder",
+    "remove_private_folder",
     "remove_tree",
+    "socket_folder",
     "unavailable_reason",
     "visible_folders",
     "write_package",
@@ -163,6 +166,9 @@ def command(private: str | os.PathLike, *, read_only: Iterable[str | os.PathLike
     for folder in _python_folders():
         args += ["--ro-bind", folder, folder]
     args += ["--bind", str(private), str(private)]
+    sockets = socket_folder(Path(private))
+    if sockets != Path(private) / "ipc":  # a short folder of its own (a long TMPDIR): at the same path too
+        args += ["--bind", str(sockets), str(sockets)]
     for folder in read_only:
         args += ["--ro-bind", str(folder), str(folder)]
     # jupyter_client tells a kernel its parent's pid, which does not exist in here; ipykernel does not watch
@@ -386,19 +392,74 @@ def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
+#: Longest path of a Unix socket on Linux (``sun_path`` holds 108 bytes, the last one a NUL).
+SOCKET_PATH_MAX = 107
+# jupyter_client names a kernel's ipc sockets "<ip>-<port>", the ip being "<socket folder>/kernel"
+_SOCKET_NAME = "/kernel-65535"
+# Where a short socket folder goes when the private folder's path is too long (a long TMPDIR).
+_SHORT_ROOTS = ("/tmp", "/dev/shm", "/var/tmp")
+
+
+def _fits(folder: str | os.PathLike) -> bool:
+    return len(os.fsencode(folder)) + len(_SOCKET_NAME) <= SOCKET_PATH_MAX
+
+
+def _short_socket_folder() -> Path:
+    """A new private folder (mode 700, unpredictable name) whose path leaves room for a socket's name."""
+    for root in _SHORT_ROOTS:
+        if _fits(Path(root) / "rnc-12345678") and os.path.isdir(root) and os.access(root, os.W_OK | os.X_OK):
+            try:
+                return Path(tempfile.mkdtemp(prefix="rnc-", dir=root))
+            except OSError:
+                continue
+    raise OSError(
+        f"no folder for the kernel's sockets has a path short enough for a Unix socket ({SOCKET_PATH_MAX} "
+        f"bytes; tried TMPDIR={tempfile.gettempdir()!r} and {', '.join(_SHORT_ROOTS)}): set TMPDIR to a "
+        "shorter folder"
+    )
+
+
+def socket_folder(base: Path) -> Path:
+    """The folder of the sockets of the kernel whose private folder is `base`: ``base/ipc``, or where the
+    path of ``base`` is too long for a Unix socket (a long TMPDIR), the short folder it points to."""
+    link = Path(base) / "ipc"
+    return Path(os.readlink(link)) if link.is_symlink() else link
+
+
 def private_folder(package: dict[str, bytes], data: dict[str, bytes], hidden: set[str]) -> Path:
     """A private folder for one kernel, with an unpredictable name: a fresh copy of the package (without the
     `hidden` files), of the data files and the sentiment cache, a HOME, a TMPDIR, the working folder and the
-    folder of the kernel's sockets."""
+    folder of the kernel's sockets (`socket_folder`: a short folder under ``/tmp`` when the private folder's
+    path leaves no room for a socket's name). Remove it with `remove_private_folder`.
+
+    Raises:
+        OSError: no folder could be made (then nothing is left behind).
+    """
     base = Path(tempfile.mkdtemp(prefix=f"rnncourse-{secrets.token_hex(8)}-"))
-    for sub in ("home", "tmp", "run", "cache", "data", "ipc"):
-        (base / sub).mkdir(mode=0o700)
-    write_package(base, package, hidden)
-    for relative, content in data.items():
-        target = base / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+    try:
+        for sub in ("home", "tmp", "run", "cache", "data"):
+            (base / sub).mkdir(mode=0o700)
+        if _fits(base / "ipc"):
+            (base / "ipc").mkdir(mode=0o700)
+        else:
+            os.symlink(_short_socket_folder(), base / "ipc")
+        write_package(base, package, hidden)
+        for relative, content in data.items():
+            target = base / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+    except BaseException:
+        remove_private_folder(base)
+        raise
     return base
+
+
+def remove_private_folder(base: Path) -> None:
+    """Remove a kernel's private folder (`private_folder`) and its socket folder."""
+    sockets = socket_folder(base)
+    if sockets != Path(base) / "ipc":
+        remove_tree(sockets)
+    remove_tree(base)
 
 
 def write_package(base: Path, package: dict[str, bytes], hidden: set[str]) -> None:

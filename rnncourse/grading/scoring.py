@@ -14,36 +14,56 @@ from rnncourse.grading.kernel import CellResult, CellState
 from rnncourse.grading.key import Key
 from rnncourse.grading.report import QuestionGrade
 
-__all__ = ["answer_reason", "cases_for", "cell_note", "oracle_note", "question_grade"]
+__all__ = ["answer_reason", "cases_for", "cell_note", "oracle_note", "question_grade", "reference_note"]
 
-# Names a notebook uses to reach the library's reference maths (or the grader's own names) in teacher mode.
-_LIBRARY_ORACLE = re.compile(
-    r"rnncourse\s*\.\s*reference|from\s+rnncourse\s+import[^\n]*\breference\b|_rnncourse_grader"
+# The grader's own names: a notebook that uses them is worth the teacher's reading.
+_GRADER_NAMES = re.compile(r"_rnncourse_grader")
+#: The start of the reason of an answer that is the library's own reference function (teacher mode).
+_REFERENCE_REASON = re.compile(
+    r"your \w+ is the library's reference function \((rnncourse\.reference[.\w]*)\)"
 )
 
 
 def cases_for(question: exercises.Question, key: Key | None, seed: int) -> list[dict]:
-    """The grader's test cases of `question`: from the teacher's key, or from `seed` in self-study."""
-    return key.cases(question) if key is not None else question.make_cases(seed)
+    """The grader's test cases of `question`: from the teacher's key (with `seed`, the submission's seed
+    from `Key.submission_seed`), or from `seed` in self-study."""
+    return key.cases(question, seed) if key is not None else question.make_cases(seed)
 
 
 def oracle_note(sources: list[str]) -> str | None:
-    """The teacher's note when a notebook reaches for the reference maths or the grader's names."""
-    if any(_LIBRARY_ORACLE.search(source) for source in sources):
-        return "uses rnncourse.reference (the library's reference maths) or grader names: read it"
+    """The teacher's note when a notebook uses the grader's own names."""
+    if any(_GRADER_NAMES.search(source) for source in sources):
+        return "uses the grader's own names (_rnncourse_grader): read it"
     return None
 
 
-def answer_reason(question: exercises.Question, result: CellResult, cell_timeout: int) -> str:
-    """Why a question earned nothing when its answer cell did not end normally."""
+def reference_note(questions: list[QuestionGrade]) -> str | None:
+    """The teacher's note when answers are the library's reference functions (found by identity in the
+    kernel, however they were imported: `exercises.reference_name`); they earn nothing in teacher mode."""
+    found = []
+    for q in questions:
+        match = _REFERENCE_REASON.match(q.reason)
+        if match:
+            found.append(f"Q{q.number} {q.answer_name} is {match.group(1)}")
+    if not found:
+        return None
+    return f"answers that are the library's reference maths, not the learner's ({'; '.join(found)}): read it"
+
+
+def answer_reason(
+    question: exercises.Question, result: CellResult, cell_timeout: int, hidden: bool = False
+) -> str:
+    """Why a question earned nothing when its answer cell did not end normally; with `hidden` (a teacher's
+    test cases) without the kernel's error message, which could hold the hidden inputs."""
     name = question.answer_name
     if result.state is CellState.RAISED:
         if result.error.startswith("SystemExit"):
-            return (
-                f"not checked: the answer cell exited ({result.error}); do not call exit() in your function"
-            )
+            shown = "SystemExit" if hidden else result.error
+            return f"not checked: the answer cell exited ({shown}); do not call exit() in your function"
         if result.error.startswith("KeyboardInterrupt"):
             return f"not checked: your {name} was interrupted (KeyboardInterrupt)"
+        if hidden:
+            return "no answer came back from the kernel (its error is not shown for hidden test cases)"
         return f"no answer came back from the kernel ({result.error[:120]})"
     ran_past = f"your {name} ran past {cell_timeout} s"
     return {
@@ -58,13 +78,19 @@ def answer_reason(question: exercises.Question, result: CellResult, cell_timeout
 
 
 def question_grade(
-    question: exercises.Question, result: CellResult, record: str | None, cases: list[dict], cell_timeout: int
+    question: exercises.Question,
+    result: CellResult,
+    record: str | None,
+    cases: list[dict],
+    cell_timeout: int,
+    hidden: bool = False,
 ) -> QuestionGrade:
-    """The grade of one question from its answer cell's result and the record the kernel sent back."""
+    """The grade of one question from its answer cell's result and the record the kernel sent back; with
+    `hidden` (teacher mode) the reason repeats nothing the kernel said (`exercises.verdict_from_record`)."""
     if record is not None and result.state is CellState.OK:
-        verdict = exercises.verdict_from_record(question.qid, record, cases)
+        verdict = exercises.verdict_from_record(question.qid, record, cases, hidden=hidden)
     else:
-        reason = answer_reason(question, result, cell_timeout)
+        reason = answer_reason(question, result, cell_timeout, hidden)
         verdict = exercises.Result(question.qid, False, question.points, 0, reason)
     return QuestionGrade(
         question.qid,
