@@ -3,7 +3,8 @@
     python3 tasks.py lab [ARGS]     # install into .venv, copy the notebooks to my-work/, open JupyterLab
     python3 tasks.py fresh NAME     # a fresh copy of one notebook in my-work/ (yours is kept beside it)
     python3 tasks.py site [--out DIR]   # build the course as a static HTML site in build/site/
-    python3 tasks.py test [ARGS]    # install, then run ruff and pytest (ARGS go to pytest)
+    python3 tasks.py test [ARGS]    # install, then run ruff and pytest (ARGS go to pytest; none: the
+                                    #   library tests and the notebooks side by side, two processes)
     python3 tasks.py test --latest [ARGS]   # the same on the newest releases (in .venv-latest)
     python3 tasks.py lock [--upgrade]   # rewrite the lock files (--upgrade: to the newest releases)
     python3 tasks.py seeds [ARGS]   # rerun the notebooks with SEED = 1 and 2 (--load N: on a busy CPU)
@@ -298,13 +299,45 @@ def site(args: list[str]) -> None:
     say(f"site built in {time.monotonic() - start:.0f} s: open {out / 'index.html'} in a browser")
 
 
+# `tasks.py test` without arguments runs the library's tests and the notebooks in two pytest processes side
+# by side: each notebook kernel has one thread (conftest.py), so a single pytest would leave a core idle for
+# the half of the run that nbval takes.
+SIDE_BY_SIDE = (("tests",), ("notebooks",))
+
+
+def pytest_side_by_side(groups: tuple[tuple[str, ...], ...] = SIDE_BY_SIDE) -> None:
+    """Run one pytest per group of paths at the same time; print each one's output when it ends."""
+    import tempfile
+
+    running = []
+    for paths in groups:
+        log = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+        command = [str(PYTHON), "-m", "pytest", *paths]
+        print("+", " ".join(command), "(side by side; its output follows when it ends)", flush=True)
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        running.append((paths, proc, log))
+    failed = []
+    for paths, proc, log in running:
+        code = proc.wait()
+        log.seek(0)
+        print(f"===== pytest {' '.join(paths)}: exit status {code} =====\n{log.read()}", end="", flush=True)
+        log.close()
+        if code != 0:
+            failed.append(f"pytest {' '.join(paths)} (exit status {code})")
+    if failed:
+        sys.exit("failed: " + "; ".join(failed))
+
+
 def test(args: list[str]) -> None:
     if args[:1] == ["--latest"]:
         return test_latest(args[1:])
     install("dev")
     run(BIN / "ruff", "check", ".")
     # pytest exits with 5 when it collects no tests; run() treats every non-zero exit as a failure.
-    run(PYTHON, "-m", "pytest", *args)
+    if args:
+        run(PYTHON, "-m", "pytest", *args)
+    else:
+        pytest_side_by_side()
 
 
 def test_latest(args: list[str]) -> None:
