@@ -867,7 +867,8 @@ def _one_answer_each(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     if (answers > 1).any():
         source = answers.index[answers > 1][0]
         rows = frame[frame["source"] == source].drop_duplicates("target").head(2)
-        said = " and ".join(f"{r.target} ({', '.join(str(v) for v in r[2:])})" for r in rows.itertuples(index=False))
+        said = " and ".join(f"{row.target} ({', '.join(str(v) for v in row[2:])})"
+                            for row in rows.itertuples(index=False))
         raise ValueError(f"{where}: the source {source!r} stands for two answers, {said}: choose locales "
                          "and formats that cannot be confused (e.g. not a month-first and a day-first short "
                          "date together), or a date range of at most 100 years with two-digit years")
@@ -950,8 +951,8 @@ def make_date_pairs(
     # day-of-month up to 12 of the first year, and of the year 100 later, in every locale and format too.
     probe = [datetime.date(year, month, day) for year in {first.year, first.year + 100} if year <= 9999
              for month in range(1, 13) for day in range(1, 13)]
-    probed = [(dates.format_date(d, f, locale=loc), d.isoformat(), loc, f) for d in probe if first <= d <= last
-              for loc in locales for f in formats]
+    probed = [(dates.format_date(d, f, locale=loc), d.isoformat(), loc, f)
+              for d in probe if first <= d <= last for loc in locales for f in formats]
     _one_answer_each(pd.concat([frame, pd.DataFrame(probed, columns=frame.columns)]), where)
     return frame
 

@@ -70,13 +70,17 @@ TAUGHT = "none of the notebooks (library only; see docs/library.md)."  # the tag
 def _text_list(texts: Any, name: str, where: str) -> list[str]:
     """A non-empty list of non-empty strings (a list, tuple, array or ``pd.Series`` of str)."""
     if isinstance(texts, str):
-        raise TypeError(arguments.message(name, "a sequence of texts (a list of str, not one str)",
-                                          arguments.given(texts), where))
+        raise TypeError(
+            arguments.message(
+                name, "a sequence of texts (a list of str, not one str)", arguments.given(texts), where
+            )
+        )
     checked = arguments.texts(texts, name, where)
     empty = [i for i, text in enumerate(checked) if not text]
     if empty:
-        raise ValueError(arguments.message(name, "non-empty texts", f"an empty text at position {empty[0]}",
-                                           where))
+        raise ValueError(
+            arguments.message(name, "non-empty texts", f"an empty text at position {empty[0]}", where)
+        )
     return checked
 
 
@@ -111,12 +115,18 @@ class Vocabulary:
         try:
             unique = set(chars)
         except TypeError:
-            raise TypeError(arguments.message("chars", "a text or an iterable of characters",
-                                              arguments.given(chars), where)) from None
+            raise TypeError(
+                arguments.message(
+                    "chars", "a text or an iterable of characters", arguments.given(chars), where
+                )
+            ) from None
         bad = [c for c in unique if not (isinstance(c, str) and len(c) == 1)]
         if bad:
-            raise TypeError(arguments.message("chars", "one-character strings",
-                                              arguments.given(sorted(map(repr, bad))[:5]), where))
+            raise TypeError(
+                arguments.message(
+                    "chars", "one-character strings", arguments.given(sorted(map(repr, bad))[:5]), where
+                )
+            )
         if not unique:
             raise ValueError(arguments.message("chars", "at least one character", "none", where))
         self.chars: tuple[str, ...] = tuple(sorted(unique))
@@ -161,10 +171,15 @@ class Vocabulary:
         unknown = sorted(set(text) - set(self._ids))
         if unknown:
             first = min(text.index(c) for c in unknown)
-            raise ValueError(arguments.message(
-                "text", f"only characters of the vocabulary ({''.join(self.chars)!r})",
-                f"{text!r}, with {len(unknown)} unknown: {''.join(unknown)!r} (first at position {first}); "
-                "was the vocabulary built from other texts?", "Vocabulary.encode"))
+            raise ValueError(
+                arguments.message(
+                    "text",
+                    f"only characters of the vocabulary ({''.join(self.chars)!r})",
+                    f"{text!r}, with {len(unknown)} unknown: {''.join(unknown)!r} "
+                    f"(first at position {first}); was the vocabulary built from other texts?",
+                    "Vocabulary.encode",
+                )
+            )
         ids = [self._ids[c] for c in text]
         return np.array([self.START] * start + ids + [self.END] * end, dtype=np.int32)
 
@@ -176,11 +191,20 @@ class Vocabulary:
         """
         array = np.asarray(ids)
         if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
-            raise TypeError(arguments.message("ids", "a 1-D sequence of integer ids", arguments.given(ids),
-                                              "Vocabulary.decode"))
+            raise TypeError(
+                arguments.message(
+                    "ids", "a 1-D sequence of integer ids", arguments.given(ids), "Vocabulary.decode"
+                )
+            )
         if array.size and (array.min() < 0 or array.max() >= self.size):
-            raise ValueError(arguments.message("ids", f"ids from 0 to {self.size - 1}",
-                                               f"ids from {array.min()} to {array.max()}", "Vocabulary.decode"))
+            raise ValueError(
+                arguments.message(
+                    "ids",
+                    f"ids from 0 to {self.size - 1}",
+                    f"ids from {array.min()} to {array.max()}",
+                    "Vocabulary.decode",
+                )
+            )
         text = []
         for i in array.tolist():
             if i == self.END:
@@ -189,9 +213,10 @@ class Vocabulary:
                 text.append(self.chars[i - len(self.SPECIALS)])
         return "".join(text)
 
-    def encode_batch(self, texts: Sequence[str], start: bool = False, end: bool = False,
-                     length: int | None = None) -> np.ndarray:
-        """Encode several texts into one int32 array of shape ``(len(texts), length)``, padded with 0 at the end.
+    def encode_batch(
+        self, texts: Sequence[str], start: bool = False, end: bool = False, length: int | None = None
+    ) -> np.ndarray:
+        """Encode several texts into one int32 array ``(len(texts), length)``, padded with 0 at the end.
 
         ``length`` defaults to the longest encoded text; a text longer than ``length`` is an error (it would
         lose its END).
@@ -202,8 +227,11 @@ class Vocabulary:
         if length is None:
             length = longest
         elif arguments.positive_int(length, "length", where) < longest:
-            raise ValueError(arguments.message("length", f"at least {longest} (the longest encoded text)",
-                                               str(length), where))
+            raise ValueError(
+                arguments.message(
+                    "length", f"at least {longest} (the longest encoded text)", str(length), where
+                )
+            )
         batch = np.zeros((len(encoded), length), dtype=np.int32)
         for row, ids in zip(batch, encoded, strict=True):
             row[: len(ids)] = ids
@@ -213,8 +241,14 @@ class Vocabulary:
         """Decode each row of a 2-D array of ids (see ``decode``)."""
         array = np.asarray(ids)
         if array.ndim != 2:
-            raise TypeError(arguments.message("ids", "a 2-D array of ids, one row per text",
-                                              f"shape {array.shape}", "Vocabulary.decode_batch"))
+            raise TypeError(
+                arguments.message(
+                    "ids",
+                    "a 2-D array of ids, one row per text",
+                    f"shape {array.shape}",
+                    "Vocabulary.decode_batch",
+                )
+            )
         return [self.decode(row) for row in array]
 
 
@@ -239,8 +273,9 @@ class TeacherForcingData(NamedTuple):
         return self.encoder_input, self.decoder_input
 
 
-def teacher_forcing_data(sources: Sequence[str], targets: Sequence[str], source_vocab: Vocabulary,
-                         target_vocab: Vocabulary) -> TeacherForcingData:
+def teacher_forcing_data(
+    sources: Sequence[str], targets: Sequence[str], source_vocab: Vocabulary, target_vocab: Vocabulary
+) -> TeacherForcingData:
     """Padded arrays for training with teacher forcing: the decoder reads the true previous character.
 
     Taught in: none of the notebooks (library only; see docs/library.md).
@@ -277,8 +312,9 @@ def teacher_forcing_data(sources: Sequence[str], targets: Sequence[str], source_
     where = "teacher_forcing_data"
     for vocab, name in ((source_vocab, "source_vocab"), (target_vocab, "target_vocab")):
         if not isinstance(vocab, Vocabulary):
-            raise TypeError(arguments.message(name, "an rnncourse.seq2seq.Vocabulary", arguments.given(vocab),
-                                              where))
+            raise TypeError(
+                arguments.message(name, "an rnncourse.seq2seq.Vocabulary", arguments.given(vocab), where)
+            )
     sources = _text_list(sources, "sources", where)
     targets = _text_list(targets, "targets", where)
     arguments.same_length(sources, targets, ("sources", "targets"), where)
@@ -313,10 +349,12 @@ class BahdanauAttention(keras.layers.Layer):
         query: float tensor ``(batch, query_steps, query_dim)``.
         values: float tensor ``(batch, source_steps, value_dim)``.
         values_mask: bool tensor ``(batch, source_steps)``, False at padding, or None. Inside a functional
-            model Keras passes the mask that an ``Embedding(mask_zero=True)`` set on ``values``.
+            model Keras passes the mask that an ``Embedding(mask_zero=True)`` set on ``values``; the query's
+            mask (the target's padding) becomes the context's mask.
 
     Returns:
-        ``(context, weights)``: ``(batch, query_steps, value_dim)`` and ``(batch, query_steps, source_steps)``.
+        ``(context, weights)``: shapes ``(batch, query_steps, value_dim)`` and
+        ``(batch, query_steps, source_steps)``.
 
     Example:
         >>> attention = BahdanauAttention(units=8)
@@ -333,17 +371,21 @@ class BahdanauAttention(keras.layers.Layer):
         self.units = arguments.positive_int(units, "units", "BahdanauAttention")
 
     def build(self, query_shape: tuple, values_shape: tuple, values_mask_shape: tuple | None = None) -> None:
-        self.query_kernel = self.add_weight(shape=(query_shape[-1], self.units), name="query_kernel",
-                                            initializer="glorot_uniform")
-        self.value_kernel = self.add_weight(shape=(values_shape[-1], self.units), name="value_kernel",
-                                            initializer="glorot_uniform")
-        self.score_vector = self.add_weight(shape=(self.units,), name="score_vector",
-                                            initializer="glorot_uniform")
+        self.query_kernel = self.add_weight(
+            shape=(query_shape[-1], self.units), name="query_kernel", initializer="glorot_uniform"
+        )
+        self.value_kernel = self.add_weight(
+            shape=(values_shape[-1], self.units), name="value_kernel", initializer="glorot_uniform"
+        )
+        self.score_vector = self.add_weight(
+            shape=(self.units,), name="score_vector", initializer="glorot_uniform"
+        )
 
     def call(self, query, values, values_mask=None):
         projected_query = ops.matmul(query, self.query_kernel)[:, :, None, :]  # (batch, T, 1, units)
         projected_values = ops.matmul(values, self.value_kernel)[:, None, :, :]  # (batch, 1, S, units)
-        scores = ops.sum(ops.tanh(projected_query + projected_values) * self.score_vector, axis=-1)  # (b, T, S)
+        # (batch, T, S): one score per query step and source step
+        scores = ops.sum(ops.tanh(projected_query + projected_values) * self.score_vector, axis=-1)
         if values_mask is not None:
             # A large negative score: exp() of it is exactly 0, so padded steps get no weight at all.
             keep = ops.cast(values_mask, scores.dtype)[:, None, :]
@@ -351,8 +393,10 @@ class BahdanauAttention(keras.layers.Layer):
         weights = ops.softmax(scores, axis=-1)
         return ops.matmul(weights, values), weights
 
-    def compute_mask(self, query, values, values_mask=None):
-        return None, None
+    def compute_mask(self, query, query_mask=None):
+        # Keras calls this with the first input and its mask: the context of a padded query step is padding
+        # too (without it, ``Concatenate`` would join the decoder's mask with "all steps count").
+        return query_mask, None
 
     def compute_output_shape(self, query_shape, values_shape, values_mask_shape=None):
         return (*query_shape[:2], values_shape[-1]), (*query_shape[:2], values_shape[1])
@@ -361,9 +405,15 @@ class BahdanauAttention(keras.layers.Layer):
         return {**super().get_config(), "units": self.units}
 
 
-def seq2seq_model(source_vocab_size: int, target_vocab_size: int, units: int = 128, embedding_dim: int = 32,
-                  attention: bool = False, learning_rate: float = 3e-3, clipnorm: float | None = 1.0
-                  ) -> keras.Model:
+def seq2seq_model(
+    source_vocab_size: int,
+    target_vocab_size: int,
+    units: int = 128,
+    embedding_dim: int = 32,
+    attention: bool = False,
+    learning_rate: float = 3e-3,
+    clipnorm: float | None = 1.0,
+) -> keras.Model:
     """A compiled GRU encoder-decoder for characters, with or without additive attention.
 
     Taught in: none of the notebooks (library only; see docs/library.md).
@@ -388,7 +438,8 @@ def seq2seq_model(source_vocab_size: int, target_vocab_size: int, units: int = 1
         clipnorm: clip each gradient to this norm, or None. Default: ``1.0``.
 
     Call arguments:
-        inputs: ``(encoder_input, decoder_input)``, int tensors ``(batch, source_len)``, ``(batch, target_len)``.
+        inputs: ``(encoder_input, decoder_input)``, int tensors ``(batch, source_len)`` and
+            ``(batch, target_len)``.
 
     Returns:
         A compiled ``keras.Model`` with logits ``(batch, target_len, target_vocab_size)``, trained with
@@ -410,21 +461,27 @@ def seq2seq_model(source_vocab_size: int, target_vocab_size: int, units: int = 1
         clipnorm = arguments.number(clipnorm, "clipnorm", low=0.0, include_low=False, where=where)
     source = keras.Input(shape=(None,), dtype="int32", name="source")
     target_in = keras.Input(shape=(None,), dtype="int32", name="target_in")
-    embedded_source = keras.layers.Embedding(source_vocab_size, embedding_dim, mask_zero=True,
-                                             name="source_embedding")(source)
-    encoder_outputs, encoder_state = keras.layers.GRU(units, return_sequences=True, return_state=True,
-                                                      name="encoder")(embedded_source)
-    embedded_target = keras.layers.Embedding(target_vocab_size, embedding_dim, mask_zero=True,
-                                             name="target_embedding")(target_in)
-    outputs = keras.layers.GRU(units, return_sequences=True, name="decoder")(embedded_target,
-                                                                             initial_state=encoder_state)
+    embedded_source = keras.layers.Embedding(
+        source_vocab_size, embedding_dim, mask_zero=True, name="source_embedding"
+    )(source)
+    encoder_outputs, encoder_state = keras.layers.GRU(
+        units, return_sequences=True, return_state=True, name="encoder"
+    )(embedded_source)
+    embedded_target = keras.layers.Embedding(
+        target_vocab_size, embedding_dim, mask_zero=True, name="target_embedding"
+    )(target_in)
+    outputs = keras.layers.GRU(units, return_sequences=True, name="decoder")(
+        embedded_target, initial_state=encoder_state
+    )
     if attention:
         context, _ = BahdanauAttention(units, name="attention")(outputs, encoder_outputs)
         outputs = keras.layers.Concatenate(name="with_context")([outputs, context])
     logits = keras.layers.Dense(target_vocab_size, name="logits")(outputs)
     model = keras.Model([source, target_in], logits, name="seq2seq" + "_attention" * attention)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
     return model
 
 
@@ -467,13 +524,17 @@ def _search_arguments(start_token: Any, end_token: Any, max_length: Any, where: 
 def _checked_log_probs(log_probs: Any, rows: int, where: str) -> np.ndarray:
     array = np.asarray(log_probs, dtype=np.float64)
     if array.ndim != 2 or array.shape[0] != rows:
-        raise ValueError(arguments.message("step", f"log-probabilities of shape ({rows}, vocabulary)",
-                                           f"shape {array.shape}", where))
+        raise ValueError(
+            arguments.message(
+                "step", f"log-probabilities of shape ({rows}, vocabulary)", f"shape {array.shape}", where
+            )
+        )
     return array
 
 
-def greedy_search(step: StepFunction, state: Any, start_token: int, end_token: int, max_length: int
-                  ) -> list[Hypothesis]:
+def greedy_search(
+    step: StepFunction, state: Any, start_token: int, end_token: int, max_length: int
+) -> list[Hypothesis]:
     """Write each row's most probable next token, one step at a time, until END (all rows at once).
 
     Taught in: none of the notebooks (library only; see docs/library.md).
@@ -492,7 +553,8 @@ def greedy_search(step: StepFunction, state: Any, start_token: int, end_token: i
     Example:
         >>> table = np.log([[0.1, 0.6, 0.3], [0.7, 0.2, 0.1]])   # log P(next | last token), END = 0
         >>> step = lambda tokens, state: (table[tokens], state)
-        >>> [h.tokens for h in greedy_search(step, np.zeros((2, 1)), start_token=1, end_token=0, max_length=5)]
+        >>> found = greedy_search(step, np.zeros((2, 1)), start_token=1, end_token=0, max_length=5)
+        >>> [h.tokens for h in found]
         [(0,), (0,)]
     """
     where = "greedy_search"
@@ -518,8 +580,15 @@ def greedy_search(step: StepFunction, state: Any, start_token: int, end_token: i
     return hypotheses
 
 
-def beam_search(step: StepFunction, state: Any, start_token: int, end_token: int, max_length: int,
-                beam_width: int = 4, length_penalty: float = 0.0) -> list[Hypothesis]:
+def beam_search(
+    step: StepFunction,
+    state: Any,
+    start_token: int,
+    end_token: int,
+    max_length: int,
+    beam_width: int = 4,
+    length_penalty: float = 0.0,
+) -> list[Hypothesis]:
     """Keep the ``beam_width`` most probable beginnings at every step; return the best finished sequences.
 
     Taught in: none of the notebooks (library only; see docs/library.md).
@@ -546,8 +615,8 @@ def beam_search(step: StepFunction, state: Any, start_token: int, end_token: int
         ``max_length``, the live beams (without END).
 
     Example:
-        >>> # Tokens a=0, b=1, END=2, START=3; P(next | last token). Greedy takes "a" (0.6) and must then stop,
-        >>> # P(a END) = 0.6 * 0.4 = 0.24, but P(b END) = 0.4 * 0.9 = 0.36.
+        >>> # Tokens a=0, b=1, END=2, START=3; P(next | last token). Greedy takes "a" (0.6) and must then
+        >>> # stop, P(a END) = 0.6 * 0.4 = 0.24, but P(b END) = 0.4 * 0.9 = 0.36.
         >>> table = np.log([[0.3, 0.3, 0.4], [0.05, 0.05, 0.9], [1/3, 1/3, 1/3], [0.6, 0.4, 1e-9]])
         >>> step = lambda tokens, state: (table[tokens], state)
         >>> greedy_search(step, np.zeros((1, 1)), start_token=3, end_token=2, max_length=3)[0].tokens
@@ -562,7 +631,9 @@ def beam_search(step: StepFunction, state: Any, start_token: int, end_token: int
     start_token, end_token, max_length = _search_arguments(start_token, end_token, max_length, where)
     rows = len(keras.tree.flatten(state)[0])
     if rows != 1:
-        raise ValueError(arguments.message("state", "the state of one sequence (1 row)", f"{rows} rows", where))
+        raise ValueError(
+            arguments.message("state", "the state of one sequence (1 row)", f"{rows} rows", where)
+        )
 
     def scored(tokens: tuple[int, ...], log_prob: float) -> Hypothesis:
         return Hypothesis(tokens, log_prob, log_prob / max(len(tokens), 1) ** length_penalty)
@@ -620,14 +691,21 @@ class Decoder:
     def __init__(self, model: keras.Model, source_vocab: Vocabulary, target_vocab: Vocabulary) -> None:
         where = "Decoder"
         if not isinstance(model, keras.Model):
-            raise TypeError(arguments.message("model", "a keras.Model from seq2seq_model", arguments.given(model),
-                                              where))
+            raise TypeError(
+                arguments.message("model", "a keras.Model from seq2seq_model", arguments.given(model), where)
+            )
         names = {layer.name for layer in model.layers}
         missing = {"source_embedding", "encoder", "target_embedding", "decoder", "logits"} - names
         if missing:
-            raise ValueError(arguments.message("model", "a model from seq2seq_model (layers named "
-                                               "source_embedding, encoder, target_embedding, decoder, logits)",
-                                               f"a model without {sorted(missing)}", where))
+            raise ValueError(
+                arguments.message(
+                    "model",
+                    "a model from seq2seq_model (layers named "
+                    "source_embedding, encoder, target_embedding, decoder, logits)",
+                    f"a model without {sorted(missing)}",
+                    where,
+                )
+            )
         self.source_embedding = model.get_layer("source_embedding")
         self.encoder = model.get_layer("encoder")
         self.target_embedding = model.get_layer("target_embedding")
@@ -635,20 +713,31 @@ class Decoder:
         self.logits = model.get_layer("logits")
         self.attention = model.get_layer("attention") if "attention" in names else None
         for vocab, name, size, what in (
-            (source_vocab, "source_vocab", self.source_embedding.input_dim, "the source embedding's input_dim"),
+            (
+                source_vocab,
+                "source_vocab",
+                self.source_embedding.input_dim,
+                "the source embedding's input_dim",
+            ),
             (target_vocab, "target_vocab", self.logits.units, "the number of logits"),
         ):
             if not isinstance(vocab, Vocabulary):
-                raise TypeError(arguments.message(name, "an rnncourse.seq2seq.Vocabulary",
-                                                  arguments.given(vocab), where))
+                raise TypeError(
+                    arguments.message(name, "an rnncourse.seq2seq.Vocabulary", arguments.given(vocab), where)
+                )
             if vocab.size != size:
-                raise ValueError(arguments.message(
-                    name, f"a vocabulary of {size} ids ({what}): the one the model was built for",
-                    f"a vocabulary of {vocab.size} ids", where))
+                raise ValueError(
+                    arguments.message(
+                        name,
+                        f"a vocabulary of {size} ids ({what}): the one the model was built for",
+                        f"a vocabulary of {vocab.size} ids",
+                        where,
+                    )
+                )
         self.source_vocab, self.target_vocab = source_vocab, target_vocab
 
     def encode(self, sources: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Run the encoder over ``sources``: ``(state, memory)``, the decoder's first state and what it attends to.
+        """Run the encoder: ``(state, memory)``, the decoder's first state and what it attends to.
 
         ``state`` is ``(rows, units)``; ``memory`` holds the encoder's ``outputs`` ``(rows, source_len,
         units)`` and the source ``mask`` ``(rows, source_len)``, both rows first so a search can reorder them.
@@ -658,12 +747,13 @@ class Decoder:
         memory = {"outputs": ops.convert_to_numpy(outputs), "mask": ids != Vocabulary.PAD}
         return ops.convert_to_numpy(state), memory
 
-    def step(self, tokens: np.ndarray, state: np.ndarray, memory: dict[str, np.ndarray]
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """One decoder step for every row: ``(log_probs (rows, vocab), new_state, attention weights or None)``.
+    def step(
+        self, tokens: np.ndarray, state: np.ndarray, memory: dict[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """One decoder step for every row: ``(log_probs, new_state, attention weights or None)``.
 
-        ``tokens`` int ``(rows,)`` are the last tokens written (START at first). The attention weights have
-        shape ``(rows, source_len)``.
+        ``tokens`` int ``(rows,)`` are the last tokens written (START at first); ``log_probs`` has shape
+        ``(rows, target vocabulary)`` and the attention weights ``(rows, source_len)``.
         """
         embedded = self.target_embedding(np.asarray(tokens, dtype=np.int32)[:, None])[:, 0]  # (rows, embed)
         output, new_state = self.decoder.cell(embedded, [state], training=False)
@@ -690,8 +780,9 @@ class Decoder:
             return 2 * max(len(s) for s in sources) + 10
         return arguments.positive_int(max_length, "max_length", where)
 
-    def greedy(self, sources: Sequence[str], max_length: int | None = None, return_attention: bool = False
-               ) -> list[str] | tuple[list[str], list[np.ndarray]]:
+    def greedy(
+        self, sources: Sequence[str], max_length: int | None = None, return_attention: bool = False
+    ) -> list[str] | tuple[list[str], list[np.ndarray]]:
         """Translate each source by greedy search, all sources in one batch.
 
         Args:
@@ -708,8 +799,13 @@ class Decoder:
         max_length = self._max_length(max_length, sources, where)
         record: list = []
         state, memory = self.encode(sources)
-        hypotheses = greedy_search(self._step_function(record), {"state": state, "memory": memory},
-                                   Vocabulary.START, Vocabulary.END, max_length)
+        hypotheses = greedy_search(
+            self._step_function(record),
+            {"state": state, "memory": memory},
+            Vocabulary.START,
+            Vocabulary.END,
+            max_length,
+        )
         texts = [self.target_vocab.decode(np.array(h.tokens, dtype=np.int64)) for h in hypotheses]
         if not return_attention:
             return texts
@@ -721,17 +817,24 @@ class Decoder:
                 maps.append(np.stack([w[row, : len(source)] for w in record[: len(h.tokens)]]))
         return texts, maps
 
-    def beam_search(self, source: str, beam_width: int = 4, length_penalty: float = 0.0,
-                    max_length: int | None = None) -> list[Hypothesis]:
+    def beam_search(
+        self, source: str, beam_width: int = 4, length_penalty: float = 0.0, max_length: int | None = None
+    ) -> list[Hypothesis]:
         """Translate one source by beam search (see ``beam_search``): hypotheses best first, with ``text``."""
         where = "Decoder.beam_search"
         if not isinstance(source, str):
             raise TypeError(arguments.message("source", "one text (str)", arguments.given(source), where))
         sources = _text_list([source], "source", where)
         state, memory = self.encode(sources)
-        found = beam_search(self._step_function(), {"state": state, "memory": memory}, Vocabulary.START,
-                            Vocabulary.END, self._max_length(max_length, sources, where), beam_width,
-                            length_penalty)
+        found = beam_search(
+            self._step_function(),
+            {"state": state, "memory": memory},
+            Vocabulary.START,
+            Vocabulary.END,
+            self._max_length(max_length, sources, where),
+            beam_width,
+            length_penalty,
+        )
         return [h._replace(text=self.target_vocab.decode(np.array(h.tokens, dtype=np.int64))) for h in found]
 
 
@@ -743,8 +846,11 @@ class Decoder:
 def _pairs(references: Any, hypotheses: Any, where: str) -> tuple[list[str], list[str]]:
     for value, name in ((references, "references"), (hypotheses, "hypotheses")):
         if isinstance(value, str):
-            raise TypeError(arguments.message(name, "a sequence of texts (a list of str, not one str)",
-                                              arguments.given(value), where))
+            raise TypeError(
+                arguments.message(
+                    name, "a sequence of texts (a list of str, not one str)", arguments.given(value), where
+                )
+            )
     references = arguments.texts(references, "references", where)
     hypotheses = arguments.texts(hypotheses, "hypotheses", where)
     arguments.same_length(references, hypotheses, ("references", "hypotheses"), where)
@@ -777,8 +883,9 @@ def char_accuracy(references: Sequence[str], hypotheses: Sequence[str]) -> float
         0.7142857142857143
     """
     references, hypotheses = _pairs(references, hypotheses, "char_accuracy")
-    right = sum(sum(a == b for a, b in zip(r, h, strict=False)) for r, h in zip(references, hypotheses,
-                                                                                 strict=True))
+    right = sum(
+        sum(a == b for a, b in zip(r, h, strict=False)) for r, h in zip(references, hypotheses, strict=True)
+    )
     total = sum(max(len(r), len(h)) for r, h in zip(references, hypotheses, strict=True))
     return right / total if total else 1.0
 
@@ -791,8 +898,9 @@ def _tokens(text: str, tokenize: str) -> list[str]:
     return [c for c in text if not c.isspace()] if tokenize == "char" else text.split()
 
 
-def _bleu_statistics(reference: str, hypothesis: str, max_order: int, tokenize: str
-                     ) -> tuple[np.ndarray, np.ndarray, int, int]:
+def _bleu_statistics(
+    reference: str, hypothesis: str, max_order: int, tokenize: str
+) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Clipped n-gram matches and n-gram counts of the hypothesis (n = 1 .. max_order), and both lengths."""
     ref, hyp = _tokens(reference, tokenize), _tokens(hypothesis, tokenize)
     matches, counts = np.zeros(max_order, dtype=np.int64), np.zeros(max_order, dtype=np.int64)
@@ -804,7 +912,9 @@ def _bleu_statistics(reference: str, hypothesis: str, max_order: int, tokenize: 
     return matches, counts, len(hyp), len(ref)
 
 
-def _bleu(matches: np.ndarray, counts: np.ndarray, hyp_len: int, ref_len: int, effective_order: bool) -> float:
+def _bleu(
+    matches: np.ndarray, counts: np.ndarray, hyp_len: int, ref_len: int, effective_order: bool
+) -> float:
     if hyp_len < ref_len:
         brevity_penalty = math.exp(1.0 - ref_len / hyp_len) if hyp_len > 0 else 0.0
     else:
@@ -828,12 +938,15 @@ def _bleu(matches: np.ndarray, counts: np.ndarray, hyp_len: int, ref_len: int, e
 
 
 def _bleu_arguments(max_order: Any, tokenize: Any, where: str) -> tuple[int, str]:
-    return (arguments.positive_int(max_order, "max_order", where),
-            arguments.one_of(tokenize, "tokenize", TOKENIZERS, where))
+    return (
+        arguments.positive_int(max_order, "max_order", where),
+        arguments.one_of(tokenize, "tokenize", TOKENIZERS, where),
+    )
 
 
-def corpus_bleu(references: Sequence[str], hypotheses: Sequence[str], max_order: int = 4,
-                tokenize: str = "char") -> float:
+def corpus_bleu(
+    references: Sequence[str], hypotheses: Sequence[str], max_order: int = 4, tokenize: str = "char"
+) -> float:
     """Corpus BLEU on the 0-100 scale, as ``sacrebleu.corpus_bleu`` computes it with one reference each.
 
     Taught in: none of the notebooks (library only; see docs/library.md).
