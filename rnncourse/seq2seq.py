@@ -59,8 +59,6 @@ __all__ = [
     "sentence_bleu",
 ]
 
-TAUGHT = "none of the notebooks (library only; see docs/library.md)."  # the tag, until notebook 07 exists
-
 
 # ---------------------------------------------------------------------------------------------------------
 # Characters and batches

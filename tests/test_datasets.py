@@ -700,3 +700,17 @@ def test_translation_pairs_bad_input(call, error, pattern):
     pytest.importorskip("num2words")
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_translation_pairs_say_how_to_install_a_missing_package(monkeypatch):
+    real_import = datasets.importlib.import_module
+
+    def without_num2words(name, *args):
+        if name.startswith("num2words"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args)
+
+    monkeypatch.setattr(datasets.importlib, "import_module", without_num2words)
+    expected = r"make_number_pairs needs the package 'num2words'.*pip install num2words"
+    with pytest.raises(ImportError, match=expected):
+        datasets.make_number_pairs(5)
