@@ -4,7 +4,8 @@ The pieces of a character-level translator, in one place so that notebooks, exer
 
 - ``Vocabulary`` -- characters with three special ids: padding ``0``, start ``1`` and end ``2``.
 - ``teacher_forcing_data`` -- padded batches: the encoder reads the source; the decoder reads the target
-  shifted right behind START and learns to write the target followed by END.
+  shifted right behind START and learns to write the target followed by END. ``teacher_forced_accuracy``
+  scores a model on them.
 - ``BahdanauAttention`` -- additive attention, a Keras layer that returns its weights with its output.
 - ``seq2seq_model`` -- a GRU encoder and a GRU decoder (and optionally attention), compiled.
 - ``Decoder`` -- the trained model's own layers run one decoder step at a time: ``greedy`` and
@@ -47,6 +48,7 @@ __all__ = [
     "Vocabulary",
     "TeacherForcingData",
     "teacher_forcing_data",
+    "teacher_forced_accuracy",
     "BahdanauAttention",
     "seq2seq_model",
     "Hypothesis",
@@ -322,6 +324,42 @@ def teacher_forcing_data(
     return TeacherForcingData(encoder_input, decoder_input, decoder_target, decoder_target != Vocabulary.PAD)
 
 
+def teacher_forced_accuracy(model: keras.Model, data: TeacherForcingData, batch_size: int = 256) -> float:
+    """The share of target characters (and ENDs) the model predicts right when it reads the true prefix.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    Each step's most probable token is compared with ``data.decoder_target`` where ``data.mask`` is True.
+    The decoder reads the true previous characters here, not its own: set this beside the exact match of
+    free-running decoding (``Decoder.greedy``) to see exposure bias, the gap between the two.
+
+    Args:
+        model: a model from ``seq2seq_model``.
+        data: the ``TeacherForcingData`` to score.
+        batch_size: rows per forward pass. Default: ``256``.
+
+    Returns:
+        A share from 0 to 1.
+
+    Example:
+        >>> vocab = Vocabulary("0123456789")
+        >>> data = teacher_forcing_data(["12", "345"], ["21", "543"], vocab, vocab)
+        >>> 0.0 <= teacher_forced_accuracy(seq2seq_model(vocab.size, vocab.size, units=4), data) <= 1.0
+        True
+    """
+    where = "teacher_forced_accuracy"
+    if not isinstance(data, TeacherForcingData):
+        raise TypeError(
+            arguments.message(
+                "data", "a TeacherForcingData (from teacher_forcing_data)", arguments.given(data), where
+            )
+        )
+    batch_size = arguments.positive_int(batch_size, "batch_size", where)
+    logits = model.predict(data.inputs, batch_size=batch_size, verbose=0)
+    right = (logits.argmax(axis=-1) == data.decoder_target) & data.mask
+    return float(right.sum() / data.mask.sum())
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Attention and the model
 # ---------------------------------------------------------------------------------------------------------
@@ -409,6 +447,7 @@ def seq2seq_model(
     units: int = 128,
     embedding_dim: int = 32,
     attention: bool = False,
+    mask_zero: bool = True,
     learning_rate: float = 3e-3,
     clipnorm: float | None = 1.0,
 ) -> keras.Model:
@@ -421,7 +460,9 @@ def seq2seq_model(
     forcing). With ``attention=True`` a ``BahdanauAttention`` layer lets each decoder output look at all the
     encoder's outputs, and the context joins the decoder output before the ``Dense`` layer of logits (the
     arrangement of TensorFlow's NMT tutorial: the decoder itself stays a plain GRU). Padding is masked all
-    the way: the encoder's state skips it, attention gives it no weight, the loss ignores it.
+    the way: the encoder's state skips it, attention gives it no weight, the loss ignores it. With
+    ``mask_zero=False`` (to measure what the masks are worth) the padding is read like any character: the
+    encoder runs over it, attention may look at it, and the loss counts the padded steps.
 
     The layers are named ``source_embedding``, ``encoder``, ``target_embedding``, ``decoder``, ``attention``
     and ``logits``; ``Decoder`` finds them by these names.
@@ -432,6 +473,7 @@ def seq2seq_model(
         units: units of each GRU (and of the attention). Default: ``128``.
         embedding_dim: size of each character's vector. Default: ``32``.
         attention: add ``BahdanauAttention``. Default: False.
+        mask_zero: mask the padding (id 0) in both embeddings, and so everywhere after. Default: True.
         learning_rate: Adam's learning rate. Default: ``3e-3``.
         clipnorm: clip each gradient to this norm, or None. Default: ``1.0``.
 
@@ -454,19 +496,20 @@ def seq2seq_model(
     units = arguments.positive_int(units, "units", where)
     embedding_dim = arguments.positive_int(embedding_dim, "embedding_dim", where)
     attention = arguments.boolean(attention, "attention", where)
+    mask_zero = arguments.boolean(mask_zero, "mask_zero", where)
     learning_rate = arguments.number(learning_rate, "learning_rate", low=0.0, include_low=False, where=where)
     if clipnorm is not None:
         clipnorm = arguments.number(clipnorm, "clipnorm", low=0.0, include_low=False, where=where)
     source = keras.Input(shape=(None,), dtype="int32", name="source")
     target_in = keras.Input(shape=(None,), dtype="int32", name="target_in")
     embedded_source = keras.layers.Embedding(
-        source_vocab_size, embedding_dim, mask_zero=True, name="source_embedding"
+        source_vocab_size, embedding_dim, mask_zero=mask_zero, name="source_embedding"
     )(source)
     encoder_outputs, encoder_state = keras.layers.GRU(
         units, return_sequences=True, return_state=True, name="encoder"
     )(embedded_source)
     embedded_target = keras.layers.Embedding(
-        target_vocab_size, embedding_dim, mask_zero=True, name="target_embedding"
+        target_vocab_size, embedding_dim, mask_zero=mask_zero, name="target_embedding"
     )(target_in)
     outputs = keras.layers.GRU(units, return_sequences=True, name="decoder")(
         embedded_target, initial_state=encoder_state
@@ -764,7 +807,9 @@ class Decoder:
         """
         ids = self.source_vocab.encode_batch(_text_list(sources, "sources", "Decoder.encode"))
         outputs, state = self.encoder_model.predict_on_batch(ids)
-        return state, {"outputs": outputs, "mask": ids != Vocabulary.PAD}
+        # A model trained without masks attends to the padding as well: the decoder does as the model does.
+        mask = ids != Vocabulary.PAD if self.source_embedding.mask_zero else np.ones(ids.shape, dtype=bool)
+        return state, {"outputs": outputs, "mask": mask}
 
     def step(
         self, tokens: np.ndarray, state: np.ndarray, memory: dict[str, np.ndarray]

@@ -19,11 +19,12 @@ SOURCE_VOCAB = Vocabulary.from_texts(SOURCES)
 TARGET_VOCAB = Vocabulary.from_texts(TARGETS)
 
 
-def _model(attention: bool, units: int = 8):
+def _model(attention: bool, units: int = 8, mask_zero: bool = True):
     keras.utils.set_random_seed(0)
     return seq2seq.seq2seq_model(
-        SOURCE_VOCAB.size, TARGET_VOCAB.size, units=units, embedding_dim=4, attention=attention
-    )
+        SOURCE_VOCAB.size, TARGET_VOCAB.size, units=units, embedding_dim=4, attention=attention,
+        mask_zero=mask_zero,
+    )  # fmt: skip
 
 
 def _numpy(x):
@@ -194,8 +195,29 @@ def test_padding_changes_neither_the_outputs_nor_the_loss(attention):
 
 
 @pytest.mark.parametrize("attention", [False, True])
-def test_one_step_at_a_time_equals_the_teacher_forced_model(attention):
-    model = _model(attention)
+def test_without_masks_padding_changes_the_outputs(attention):
+    model = _model(attention, mask_zero=False)  # what the masks above are worth: the same model without
+    one = seq2seq.teacher_forcing_data(SOURCES[:1], TARGETS[:1], SOURCE_VOCAB, TARGET_VOCAB)
+    alone = _numpy(model(one.inputs))[0]
+    with_a_longer_pair = seq2seq.teacher_forcing_data(SOURCES[:3], TARGETS[:3], SOURCE_VOCAB, TARGET_VOCAB)
+    assert np.abs(_numpy(model(with_a_longer_pair.inputs))[0, : len(alone)] - alone).max() > 1e-4
+
+
+def test_teacher_forced_accuracy_counts_the_target_steps_only():
+    model = _model(attention=True)
+    data = seq2seq.teacher_forcing_data(SOURCES, TARGETS, SOURCE_VOCAB, TARGET_VOCAB)
+    predicted = _numpy(model(data.inputs)).argmax(axis=-1)
+    expected = (predicted == data.decoder_target)[data.mask].mean()
+    assert seq2seq.teacher_forced_accuracy(model, data, batch_size=3) == pytest.approx(expected)
+    assert (predicted == data.decoder_target).mean() != pytest.approx(expected)  # padding counted: another
+    with pytest.raises(TypeError, match="TeacherForcingData"):
+        seq2seq.teacher_forced_accuracy(model, data.inputs)
+
+
+@pytest.mark.parametrize("mask_zero", [True, False])
+@pytest.mark.parametrize("attention", [False, True])
+def test_one_step_at_a_time_equals_the_teacher_forced_model(attention, mask_zero):
+    model = _model(attention, mask_zero=mask_zero)
     data = seq2seq.teacher_forcing_data(SOURCES, TARGETS, SOURCE_VOCAB, TARGET_VOCAB)
     whole = _numpy(keras.ops.log_softmax(model(data.inputs), axis=-1))
     decoder = seq2seq.Decoder(model, SOURCE_VOCAB, TARGET_VOCAB)
@@ -205,7 +227,7 @@ def test_one_step_at_a_time_equals_the_teacher_forced_model(attention):
         np.testing.assert_allclose(log_probs, whole[:, t], atol=1e-5)
         if attention:
             np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-6)
-            assert (weights[~memory["mask"]] == 0).all()
+            assert (weights[~memory["mask"]] == 0).all() and memory["mask"].all() != mask_zero
         else:
             assert weights is None
     # The decoder holds the model's own layers: new weights in the model are the decoder's at once.
