@@ -4,10 +4,11 @@ Modules, each named for what it holds:
 
 - `rnncourse.layers`      -- `VanillaRNNCell` and `VanillaRNN`, a drop-in for `keras.layers.SimpleRNN`.
 - `rnncourse.reference`   -- the same maths in plain NumPy: forward pass and backpropagation through time.
-- `rnncourse.datasets`    -- real data that works offline, and synthetic memory tasks.
+- `rnncourse.datasets`    -- real data that works offline, synthetic memory tasks, translation pairs.
 - `rnncourse.timeseries`  -- chronological splits, scaling, windowing, dated forecasts.
 - `rnncourse.text`        -- stratified splits, a `TextVectorization` pipeline, characters and tBPTT batches.
 - `rnncourse.language`    -- character language models: build, score in bits per character, sample, stream.
+- `rnncourse.seq2seq`     -- encoder-decoder translation: attention, greedy and beam search, BLEU.
 - `rnncourse.baselines`   -- the forecasts and classifiers an RNN must beat.
 - `rnncourse.metrics`     -- MAE, RMSE, MAPE, accuracy, bits per character and perplexity in one place.
 - `rnncourse.diagnostics` -- gradient norms through time, hidden states, saliency, model cost.

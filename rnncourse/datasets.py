@@ -20,6 +20,12 @@ Synthetic tasks (NumPy, reproducible from `seed`, float32 inputs), each with a d
 - `make_delayed_recall()` -- recall the symbol seen `lag` steps ago (knobs: `lag`, `distractors`).
 - `make_sine_waves()` -- predict the next value of a noisy sine wave (knob: `noise`).
 
+Translation pairs with exact answers (text in, text out; need the `course` extra's babel and num2words):
+
+- `make_date_pairs()` -- dates written by babel in several CLDR locales and formats -> ISO `YYYY-MM-DD`.
+- `make_number_pairs()` -- numbers written in words by num2words (German by default) -> digits.
+- `split_pairs()` -- train, test (answers never seen in training) and long (the longest sources) sets.
+
 `load_dataset(name, **kwargs)` calls any of them by name; `list_datasets()` lists the names.
 
 Where files are looked up:
@@ -37,8 +43,10 @@ names the data set, says what went wrong and how to fix it. Bad arguments raise 
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import hashlib
+import importlib
 import importlib.resources
 import io
 import os
@@ -68,9 +76,12 @@ __all__ = [
     "load_shakespeare",
     "load_stock_prices",
     "make_adding_problem",
+    "make_date_pairs",
     "make_delayed_recall",
+    "make_number_pairs",
     "make_sine_waves",
     "sentiment_cache_dir",
+    "split_pairs",
 ]
 
 
@@ -822,6 +833,268 @@ def make_sine_waves(
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Translation pairs with exact answers: dates and numbers written out (notebook 07's sequence-to-sequence)
+# ---------------------------------------------------------------------------------------------------------
+
+#: Locales of `make_date_pairs`: all write the day before the month, so no short date means two days.
+DATE_LOCALES = ("en_GB", "de_DE", "fr_FR", "es_ES")
+#: CLDR's four standard lengths and two patterns of our own (see Unicode TR35 for the pattern letters).
+DATE_FORMATS = ("full", "long", "medium", "short", "d MMMM y", "EEE d MMM y")
+#: Languages of `make_number_pairs` (num2words' codes): German writes the units before the tens.
+NUMBER_LANGUAGES = ("de",)
+
+
+def _optional(module: str, where: str):
+    """Import `babel.dates` or `num2words`, or say how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        package = module.split(".")[0]
+        raise ImportError(f"{where} needs the package {package!r}, which is not installed: "
+                          f"`pip install {package}` (or `pip install -e \".[course]\"`)") from None
+
+
+def _distinct_values(n: int, size: int, rng: np.random.Generator, name: str, where: str) -> np.ndarray:
+    if n > size:
+        raise ValueError(arguments.message("n_samples", f"at most {size:,} (one pair per distinct value "
+                                           f"in the {name})", f"{n:,}", where))
+    return np.sort(rng.choice(size, size=n, replace=False))
+
+
+def _one_answer_each(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Raise if one source text stands for two different targets (the task would have no exact answer)."""
+    answers = frame.groupby("source")["target"].nunique()
+    if (answers > 1).any():
+        source = answers.index[answers > 1][0]
+        rows = frame[frame["source"] == source].drop_duplicates("target").head(2)
+        said = " and ".join(f"{row.target} ({', '.join(str(v) for v in row[2:])})"
+                            for row in rows.itertuples(index=False))
+        raise ValueError(f"{where}: the source {source!r} stands for two answers, {said}: choose locales "
+                         "and formats that cannot be confused (e.g. not a month-first and a day-first short "
+                         "date together), or a date range of at most 100 years with two-digit years")
+    return frame
+
+
+def make_date_pairs(
+    n_samples: int = 20_000,
+    locales: tuple[str, ...] = DATE_LOCALES,
+    formats: tuple[str, ...] = DATE_FORMATS,
+    start: str = "1950-01-01",
+    end: str = "2049-12-31",
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """Dates written as people write them, each with its ISO form: "22 avril 2019" -> "2019-04-22".
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    `n_samples` distinct days are drawn uniformly from `start` .. `end` (inclusive), and each is written once,
+    by babel's `format_date`, in a locale and a format drawn uniformly from `locales` and `formats` (CLDR's
+    "full", "long", "medium" and "short", or a pattern such as "d MMMM y"). The target is the day as
+    `YYYY-MM-DD`: every source has exactly one right answer, and the function checks it (a source text that
+    would stand for two days is an error, e.g. "4/5/19" from a month-first and a day-first locale; short
+    dates write the year with two digits, so the default range spans exactly 100 years). The same arguments
+    give the same pairs on every machine with the same babel version (CLDR data changes between versions).
+
+    Args:
+        n_samples: number of pairs, one per distinct day (>= 1, at most the days in the range).
+            Default: ``20_000``.
+        locales: CLDR locale names babel knows. Default: ``DATE_LOCALES`` (en_GB, de_DE, fr_FR, es_ES).
+        formats: "full", "long", "medium", "short" or CLDR date patterns. Default: ``DATE_FORMATS``.
+        start: first day, ISO. Default: "1950-01-01".
+        end: last day, ISO. Default: "2049-12-31".
+        seed: seed for `np.random.default_rng`. Default: ``0``.
+
+    Returns:
+        A DataFrame, one row per pair in date order, with columns ``source`` (str), ``target`` (str, ISO),
+        ``locale`` and ``format``.
+
+    Raises:
+        ImportError: babel is not installed.
+        ValueError: bad sizes, an unknown locale, an end before the start, or an ambiguous source.
+
+    Example:
+        >>> pairs = make_date_pairs(1000, seed=0)
+        >>> pairs.shape
+        (1000, 4)
+        >>> make_date_pairs(1, locales=("fr_FR",), formats=("long",), start="2019-04-22", end="2019-04-22")
+              source      target  locale format
+        0  22 avril 2019  2019-04-22  fr_FR   long
+    """
+    where = "make_date_pairs"
+    dates = _optional("babel.dates", where)
+    n = arguments.positive_int(n_samples, "n_samples", where)
+    locales, formats = _names(locales, "locales", where), _names(formats, "formats", where)
+    try:
+        first, last = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
+    except (ValueError, TypeError):
+        raise ValueError(arguments.message("start, end", "ISO dates like '1950-01-01'",
+                                           f"{start!r}, {end!r}", where)) from None
+    if last < first:
+        raise ValueError(arguments.message("end", f"a day on or after start={start!r}", repr(end), where))
+    for locale in locales:
+        try:
+            dates.format_date(first, "short", locale=locale)
+        except Exception as error:  # babel raises UnknownLocaleError or ValueError for a bad name
+            raise ValueError(arguments.message("locales", "CLDR locale names babel knows (e.g. 'de_DE')",
+                                               f"{locale!r} ({error})", where)) from None
+    rng = _rng(seed, where)
+    offsets = _distinct_values(n, (last - first).days + 1, rng, "date range", where)
+    chosen_locales = rng.integers(0, len(locales), size=n)
+    chosen_formats = rng.integers(0, len(formats), size=n)
+    rows = []
+    for offset, i, j in zip(offsets.tolist(), chosen_locales.tolist(), chosen_formats.tolist(), strict=True):
+        day = first + datetime.timedelta(days=offset)
+        rows.append((dates.format_date(day, formats[j], locale=locales[i]), day.isoformat(), locales[i],
+                     formats[j]))
+    frame = pd.DataFrame(rows, columns=["source", "target", "locale", "format"])
+    # The drawn pairs may not show an ambiguity that the locales and formats allow: write every day with a
+    # day-of-month up to 12 of the first year, and of the year 100 later, in every locale and format too.
+    probe = [datetime.date(year, month, day) for year in {first.year, first.year + 100} if year <= 9999
+             for month in range(1, 13) for day in range(1, 13)]
+    probed = [(dates.format_date(d, f, locale=loc), d.isoformat(), loc, f)
+              for d in probe if first <= d <= last for loc in locales for f in formats]
+    _one_answer_each(pd.concat([frame, pd.DataFrame(probed, columns=frame.columns)]), where)
+    return frame
+
+
+def make_number_pairs(
+    n_samples: int = 20_000,
+    languages: tuple[str, ...] = NUMBER_LANGUAGES,
+    max_value: int = 999_999,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """Numbers written in words, each with its digits: "siebenundneunzig" -> "97".
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    `n_samples` distinct numbers are drawn uniformly from 0 .. `max_value`, and each is written once by
+    `num2words` in a language drawn uniformly from `languages` (num2words' codes: "de", "fr", "en", ...). In
+    German the units come before the tens ("siebenundneunzig" is seven-and-ninety) while the digits keep
+    the tens first: the order crosses, which is what attention helps with. The target is the number in
+    decimal digits, without separators.
+
+    Args:
+        n_samples: number of pairs, one per distinct number (>= 1, at most ``max_value + 1``).
+            Default: ``20_000``.
+        languages: num2words language codes. Default: ``NUMBER_LANGUAGES`` (German only).
+        max_value: the largest number (>= 1). Default: ``999_999``.
+        seed: seed for `np.random.default_rng`. Default: ``0``.
+
+    Returns:
+        A DataFrame, one row per pair in increasing order of the number, with columns ``source``,
+        ``target`` (digits) and ``language``.
+
+    Raises:
+        ImportError: num2words is not installed.
+        ValueError: bad sizes, an unknown language, or an ambiguous source.
+
+    Example:
+        >>> make_number_pairs(3, max_value=99, seed=1)
+                    source target language
+        0  sechsundvierzig     46       de
+        1          fünfzig     50       de
+        2   fünfundsiebzig     75       de
+    """
+    where = "make_number_pairs"
+    num2words = _optional("num2words", where).num2words
+    n = arguments.positive_int(n_samples, "n_samples", where)
+    languages = _names(languages, "languages", where)
+    max_value = arguments.positive_int(max_value, "max_value", where)
+    for language in languages:
+        try:
+            num2words(1, lang=language)
+        except NotImplementedError:
+            raise ValueError(arguments.message("languages", "language codes num2words knows (e.g. 'de')",
+                                               repr(language), where)) from None
+    rng = _rng(seed, where)
+    values = _distinct_values(n, max_value + 1, rng, "numbers 0 .. max_value", where)
+    chosen = rng.integers(0, len(languages), size=n)
+    rows = [(num2words(v, lang=languages[i]), str(v), languages[i])
+            for v, i in zip(values.tolist(), chosen.tolist(), strict=True)]
+    return _one_answer_each(pd.DataFrame(rows, columns=["source", "target", "language"]), where)
+
+
+def _names(values: Any, name: str, where: str) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = (values,)
+    try:
+        names = tuple(values)
+    except TypeError:
+        names = ()
+    if not names or not all(isinstance(v, str) and v for v in names):
+        raise ValueError(arguments.message(name, "a non-empty sequence of non-empty strings",
+                                           arguments.given(values), where))
+    return names
+
+
+def split_pairs(
+    pairs: pd.DataFrame, test: float = 0.1, length_test: float = 0.1, seed: int | None = 0
+) -> dict[str, pd.DataFrame]:
+    """Split translation pairs into train, test (unseen answers) and long (the longest sources, unseen too).
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    Two held-out sets, neither of which shares an answer with the training set:
+
+    - ``"long"``: every pair whose source is among the longest ``length_test`` of all sources (by
+      characters; ties at the threshold go with the long ones): a model trained on the rest has never read
+      an input that long.
+    - ``"test"``: a random ``test`` share of the remaining answers (the ``target`` column: the day, the
+      number), with all their pairs.
+    - ``"train"``: the rest, minus any pair whose answer is in either held-out set. The split goes by answer,
+      not by source text, so "22. April 2019" in training cannot give away "22/04/2019" in the test.
+
+    Args:
+        pairs: a DataFrame with ``source`` and ``target`` columns (``make_date_pairs``,
+            ``make_number_pairs``).
+        test: share of the answers held out for testing, in (0, 1). Default: ``0.1``.
+        length_test: share of the pairs held out as the longest, in [0, 1) (0: no long set). Default: ``0.1``.
+        seed: seed of the test draw. Default: ``0``.
+
+    Returns:
+        ``{"train": ..., "test": ..., "long": ...}``, DataFrames with the columns of ``pairs`` and a fresh
+        index, in the order of ``pairs``.
+
+    Raises:
+        ValueError: no pairs, missing columns, bad shares, or a split that leaves the training set empty.
+
+    Example:
+        >>> parts = split_pairs(make_number_pairs(1000), test=0.1, length_test=0.1)
+        >>> {name: len(part) for name, part in parts.items()}        # ties make "long" more than 10 %
+        {'train': 761, 'test': 85, 'long': 154}
+        >>> bool(parts["long"]["source"].str.len().min() > parts["train"]["source"].str.len().max())
+        True
+    """
+    where = "split_pairs"
+    if not isinstance(pairs, pd.DataFrame) or not {"source", "target"} <= set(pairs.columns):
+        raise TypeError(arguments.message("pairs", "a DataFrame with 'source' and 'target' columns",
+                                          arguments.given(pairs), where))
+    if len(pairs) == 0:
+        raise ValueError(arguments.message("pairs", "at least one pair", "an empty DataFrame", where))
+    test = arguments.fraction(test, "test", where)
+    length_test = arguments.number(length_test, "length_test", low=0.0, high=1.0, include_high=False,
+                                   where=where)
+    rng = _rng(seed, where)
+    lengths = pairs["source"].str.len().to_numpy()
+    is_long = np.zeros(len(pairs), dtype=bool)
+    if length_test > 0:
+        threshold = np.sort(lengths)[::-1][max(int(round(length_test * len(pairs))), 1) - 1]
+        is_long = lengths >= threshold
+    targets = pairs["target"].to_numpy()
+    long_answers = set(targets[is_long].tolist())
+    candidates = np.array(sorted(set(targets[~is_long].tolist()) - long_answers), dtype=object)
+    held = rng.choice(len(candidates), size=int(round(test * len(candidates))), replace=False)
+    test_answers = set(candidates[held].tolist())
+    in_test = np.isin(targets, list(test_answers)) & ~is_long
+    in_train = ~is_long & ~in_test & ~np.isin(targets, list(long_answers))
+    if not in_train.any():
+        raise ValueError(arguments.message("test, length_test", "shares that leave pairs for training",
+                                           f"test={test}, length_test={length_test}", where))
+    return {name: pairs[rows].reset_index(drop=True)
+            for name, rows in (("train", in_train), ("test", in_test), ("long", is_long))}
+
+
+# ---------------------------------------------------------------------------------------------------------
 # By name
 # ---------------------------------------------------------------------------------------------------------
 
@@ -835,6 +1108,8 @@ _REGISTRY: dict[str, Callable[..., Any]] = {
     "adding_problem": make_adding_problem,
     "delayed_recall": make_delayed_recall,
     "sine_waves": make_sine_waves,
+    "date_pairs": make_date_pairs,
+    "number_pairs": make_number_pairs,
 }
 
 
@@ -844,8 +1119,8 @@ def list_datasets() -> list[str]:
     Taught in: none of the notebooks (library only; see docs/library.md).
 
     Returns:
-        ['adding_problem', 'chicago_ridership', 'delayed_recall', 'electricity_demand', 'imdb', 'sentiment',
-        'shakespeare', 'sine_waves', 'stock_prices']
+        ['adding_problem', 'chicago_ridership', 'date_pairs', 'delayed_recall', 'electricity_demand', 'imdb',
+        'number_pairs', 'sentiment', 'shakespeare', 'sine_waves', 'stock_prices']
     """
     return sorted(_REGISTRY)
 

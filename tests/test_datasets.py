@@ -548,8 +548,8 @@ def test_numpy_integers_are_accepted():
 
 def test_list_and_load_dataset_by_name():
     assert datasets.list_datasets() == [
-        "adding_problem", "chicago_ridership", "delayed_recall", "electricity_demand", "imdb", "sentiment",
-        "shakespeare", "sine_waves", "stock_prices",
+        "adding_problem", "chicago_ridership", "date_pairs", "delayed_recall", "electricity_demand", "imdb",
+        "number_pairs", "sentiment", "shakespeare", "sine_waves", "stock_prices",
     ]  # fmt: skip
     x, y = datasets.load_dataset("adding_problem", n_samples=5, seq_len=8, seed=2)
     x2, y2 = datasets.make_adding_problem(5, 8, seed=2)
@@ -601,3 +601,116 @@ def test_shakespeare_bad_split():
     with pytest.raises(ValueError, match=r"load_shakespeare: `split` expects one of \['train', 'validation'"):
         datasets.load_shakespeare("valid")
     assert sorted(datasets.load_dataset("shakespeare", split="test").index) == ["macbeth", "the-tempest"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Translation pairs with exact answers (babel and num2words, from the course extra)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_date_pairs_are_exact_answers_and_reproducible_from_the_seed():
+    dates = pytest.importorskip("babel.dates", reason="babel (in the course extra) is not installed")
+    import datetime
+
+    pairs = datasets.make_date_pairs(2000, seed=3)
+    assert list(pairs.columns) == ["source", "target", "locale", "format"] and len(pairs) == 2000
+    pd.testing.assert_frame_equal(pairs, datasets.make_date_pairs(2000, seed=3))
+    assert not pairs.equals(datasets.make_date_pairs(2000, seed=4))
+    assert pairs["target"].is_unique and pairs["target"].is_monotonic_increasing
+    assert pairs["target"].str.fullmatch(r"(19[5-9]\d|20[0-4]\d)-\d\d-\d\d").all()  # 1950 .. 2049
+    assert set(pairs["locale"]) == set(datasets.DATE_LOCALES)
+    assert set(pairs["format"]) == set(datasets.DATE_FORMATS)
+    for row in pairs.sample(200, random_state=0).itertuples():  # the target is the day the source writes
+        day = datetime.date.fromisoformat(row.target)
+        assert dates.format_date(day, row.format, locale=row.locale) == row.source
+    assert pairs.groupby("source")["target"].nunique().max() == 1  # one answer per source
+    by_name = datasets.load_dataset("date_pairs", n_samples=50, seed=3)
+    assert by_name.equals(datasets.make_date_pairs(50, seed=3))
+
+
+def test_number_pairs_are_exact_answers_and_reproducible_from_the_seed():
+    num2words = pytest.importorskip("num2words", reason="num2words (in the course extra) is not installed")
+
+    languages = ("de", "fr", "en")
+    pairs = datasets.make_number_pairs(500, languages=languages, seed=1)
+    pd.testing.assert_frame_equal(pairs, datasets.make_number_pairs(500, languages=languages, seed=1))
+    assert not pairs.equals(datasets.make_number_pairs(500, languages=languages, seed=2))
+    values = pairs["target"].astype(int)
+    assert values.is_unique and values.between(0, 999_999).all() and set(pairs["language"]) == set(languages)
+    for row in pairs.itertuples():
+        assert num2words.num2words(int(row.target), lang=row.language) == row.source
+        assert row.target == str(int(row.target))  # digits only, no separators or leading zeros
+    german = datasets.make_number_pairs(3, max_value=99, seed=1)
+    assert german["source"].tolist() == ["sechsundvierzig", "fünfzig", "fünfundsiebzig"]  # units first
+    assert datasets.make_number_pairs(11, max_value=10)["target"].tolist() == [str(v) for v in range(11)]
+
+
+def test_split_pairs_holds_out_answers_never_seen_in_training_and_the_longest_sources():
+    pairs = datasets.make_date_pairs(3000, seed=0)
+    # Two writings of the same day: the split goes by the day, so both land in the same part.
+    twin = pairs.iloc[[0]].assign(source="le jour zéro", locale="fr_FR", format="made up")
+    with_twin = pd.concat([pairs, twin], ignore_index=True)
+    parts = datasets.split_pairs(with_twin, test=0.2, length_test=0.1, seed=5)
+    train, test, long = parts["train"], parts["test"], parts["long"]
+    assert not set(train["target"]) & set(test["target"]) and not set(train["target"]) & set(long["target"])
+    assert len(train) + len(test) + len(long) <= len(with_twin)
+    lengths = {name: part["source"].str.len() for name, part in parts.items()}
+    assert lengths["long"].min() > max(lengths["train"].max(), lengths["test"].max())
+    assert len(long) >= 0.1 * len(pairs)
+    assert len(test) == pytest.approx(0.2 * (len(pairs) - len(long)), rel=0.05)
+    day = pairs["target"].iloc[0]
+    counts = {name: int((part["target"] == day).sum()) for name, part in parts.items()}
+    if counts["long"]:  # one writing is among the longest: the day is kept out of training altogether
+        assert counts["train"] == 0
+    else:
+        assert sorted([counts["train"], counts["test"]]) == [0, 2], counts  # both writings together
+    # reproducible, and the seed matters
+    again = datasets.split_pairs(with_twin, test=0.2, length_test=0.1, seed=5)
+    pd.testing.assert_frame_equal(again["test"], test)
+    other = datasets.split_pairs(with_twin, test=0.2, length_test=0.1, seed=6)
+    assert set(other["test"]["target"]) != set(test["target"])
+    no_long = datasets.split_pairs(pairs, test=0.2, length_test=0.0)
+    assert len(no_long["long"]) == 0 and len(no_long["train"]) + len(no_long["test"]) == len(pairs)
+
+
+@pytest.mark.parametrize(("call", "error", "pattern"), [
+    (lambda: datasets.make_date_pairs(100, locales=("en_US", "es_ES"), formats=("short",)), ValueError,
+     r"stands for two answers, \d{4}-\d\d-\d\d \((en_US|es_ES), short\) and"),
+    (lambda: datasets.make_date_pairs(100, formats=("short",), start="1900-01-01"), ValueError,
+     "two answers.*at most 100 years"),
+    (lambda: datasets.make_date_pairs(10, locales=("xx_YY",)), ValueError, "locales.*'xx_YY'"),
+    (lambda: datasets.make_date_pairs(10, locales=()), ValueError, "locales.*non-empty"),
+    (lambda: datasets.make_date_pairs(10, start="2020-01-02", end="2020-01-01"), ValueError,
+     "end.*on or after"),
+    (lambda: datasets.make_date_pairs(10, start="22 April"), ValueError, "ISO dates"),
+    (lambda: datasets.make_date_pairs(400, start="2020-01-01", end="2020-12-31"), ValueError, "at most 366"),
+    (lambda: datasets.make_date_pairs(0), ValueError, "n_samples"),
+    (lambda: datasets.make_number_pairs(10, languages=("klingon",)), ValueError, "languages.*'klingon'"),
+    (lambda: datasets.make_number_pairs(12, max_value=10), ValueError, "at most 11"),
+    (lambda: datasets.split_pairs(pd.DataFrame({"source": []}), 0.1), TypeError, "'source' and 'target'"),
+    (lambda: datasets.split_pairs(pd.DataFrame({"source": [], "target": []})), ValueError,
+     "at least one pair"),
+    (lambda: datasets.split_pairs(pd.DataFrame({"source": ["a"], "target": ["1"]}), length_test=1.0),
+     ValueError, "length_test"),
+    (lambda: datasets.split_pairs(pd.DataFrame({"source": ["a", "bb"], "target": ["1", "1"]}),
+                                  length_test=0.5), ValueError, "leave pairs for training"),
+])  # fmt: skip
+def test_translation_pairs_bad_input(call, error, pattern):
+    pytest.importorskip("babel")
+    pytest.importorskip("num2words")
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+def test_translation_pairs_say_how_to_install_a_missing_package(monkeypatch):
+    real_import = datasets.importlib.import_module
+
+    def without_num2words(name, *args):
+        if name.startswith("num2words"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args)
+
+    monkeypatch.setattr(datasets.importlib, "import_module", without_num2words)
+    expected = r"make_number_pairs needs the package 'num2words'.*pip install num2words"
+    with pytest.raises(ImportError, match=expected):
+        datasets.make_number_pairs(5)
