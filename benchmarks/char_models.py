@@ -86,8 +86,12 @@ def all_training_text():
 
 
 def curve(cell: str, layers: int, seed: int, epochs: int, units: int | None = None, long: bool = False,
-          budget_minutes: float | None = None, save: Path | None = None) -> list[dict]:
-    """Train one model epoch by epoch, scoring validation and test after each; rows of the curve table."""
+          budget_minutes: float | None = None, save: Path | None = None, on_epoch=None) -> list[dict]:
+    """Train one model epoch by epoch, scoring validation and test after each; rows of the curve table.
+
+    ``on_epoch(rows)``, if given, is called with the rows so far after every epoch (the long run writes its
+    table then, so an interrupted run keeps what it has).
+    """
     if not long:
         for name, value in THREAD_ENV.items():
             os.environ.setdefault(name, value)
@@ -121,6 +125,8 @@ def curve(cell: str, layers: int, seed: int, epochs: int, units: int | None = No
                  for k, v in values.items()]
         print(f"{cell}({units}) x{layers} seed {seed} epoch {epoch}: validation {val:.3f}, test {test:.3f}, "
               f"{seconds:.0f} s", flush=True)
+        if on_epoch is not None:
+            on_epoch(rows)
         if long:
             if val < best - 0.01:
                 stalls = 0
@@ -130,7 +136,8 @@ def curve(cell: str, layers: int, seed: int, epochs: int, units: int | None = No
             if val < best and save is not None:
                 model.save(save)
             best = min(best, val)
-            if stalls >= 2 or (budget_minutes and seconds / 60 > budget_minutes):
+            # stop after two stalls, or when another epoch would pass the budget
+            if stalls >= 2 or (budget_minutes and seconds * (epoch + 1) / epoch / 60 > budget_minutes):
                 break
     return rows
 
@@ -158,6 +165,16 @@ def run(cell: str, layers: int, seed: int, epochs: int) -> list[dict]:
     return [dict(cell=cell, layers=layers, seed=seed, metric=k, value=float(v)) for k, v in values.items()]
 
 
+def strip_optimizer(path: Path) -> None:
+    """Save the model at `path` again without its optimizer state (Adam's moments triple the file)."""
+    import keras
+
+    trained = keras.saving.load_model(path)
+    bare = trained.__class__.from_config(trained.get_config())   # built, not compiled: no optimizer
+    bare.set_weights(trained.get_weights())
+    bare.save(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -171,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long", action="store_true",
                         help="the long run on all training plays (char_long_run.csv, char_best.keras)")
     parser.add_argument("--budget", type=float, default=None, help="minutes of training for --long")
+    parser.add_argument("--append", action="store_true",
+                        help="--curve: keep the runs already in char_curves.csv (other cells or seeds)")
     args = parser.parse_args(argv)
     if args.long:
         THREAD_ENV.clear()  # one run: TensorFlow's default threads
@@ -191,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     best = min(ngram, key=ngram.get)
     rows = [dict(cell=f"{best}-gram", layers=0, seed=-1, metric="validation bits/char", value=ngram[best])]
     jobs = [(c, n, s, args.epochs) for s in args.seeds for c in args.cells for n in args.layers]
-    table_path, task = TABLE, run
+    table_path, task, before = TABLE, run, {}
     if args.curve or args.long:
         test_ids = held_out("test")
         train_for_ngram = all_training_text() if args.long else train_ids
@@ -200,6 +219,14 @@ def main(argv: list[str] | None = None) -> int:
                      value=counted.bits_per_char(ids))
                 for metric, ids in [("validation bits/char", val_ids), ("test bits/char", test_ids)]]
         table_path = LONG_RUN if args.long else CURVES
+        if args.append and CURVES.exists():
+            from rnncourse.experiments import load_table
+
+            earlier, earlier_provenance = load_table(
+                CURVES, ["cell", "units", "layers", "seed", "epoch", "metric", "value"],
+                written_by="benchmarks/char_models.py --curve")
+            rows += earlier[earlier["layers"] > 0].to_dict("records")
+            before = {key: earlier_provenance.get(key, "") for key in ("script", "wall time", "date")}
         jobs = [(c, n, s, args.epochs, args.units, args.long, args.budget, BEST_MODEL if args.long else None)
                 for s in args.seeds for c in args.cells for n in args.layers]
         task = curve
@@ -218,13 +245,23 @@ def main(argv: list[str] | None = None) -> int:
         }
         if args.long:
             provenance["threads"] = "TensorFlow's default threads, one run"
+        if before:  # --append: the earlier invocations' runs are in the table too
+            provenance["script"] = f"{before['script']} ; then {provenance['script']}"
+            provenance["wall time"] = f"{before['wall time']} ; then {provenance['wall time']}"
         table_path.parent.mkdir(parents=True, exist_ok=True)
         with table_path.open("w", encoding="utf-8") as handle:
             for key, value in provenance.items():
                 handle.write(f"# {key}: {value}\n")
             table.to_csv(handle, index=False, float_format="%.6g", lineterminator="\n")
 
-    with ProcessPoolExecutor(max_workers=1 if args.long else args.jobs) as pool:
+    if args.long:  # one run, in this process, its table written after every epoch
+        first = list(rows)
+        for job in jobs:
+            rows = first + curve(*job, on_epoch=lambda so_far: write(pd.DataFrame(first + so_far), 0))
+            write(pd.DataFrame(rows), 1)
+        strip_optimizer(BEST_MODEL)
+        jobs = []
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(task, *job) for job in jobs]
         for done, future in enumerate(as_completed(futures), start=1):
             result = future.result()

@@ -14,6 +14,7 @@ pieces notebook 06 uses, in one place so the notebook, its exercises and the ben
 - ``sample_statistics`` -- numbers to put beside a sample: known words, repeats, mean log-likelihood.
 - ``influence_by_lag`` -- how much a character k steps back moves the next-character prediction.
 - ``load_study`` -- the committed cell x depth table of ``benchmarks/char_models.py``.
+- ``load_curves``, ``load_best_model`` -- its learning curves, and the long run's best model.
 
 Everything runs on every Keras backend: the models are Keras layers and the sampling is NumPy on the
 logits that ``keras.ops.convert_to_numpy`` hands back.
@@ -55,6 +56,8 @@ __all__ = [
     "time_per_char",
     "influence_by_lag",
     "load_study",
+    "load_curves",
+    "load_best_model",
 ]
 
 CELLS = ("vanilla", "lstm", "gru")
@@ -202,7 +205,7 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
 def model_log2_probs(model: keras.Model, ids, batch_size: int = 32, seq_len: int = 200) -> np.ndarray:
     """``log2 p(character)`` of every character of a held-out text, the state carried through the text.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/06_language_model.ipynb, section "7. The verdict against the n-gram".
 
     The text is cut into ``batch_size`` contiguous streams (the last one padded) and run through a stateful
     copy of the model ``seq_len`` steps at a time, so each character is predicted from everything before it
@@ -534,7 +537,10 @@ def influence_by_lag(model: keras.Model, ids, lags: Sequence[int] = (1, 2, 4, 8,
     return influence
 
 
-STUDY = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "char_models.csv"
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+STUDY = RESULTS / "char_models.csv"
+CURVES = {"curves": RESULTS / "char_curves.csv", "long run": RESULTS / "char_long_run.csv"}
+BEST_MODEL = RESULTS / "char_best.keras"
 
 
 def load_study(path=None):
@@ -562,3 +568,59 @@ def load_study(path=None):
     columns = ["cell", "layers", "seed", "metric", "value"]
     path = STUDY if path is None else path
     return experiments.load_table(path, columns, written_by="benchmarks/char_models.py")
+
+
+def load_curves(which: str = "curves", path=None):
+    """Read the learning curves of notebook 06 (``benchmarks/char_models.py --curve`` or ``--long``).
+
+    Taught in: notebooks/06_language_model.ipynb, section "7. The verdict against the n-gram".
+
+    Args:
+        which: ``"curves"`` -- cells and depths trained on the notebook's own text, scored after every
+            epoch -- or ``"long run"`` -- one model trained on all the training plays. Default: "curves".
+        path: the CSV file. Default: ``None``, the committed table in ``benchmarks/results/`` of the clone
+            this package runs from (the tables are not part of the wheel).
+
+    Returns:
+        ``(table, provenance)``: a DataFrame with columns ``cell, units, layers, seed, epoch, metric, value``
+        (the n-gram counted on the same training text is a row with ``layers`` 0, ``seed`` -1 and ``epoch``
+        0) and a dict of the provenance lines.
+
+    Raises:
+        ValueError: if ``which`` is not one of the two, or the file's columns are not those of the curves.
+        FileNotFoundError: if there is no table there.
+
+    Example:
+        >>> table, provenance = load_curves("long run")
+        >>> {"validation bits/char", "test bits/char", "training seconds"} <= set(table["metric"])
+        True
+    """
+    which = arguments.one_of(which, "which", tuple(CURVES), "load_curves")
+    columns = ["cell", "units", "layers", "seed", "epoch", "metric", "value"]
+    path = CURVES[which] if path is None else path
+    flag = "--long" if which == "long run" else "--curve"
+    return experiments.load_table(path, columns, written_by=f"benchmarks/char_models.py {flag}")
+
+
+def load_best_model(path=None) -> keras.Model:
+    """The committed best character model of notebook 06's long run (``benchmarks/char_models.py --long``).
+
+    Taught in: notebooks/06_language_model.ipynb, section "7. The verdict against the n-gram".
+
+    Args:
+        path: the ``.keras`` file. Default: ``None``, ``benchmarks/results/char_best.keras`` of the clone
+            this package runs from.
+
+    Returns:
+        The trained ``keras.Sequential`` (ids in, logits out), ready for ``model_bits_per_char``,
+        ``stateful_copy`` and ``generate``; it reads the vocabulary of ``CharVocabulary`` built from all 38
+        plays, as notebook 06 builds it.
+
+    Raises:
+        FileNotFoundError: if there is no model file there.
+    """
+    path = BEST_MODEL if path is None else Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"load_best_model: no model at {path}; `python benchmarks/char_models.py "
+                                "--long` trains and saves it (it ships with a clone, not with the wheel)")
+    return keras.saving.load_model(path)

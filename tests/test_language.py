@@ -205,6 +205,26 @@ def test_influence_by_lag_bad_arguments():
         language.influence_by_lag(model, np.arange(50) % 5, lags=(11,), window=10)
 
 
+def test_the_committed_long_run_and_its_model(tmp_path):
+    import hashlib
+    import re
+
+    from rnncourse.language import BEST_MODEL
+
+    readme = (BEST_MODEL.parent / "README.md").read_text(encoding="utf-8")
+    assert hashlib.sha256(BEST_MODEL.read_bytes()).hexdigest() in re.findall(r"`([0-9a-f]{64})`", readme)
+    model = language.load_best_model()
+    assert model.count_params() == 640_303 and getattr(model, "optimizer", None) is None   # weights only
+    table, provenance = language.load_curves("long run")
+    assert "--long" in provenance["script"]
+    test_bits = table.query("layers > 0 and metric == 'test bits/char'")["value"]
+    assert test_bits.min() < table.query("layers == 0 and metric == 'test bits/char'")["value"].iloc[0]
+    with pytest.raises(FileNotFoundError, match="char_models.py --long"):
+        language.load_best_model(tmp_path / "missing.keras")
+    with pytest.raises(ValueError, match="which"):
+        language.load_curves("short run")
+
+
 def test_load_study_reads_the_committed_table(tmp_path):
     table, provenance = language.load_study()
     assert {"vanilla", "lstm", "gru"} <= set(table["cell"])
