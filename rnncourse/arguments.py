@@ -43,6 +43,7 @@ __all__ = [
     "fraction",
     "boolean",
     "one_of",
+    "id_sequence",
     "numeric_array",
     "texts",
     "labels",
@@ -338,6 +339,28 @@ def numeric_array(
             n_inf = int(array.size - finite_mask.sum()) - n_nan
             got = f"{n_nan} NaN value(s)" if not n_inf else f"{n_inf} infinite value(s) (and {n_nan} NaN)"
             raise ValueError(message(name, "finite numbers", got, where))
+    return array
+
+
+def id_sequence(values: Any, name: str = "ids", where: str | None = None) -> np.ndarray:
+    """A 1-D array of integer ids (a text encoded by ``CharVocabulary.encode``); empty is allowed.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    Args:
+        values: what the caller was given.
+        name: the argument's name, for the message. Default: ``"ids"``.
+        where: the caller's name, put in front of the message. Default: ``None``.
+
+    Returns:
+        ``np.asarray(values)``, unchanged.
+
+    Raises:
+        TypeError: not 1-D, or not of an integer dtype.
+    """
+    array = np.asarray(values)
+    if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
+        raise TypeError(message(name, "a 1-D sequence of integer ids", given(values), where))
     return array
 
 

@@ -235,10 +235,7 @@ def model_log2_probs(model: keras.Model, ids, batch_size: int = 32, seq_len: int
     where = "model_log2_probs"
     batch_size = arguments.positive_int(batch_size, "batch_size", where)
     seq_len = arguments.positive_int(seq_len, "seq_len", where)
-    ids = np.asarray(ids)
-    if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
-        raise TypeError(arguments.message("ids", "a 1-D sequence of integer ids", arguments.given(ids),
-                                          where))
+    ids = arguments.id_sequence(ids, "ids", where)
     if len(ids) < 2 * batch_size:
         raise ValueError(arguments.message("ids", f"at least 2 * batch_size = {2 * batch_size} ids",
                                            f"{len(ids)}", where))

@@ -352,10 +352,7 @@ def tbptt_batches(ids, batch_size: int, seq_len: int) -> tuple[np.ndarray, np.nd
     where = "tbptt_batches"
     batch_size = arguments.positive_int(batch_size, "batch_size", where)
     seq_len = arguments.positive_int(seq_len, "seq_len", where)
-    array = np.asarray(ids)
-    if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
-        raise TypeError(arguments.message("ids", "a 1-D sequence of integer ids", arguments.given(ids),
-                                          where))
+    array = arguments.id_sequence(ids, "ids", where)
     stream_len = len(array) // batch_size
     num_batches = (stream_len - 1) // seq_len
     if num_batches < 1:
