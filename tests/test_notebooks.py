@@ -292,6 +292,10 @@ def test_no_cell_carries_the_markers_of_the_strict_mode(path):
     nb = nbformat.read(path, as_version=4)
     stale = [i for i, cell in enumerate(nb.cells) if "NBVAL_IGNORE_OUTPUT" in _markers(cell)]
     assert not stale, f"{path.name}: cells {stale} carry NBVAL_IGNORE_OUTPUT; unmarked cells are not compared"
+    # Nor may the prose still teach the old rule (five Setup cells said "cells that print such numbers start
+    # with NBVAL_IGNORE_OUTPUT" for two stops after the rule changed).
+    prose = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "NBVAL_IGNORE" in c.source]
+    assert not prose, f"{path.name}: markdown cells {prose} describe NBVAL_IGNORE_OUTPUT, a marker not used"
 
 
 def test_nbval_compares_only_marked_cells():
