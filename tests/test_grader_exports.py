@@ -87,7 +87,7 @@ def test_only_the_expected_exercises_count_the_others_are_listed_as_ignored():
     tests = results["tests"]
     assert results["score"] == sum(t["max_score"] for t in tests) == 12, results
     assert not any(t["number"].startswith("03.") for t in tests)
-    assert results["extra_data"] == {"ignored": ["03.ipynb"]}
+    assert results["extra_data"] == {"ignored": ["03.ipynb"], "sandbox": "none"}
     assert f"03.ipynb: ignored: {three} is not part of this assignment" in results["output"]
 
 
