@@ -60,7 +60,8 @@ for candidate in python3 python3.13 python3.12 python3.11; do
     fi
 done
 if [ -z "$python" ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3.11 python3.11-venv || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
+        python3.11 python3.11-venv || true
     if command -v python3.11 > /dev/null && new_enough python3.11; then
         python="$(command -v python3.11)"
     else
