@@ -42,11 +42,16 @@ grade without a kernel; the cache is read before the first kernel starts and wri
 With a Dask scheduler (`scheduler=`, `cluster`) each notebook still to grade is one task: a worker grades it
 as above, in its own sandbox with the same limits, and the grade comes back to this process.
 
-The sandbox is used whenever bubblewrap works on the machine (`sandbox=None`, the default): teacher mode
-refuses to grade without it unless told to (`sandbox=False`, `--no-sandbox`; the grades then say "no
-sandbox"), and self-study mode grades without it with a warning. Without the sandbox a kernel runs as you
-and can read your files (the key included); the limits and the fingerprint still keep one notebook from
-changing another's grade.
+The sandbox (`sandbox`) has three levels, and the grader uses the strongest that works here (`sandbox=None`,
+the default; ``RNNCOURSE_SANDBOX`` or ``--sandbox LEVEL`` names one): bubblewrap's namespaces, else, for a
+grader run as root where namespaces are refused (Docker, so Gradescope), the container level (each kernel an
+unprivileged uid of its own; it cannot cut the network), and it says why each stronger level is not used.
+Teacher mode refuses to grade with neither unless told to (`sandbox=False`, `--no-sandbox`), and refuses a
+container level whose kernels could read the key; self-study mode grades without a sandbox with a warning.
+Each grade names its level (`NotebookGrade.sandbox_level`, in the table, the JSON report, results.json and
+the feedback page), and the results cache never reuses a grade of one level under another. Without a
+sandbox a kernel runs as you and can read your files (the key included); the limits and the fingerprint
+still keep one notebook from changing another's grade.
 
 What hostile or broken notebooks get (tests/test_grader.py and tests/test_sandbox.py check each): a cell
 that raises, loops, ignores interrupts, calls `os._exit` or `sys.exit`, allocates past the memory limit,
@@ -372,6 +377,12 @@ def _choose_level(
                 f"{key_folder}: the key folder would be visible inside the sandbox (it is under {shown}, "
                 "which kernels can read); move it, e.g. into your home folder"
             )
+    if reasons and wanted is None:  # a weaker level than bubblewrap, found on its own: say why
+        why = "; ".join(f"{name}: {reason}" for name, reason in reasons.items())
+        warnings.warn(
+            f"grading at the {chosen.name} sandbox level ({why}); it does not protect: {chosen.gaps}",
+            stacklevel=3,
+        )
     if key_folder is not None and isinstance(chosen, sandboxing.Container):
         uid = sandboxing.first_uid()
         for path in (key_folder / "key.json", key_folder):

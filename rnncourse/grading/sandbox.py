@@ -1,6 +1,18 @@
-"""The sandbox a learner's kernel runs in: Linux namespaces built with bubblewrap (`bwrap`).
+"""The sandbox a learner's kernel runs in, at one of three levels (`LEVELS`, strongest first; `choose_level`
+picks the strongest that works here and says why each stronger one does not):
 
-Inside the sandbox a kernel has:
+- `Bubblewrap`: Linux namespaces built with bubblewrap (`bwrap`), described below;
+- `Container`: for a grader run as root where namespaces are refused (Docker's default seccomp profile, so
+  Gradescope): each kernel runs as an unprivileged uid of its own (`KernelUser`: `FIRST_UID` + n, or from
+  ``RNNCOURSE_SANDBOX_UID``; one lock file per uid in `LOCK_FOLDER`, so two graders never share one) with no
+  supplementary groups, no capabilities (the bounding set dropped too) and ``no_new_privs``, the same limits
+  plus a process limit, in a private folder whose writable parts only that uid can enter; the key must be
+  unreadable by the uid (`readable_by`, checked before grading), and every process and file of the uid goes
+  when its kernel ends. The network is not cut, and world-readable files and other processes' command lines
+  stay visible: this level keeps the key and the other submissions, not the machine's public parts;
+- `NoSandbox`: only when asked for (``--no-sandbox``), for a teacher's own trusted runs.
+
+Inside the bubblewrap sandbox a kernel has:
 
 - no network: its own network namespace holds only a loopback interface, so the grader talks to it over
   jupyter_client's ``ipc`` transport (Unix sockets in a folder of the kernel's private folder, bound into
@@ -46,7 +58,17 @@ from pathlib import Path
 from rnncourse import exercises
 
 __all__ = [
+    "FIRST_UID",
     "INSTALL_HINT",
+    "LEVELS",
+    "Bubblewrap",
+    "Container",
+    "KernelUser",
+    "Level",
+    "NoSandbox",
+    "choose_level",
+    "container_unavailable_reason",
+    "readable_by",
     "UNPRIVILEGED_ID",
     "changed",
     "command",
