@@ -285,3 +285,13 @@ def test_cli_gradescope_json_without_notebooks_scores_every_expected_question_ze
     )
     assert bad.returncode == 2 and "--expect is for --gradescope-json" in bad.stderr
     assert Path(out).is_file()
+
+
+def test_the_sandbox_level_is_in_the_table_results_json_and_the_feedback_page():
+    grade = _grade(ONE, _points(ONE), "class/ann/01.ipynb", sandbox=True, sandbox_level="container")
+    assert "sandbox: container" in grader.format_table(grade)
+    results = grader.format_gradescope([grade], expected=[ONE])
+    assert results["extra_data"]["sandbox"] == "container"
+    assert "graded in the sandbox level: container" in results["output"]
+    assert json.loads(grader.format_report([grade]))[0]["sandbox_level"] == "container"
+    assert "graded in the sandbox level container" in feedback.format_feedback("ann", [grade])

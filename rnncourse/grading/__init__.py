@@ -490,6 +490,21 @@ def grade_notebooks(
             read.append((Path(p), *_read(Path(p))))
         except GradingError as error:
             read.append((Path(p), None, str(error), b""))
+    if isinstance(level, sandboxing.Container) and len(read) > 1:
+        # the kernels' uids must not read each other's notebooks where they lie
+        uid = sandboxing.first_uid()
+        open_folders = sorted(
+            str(folder)
+            for folder in {p.resolve().parent for p, *_ in read if p.exists()}
+            if sandboxing.readable_by(folder, uid)
+        )
+        if open_folders:
+            warnings.warn(
+                f"the kernels' unprivileged users can list {', '.join(open_folders[:3])}: a learner's code "
+                "could read the other notebooks there; make the class folder readable by its owner alone "
+                "(chmod 700)",
+                stacklevel=2,
+            )
     package = sandboxing.package_files()
     setup = None
     if scheduler is None:

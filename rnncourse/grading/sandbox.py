@@ -714,12 +714,17 @@ def _in_child_as(uid: int, action: Callable[[], bool]) -> bool:
 
 
 def readable_by(path: str | os.PathLike, uid: int) -> bool:
-    """Whether the user `uid` (no groups) can open `path` for reading (tried in a child process)."""
+    """Whether the user `uid` (no groups) can read the file `path`, or list the folder `path` (tried in a
+    child process)."""
 
     def opens() -> bool:
         try:
-            with open(path, "rb"):
-                return True
+            if os.path.isdir(path):
+                os.listdir(path)
+            else:
+                with open(path, "rb"):
+                    pass
+            return True
         except OSError:
             return False
 
