@@ -23,8 +23,9 @@ results go to ``/autograder/results/results.json`` (`report.format_gradescope`).
   ``--no-sandbox`` grades anyway, and its key can leak). ``run_autograder`` runs the grader with
   ``python -P``, so a folder called ``rnncourse`` in the working folder cannot shadow the package.
 
-``RNNCOURSE_AUTOGRADER_ROOT`` (default ``/autograder``) and ``RNNCOURSE_PYTHON`` (default the venv's Python)
-let ``run_autograder`` run in a fake layout, as tests/test_grader_exports.py does.
+``RNNCOURSE_AUTOGRADER_ROOT`` (default ``/autograder``; both scripts) and ``RNNCOURSE_PYTHON`` (default the
+venv's Python) let ``setup.sh`` and ``run_autograder`` run in a fake layout, as tests/test_grader_exports.py
+does.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ _SETUP = """#!/usr/bin/env bash
 # The course needs Python 3.11 or newer: the base image's own python3 when it is new enough (Ubuntu 24.04:
 # 3.12), else Ubuntu 22.04's python3.11 package (universe); pick the Ubuntu 24.04 base image if you can.
 set -euo pipefail
+root="${{RNNCOURSE_AUTOGRADER_ROOT:-/autograder}}"
 apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends bubblewrap python3 python3-venv
 new_enough() {{ "$1" -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2> /dev/null; }}
@@ -70,12 +72,12 @@ if [ -z "$python" ]; then
         exit 1
     fi
 fi
-echo "building /autograder/venv with $python ($("$python" --version 2>&1))"
-"$python" -m venv /autograder/venv
-/autograder/venv/bin/python -m pip install --upgrade pip
-/autograder/venv/bin/python -m pip install -r /autograder/source/requirements.txt
+echo "building $root/venv with $python ($("$python" --version 2>&1))"
+"$python" -m venv "$root/venv"
+"$root/venv/bin/python" -m pip install --upgrade pip
+"$root/venv/bin/python" -m pip install -r "$root/source/requirements.txt"
 # the kernels of the container sandbox level run as other users: they need to read Python and the venv
-chmod -R a+rX /autograder/venv
+chmod -R a+rX "$root/venv"
 """
 
 _RUN = """#!/usr/bin/env bash
