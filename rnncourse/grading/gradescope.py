@@ -90,6 +90,7 @@ results="$root/results/results.json"
 # learner kernel as an unprivileged uid, which must not read them)
 chmod 700 "$root/source"
 mkdir -p "$root/results"
+chmod 700 "$root/results"  # the grader's standard error goes there while kernels run
 rm -f "$results"
 notebooks=()
 while IFS= read -r -d '' found; do
