@@ -4,6 +4,7 @@ Modules, each named for what it holds:
 
 - `rnncourse.layers`      -- `VanillaRNNCell` and `VanillaRNN`, a drop-in for `keras.layers.SimpleRNN`.
 - `rnncourse.reference`   -- the same maths in plain NumPy: forward pass and backpropagation through time.
+- `rnncourse.min_rnn`     -- minGRU and minLSTM: recurrences computed in parallel by a prefix scan.
 - `rnncourse.datasets`    -- real data that works offline, synthetic memory tasks, translation pairs.
 - `rnncourse.timeseries`  -- chronological splits, scaling, windowing, dated forecasts.
 - `rnncourse.text`        -- stratified splits, a `TextVectorization` pipeline, characters and tBPTT batches.

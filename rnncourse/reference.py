@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -52,11 +53,17 @@ __all__ = [
     "ACTIVATIONS",
     "Adam",
     "RNNGradients",
+    "ScanTrace",
     "activation_derivative",
     "apply_activation",
     "clip_by_global_norm",
+    "linear_recurrence",
     "lstm_step",
+    "min_gru_forward",
+    "min_lstm_forward",
     "numerical_gradient",
+    "prefix_scan",
+    "recurrence_combine",
     "recurrent_param_count",
     "relative_error",
     "rnn_backward",
@@ -719,10 +726,12 @@ def recurrent_param_count(kind: str, features: int, units: int) -> int:
     Taught in: none of the notebooks (library only; see docs/library.md).
 
     With Keras's defaults: SimpleRNN has units (features + units + 1); LSTM four times that (four gates);
-    GRU (reset_after=True, so a second bias per gate) 3 (units (features + units + 1) + units).
+    GRU (reset_after=True, so a second bias per gate) 3 (units (features + units + 1) + units). The minimal
+    RNNs of `rnncourse.min_rnn` have no recurrent weights at all: MinGRU has 2 units (features + 1) (gate
+    and candidate), MinLSTM 3 units (features + 1) (forget, input and candidate).
 
     Args:
-        kind: "SimpleRNN", "LSTM" or "GRU".
+        kind: "SimpleRNN", "LSTM", "GRU", "MinGRU" or "MinLSTM".
         features: Input features per time step.
         units: Units of the layer.
 
@@ -737,8 +746,309 @@ def recurrent_param_count(kind: str, features: int, units: int) -> int:
         >>> recurrent_param_count("LSTM", 8, 16)
         1600
     """
-    arguments.one_of(kind, "kind", ["SimpleRNN", "LSTM", "GRU"])
+    arguments.one_of(kind, "kind", ["SimpleRNN", "LSTM", "GRU", "MinGRU", "MinLSTM"])
     features = arguments.positive_int(features, "features")
     units = arguments.positive_int(units, "units")
     per_gate = units * (features + units + 1)
-    return {"SimpleRNN": per_gate, "LSTM": 4 * per_gate, "GRU": 3 * (per_gate + units)}[kind]
+    per_block = units * (features + 1)  # a minimal RNN's block: input weights and a bias, no W_h
+    return {
+        "SimpleRNN": per_gate,
+        "LSTM": 4 * per_gate,
+        "GRU": 3 * (per_gate + units),
+        "MinGRU": 2 * per_block,
+        "MinLSTM": 3 * per_block,
+    }[kind]
+
+
+# --------------------------------------------------------------------------------------------------
+# Minimal RNNs ("Were RNNs All We Needed?", Feng et al. 2024): a recurrence that is linear in h_{t-1},
+#   h_t = a_t * h_{t-1} + b_t        (elementwise, a_t and b_t computed from x_t alone),
+# so it can be computed as a prefix scan. rnncourse.min_rnn runs it in parallel; these loops are the
+# reference it is checked against.
+# --------------------------------------------------------------------------------------------------
+def _check_coefficients(a, b, h0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    a = _as_float_array(a, "a")
+    if a.ndim != 3 or a.shape[1] == 0:
+        expected = "an array of shape (batch, timesteps, units) with at least one time step"
+        raise ValueError(arguments.message("a", expected, f"shape {a.shape}", "linear_recurrence"))
+    b = _as_float_array(b, "b")
+    _check_shape(b, a.shape, "b", "(batch, timesteps, units), the shape of a")
+    h = _initial_state(h0, a.shape[0], a.shape[2], np.result_type(a, b))
+    return a, b, h
+
+
+def linear_recurrence(a: np.ndarray, b: np.ndarray, h0: np.ndarray | None = None) -> np.ndarray:
+    """The linear recurrence h_t = a_t * h_{t-1} + b_t (elementwise), one step after another.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    The loop every parallel form of `rnncourse.min_rnn.linear_recurrence` must agree with.
+
+    Args:
+        a: The coefficients a_1..a_T, shape `(batch, timesteps, units)`.
+        b: The inputs b_1..b_T, the same shape.
+        h0: The state before the first step, shape `(batch, units)`. Default: zeros.
+
+    Returns:
+        h_1..h_T, shape `(batch, timesteps, units)`.
+
+    Raises:
+        TypeError: if an array is not floating point.
+        ValueError: if a shape does not match.
+
+    Example:
+        >>> a, b = np.full((1, 3, 1), 0.5), np.ones((1, 3, 1))
+        >>> linear_recurrence(a, b)[0, :, 0]                 # 1, 0.5 + 1, 0.75 + 1
+        array([1.  , 1.5 , 1.75])
+    """
+    a, b, h = _check_coefficients(a, b, h0)
+    hs = np.empty(a.shape, dtype=np.result_type(a, b, h))
+    for t in range(a.shape[1]):
+        h = a[:, t] * h + b[:, t]
+        hs[:, t] = h
+    return hs
+
+
+def recurrence_combine(first: tuple[Any, Any], second: tuple[Any, Any]) -> tuple[Any, Any]:
+    """Two steps of h -> a h + b made into one: `(a1, b1)` then `(a2, b2)` is `(a1 a2, a2 b1 + b2)`.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    Applying `(a1, b1)` and then `(a2, b2)` to h gives a2 (a1 h + b1) + b2 = (a1 a2) h + (a2 b1 + b2). The
+    combination is associative (though not commutative), which is all a prefix scan needs: the steps can be
+    grouped in any way, so a tree of combinations computes every h_t in about log2(T) rounds.
+
+    Args:
+        first: The earlier step `(a1, b1)` (numbers or arrays of one shape).
+        second: The later step `(a2, b2)`.
+
+    Returns:
+        The pair `(a1 * a2, a2 * b1 + b2)`.
+
+    Example:
+        >>> recurrence_combine((0.5, 1.0), (2.0, 3.0))     # h -> 2 (0.5 h + 1) + 3 = h + 5
+        (1.0, 5.0)
+    """
+    (a1, b1), (a2, b2) = first, second
+    return a1 * a2, a2 * b1 + b2
+
+
+class ScanTrace(NamedTuple):
+    """What `prefix_scan` computed and how: the prefixes, and the combinations made in each round.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    Attributes:
+        result: The inclusive prefixes: `result[i]` combines `values[0]` to `values[i]`, in order.
+        rounds: One list per round of `(target, source)` pairs: in that round, position `target` became
+            `combine(x[source], x[target])`, reading the values left by the previous round. All the pairs
+            of one round are independent, so a parallel machine does each round in one go.
+    """
+
+    result: list
+    rounds: list[list[tuple[int, int]]]
+
+    @property
+    def depth(self) -> int:
+        """The number of rounds: the time on a machine with a processor per element."""
+        return len(self.rounds)
+
+    @property
+    def work(self) -> int:
+        """The number of combinations in all: the time on one processor."""
+        return sum(len(r) for r in self.rounds)
+
+
+_SCAN_METHODS = ("hillis_steele", "blelloch", "sequential")
+
+
+def prefix_scan(values: list, combine: Callable[[Any, Any], Any], method: str = "hillis_steele") -> ScanTrace:
+    """Every prefix combine(values[0], ..., values[i]) of an associative `combine`, and how it was found.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    Three ways to the same result, for n values:
+
+    - `"sequential"`: one combination after another, n - 1 rounds of one (the RNN's loop).
+    - `"hillis_steele"` (Hillis and Steele, 1986): in round k = 0, 1, ... every position i >= 2^k takes
+      combine(x[i - 2^k], x[i]). After round k each position holds the combination of up to 2^(k+1) values
+      ending at it, so ceil(log2 n) rounds suffice, at the price of about n log2 n combinations.
+    - `"blelloch"`: the work-efficient tree (Blelloch, 1990), in its inclusive form (Brent and Kung, 1982),
+      which needs no identity element. An up-sweep combines neighbours into a tree of partial results, a
+      down-sweep hands each partial result to the positions that still lack it: about 2 log2 n rounds and
+      fewer than 2 n combinations.
+
+    The rounds are run one after another here; what the record shows is that the pairs within a round
+    do not depend on each other.
+
+    Args:
+        values: The elements, in order (numbers, arrays, or pairs such as `(a_t, b_t)`).
+        combine: An associative function of two elements, `combine(earlier, later)`; for the linear
+            recurrence, `recurrence_combine`.
+        method: `"hillis_steele"`, `"blelloch"` or `"sequential"`. Default: `"hillis_steele"`.
+
+    Returns:
+        A `ScanTrace` with `result`, `rounds`, `depth` and `work`.
+
+    Raises:
+        UnknownNameError: if `method` is unknown.
+        ValueError: if `values` is empty.
+
+    Example:
+        >>> trace = prefix_scan(list(range(1, 9)), lambda x, y: x + y)
+        >>> trace.result, trace.depth, trace.work                 # 8 values: log2(8) = 3 rounds
+        ([1, 3, 6, 10, 15, 21, 28, 36], 3, 17)
+        >>> tree = prefix_scan(list(range(1, 9)), lambda x, y: x + y, method="blelloch")
+        >>> tree.result == trace.result, tree.depth, tree.work   # more rounds, fewer combinations
+        (True, 5, 11)
+    """
+    arguments.one_of(method, "method", _SCAN_METHODS, "prefix_scan")
+    x = list(values)
+    n = len(x)
+    if n == 0:
+        expected = "at least one element"
+        raise ValueError(arguments.message("values", expected, "an empty sequence", "prefix_scan"))
+    rounds: list[list[tuple[int, int]]] = []
+    if method == "sequential":
+        rounds = [[(i, i - 1)] for i in range(1, n)]
+    elif method == "hillis_steele":
+        step = 1
+        while step < n:
+            rounds.append([(i, i - step) for i in range(step, n)])
+            step *= 2
+    else:
+        step = 1  # up-sweep: position (k+1) 2s - 1 takes in the block of s values just before its own
+        while 2 * step <= n:
+            rounds.append([(i, i - step) for i in range(2 * step - 1, n, 2 * step)])
+            step *= 2
+        step //= 2  # down-sweep: the first position after each finished block takes that block's result
+        while step >= 1:
+            pairs = [(i + step, i) for i in range(2 * step - 1, n - step, 2 * step)]
+            if pairs:
+                rounds.append(pairs)
+            step //= 2
+    for pairs in rounds:
+        previous = list(x)  # every pair of a round reads the values the previous round left
+        for target, source in pairs:
+            x[target] = combine(previous[source], previous[target])
+    return ScanTrace(result=x, rounds=rounds)
+
+
+def _sigmoid_any(a: np.ndarray) -> np.ndarray:
+    return _sigmoid(np.asarray(a, dtype=np.result_type(a, np.float32)))
+
+
+def _positive(a: np.ndarray) -> np.ndarray:
+    """g(a) = a + 1/2 for a >= 0, sigmoid(a) below: positive, continuous, growing linearly."""
+    return np.where(a >= 0, a + 0.5, _sigmoid_any(a))
+
+
+_CANDIDATES = ("linear", "positive")
+
+
+def _check_min_rnn(x, kernel, bias, blocks: int, candidate: str, where: str):
+    arguments.one_of(candidate, "candidate", _CANDIDATES, where)
+    kernel = _as_float_array(kernel, "kernel")
+    if kernel.ndim != 2 or kernel.shape[1] % blocks or kernel.shape[1] == 0:
+        expected = f"shape (features, {blocks} * units)"
+        raise ValueError(arguments.message("kernel", expected, f"shape {kernel.shape}", where))
+    units = kernel.shape[1] // blocks
+    bias = _as_float_array(bias, "bias")
+    _check_shape(bias, (blocks * units,), "bias", f"({blocks} * units,)")
+    x = _check_sequences(x, kernel.shape[0])
+    return x, kernel, bias, units
+
+
+def min_gru_forward(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray,
+    h0: np.ndarray | None = None,
+    candidate: str = "linear",
+) -> np.ndarray:
+    """minGRU in a plain loop: z_t = sigmoid(x_t W_z + b_z), h_t = (1 - z_t) h_{t-1} + z_t h~_t.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    The candidate is h~_t = x_t W_h + b_h (`candidate="linear"`), or g(x_t W_h + b_h) with g(v) = v + 1/2
+    for v >= 0 and sigmoid(v) below (`"positive"`, what the log-space scan needs). Neither the gate nor the
+    candidate reads h_{t-1}: that is what lets `rnncourse.min_rnn.MinGRU` compute all steps at once. The
+    weights are laid out as in `MinGRU`: `kernel = [W_z | W_h]`, `bias = [b_z | b_h]`.
+
+    Args:
+        x: Input sequences, shape `(batch, timesteps, features)`.
+        kernel: Shape `(features, 2 * units)`: the gate's columns, then the candidate's.
+        bias: Shape `(2 * units,)`, in the same order.
+        h0: The initial state, shape `(batch, units)`. Default: zeros.
+        candidate: `"linear"` or `"positive"`. Default: `"linear"`.
+
+    Returns:
+        h_1..h_T, shape `(batch, timesteps, units)`.
+
+    Raises:
+        TypeError: if an array is not floating point.
+        ValueError: if a shape does not match.
+        UnknownNameError: if `candidate` is unknown.
+
+    Example:
+        >>> hs = min_gru_forward(np.ones((2, 5, 3)), np.zeros((3, 8)), np.zeros(8))
+        >>> hs.shape                                              # (batch, timesteps, units)
+        (2, 5, 4)
+    """
+    x, kernel, bias, units = _check_min_rnn(x, kernel, bias, 2, candidate, "min_gru_forward")
+    h = _initial_state(h0, x.shape[0], units, np.result_type(x, kernel))
+    hs = np.empty((x.shape[0], x.shape[1], units), dtype=np.result_type(x, kernel, bias, h))
+    for t in range(x.shape[1]):
+        k_z, k_h = np.split(x[:, t] @ kernel + bias, 2, axis=-1)
+        z = _sigmoid_any(k_z)
+        h_tilde = _positive(k_h) if candidate == "positive" else k_h
+        h = (1.0 - z) * h + z * h_tilde
+        hs[:, t] = h
+    return hs
+
+
+def min_lstm_forward(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray,
+    h0: np.ndarray | None = None,
+    candidate: str = "linear",
+) -> np.ndarray:
+    """minLSTM in a plain loop: h_t = f'_t h_{t-1} + i'_t h~_t with the gates normalised to sum to one.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    f_t = sigmoid(x_t W_f + b_f), i_t = sigmoid(x_t W_i + b_i), f'_t = f_t / (f_t + i_t),
+    i'_t = i_t / (f_t + i_t), and the candidate h~_t as in `min_gru_forward`. The weights are laid out as in
+    `rnncourse.min_rnn.MinLSTM`: `kernel = [W_f | W_i | W_h]`, `bias = [b_f | b_i | b_h]`.
+
+    Args:
+        x: Input sequences, shape `(batch, timesteps, features)`.
+        kernel: Shape `(features, 3 * units)`: forget gate, input gate, candidate.
+        bias: Shape `(3 * units,)`, in the same order.
+        h0: The initial state, shape `(batch, units)`. Default: zeros.
+        candidate: `"linear"` or `"positive"`. Default: `"linear"`.
+
+    Returns:
+        h_1..h_T, shape `(batch, timesteps, units)`.
+
+    Raises:
+        TypeError: if an array is not floating point.
+        ValueError: if a shape does not match.
+        UnknownNameError: if `candidate` is unknown.
+
+    Example:
+        >>> hs = min_lstm_forward(np.ones((2, 5, 3)), np.zeros((3, 12)), np.zeros(12))
+        >>> hs.shape, float(hs[0, 0, 0])           # f' = i' = 1/2, h~ = 0
+        ((2, 5, 4), 0.0)
+    """
+    x, kernel, bias, units = _check_min_rnn(x, kernel, bias, 3, candidate, "min_lstm_forward")
+    h = _initial_state(h0, x.shape[0], units, np.result_type(x, kernel))
+    hs = np.empty((x.shape[0], x.shape[1], units), dtype=np.result_type(x, kernel, bias, h))
+    for t in range(x.shape[1]):
+        k_f, k_i, k_h = np.split(x[:, t] @ kernel + bias, 3, axis=-1)
+        f, i = _sigmoid_any(k_f), _sigmoid_any(k_i)
+        h_tilde = _positive(k_h) if candidate == "positive" else k_h
+        h = f / (f + i) * h + i / (f + i) * h_tilde
+        hs[:, t] = h
+    return hs

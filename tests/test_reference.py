@@ -298,3 +298,88 @@ def test_adam_checks_its_inputs():
         adam.update([np.ones(2), np.ones(2)])
     with pytest.raises(ValueError, match=r"grads\[0\] of shape \(2,\)"):
         adam.update([np.ones(3)])
+
+
+# ------------------------------------------------------------------------------- minimal RNNs and scans
+def _sigmoid(v):
+    return 1.0 / (1.0 + np.exp(-v))
+
+
+@pytest.mark.parametrize("method", ["hillis_steele", "blelloch", "sequential"])
+def test_prefix_scan_gives_every_prefix_in_order_for_any_length(method):
+    # String concatenation is associative but not commutative: a scan that combined out of order would show.
+    for n in range(1, 40):
+        letters = [chr(ord("a") + i % 26) for i in range(n)]
+        trace = ref.prefix_scan(letters, lambda x, y: x + y, method=method)
+        assert trace.result == ["".join(letters[: i + 1]) for i in range(n)], (method, n)
+        for pairs in trace.rounds:  # one round never writes a position twice nor reads what it writes
+            targets = [t for t, _ in pairs]
+            assert len(set(targets)) == len(targets)
+            assert all(s < t for t, s in pairs)
+
+
+def test_prefix_scan_rounds_and_work():
+    add = lambda x, y: x + y  # noqa: E731
+    for n in [1, 2, 3, 7, 8, 9, 64, 100, 1024]:
+        log_n = int(np.ceil(np.log2(n)))
+        hillis, tree = ref.prefix_scan([1] * n, add), ref.prefix_scan([1] * n, add, method="blelloch")
+        sequential = ref.prefix_scan([1] * n, add, method="sequential")
+        assert hillis.depth == log_n
+        assert hillis.work == sum(n - 2**k for k in range(log_n))
+        assert tree.depth <= max(2 * log_n - 1, 0) and tree.work < 2 * n
+        assert sequential.depth == sequential.work == n - 1
+
+
+def test_linear_recurrence_loop_and_its_scan_agree():
+    rng = np.random.default_rng(0)
+    a, b, h0 = rng.uniform(0, 1, (2, 13, 3)), rng.normal(size=(2, 13, 3)), rng.normal(size=(2, 3))
+    hs = ref.linear_recurrence(a, b, h0)
+    h = h0
+    for t in range(13):  # written out once more, without the function
+        h = a[:, t] * h + b[:, t]
+        np.testing.assert_allclose(hs[:, t], h, rtol=1e-12)
+    np.testing.assert_allclose(ref.linear_recurrence(a, b)[:, 0], b[:, 0])  # h0 = 0 by default
+    b_with_h0 = b.copy()
+    b_with_h0[:, 0] += a[:, 0] * h0  # h0 folded into the first step
+    for method in ["hillis_steele", "blelloch"]:
+        steps = [(a[:, t], b_with_h0[:, t]) for t in range(13)]
+        scanned = ref.prefix_scan(steps, ref.recurrence_combine, method=method).result
+        np.testing.assert_allclose(np.stack([s[1] for s in scanned], axis=1), hs, rtol=1e-12)
+
+
+def test_min_gru_and_min_lstm_forward_follow_their_formulas():
+    rng = np.random.default_rng(1)
+    x, h0 = rng.normal(size=(2, 6, 3)), rng.normal(size=(2, 4))
+    kernel, bias = rng.normal(size=(3, 8)), rng.normal(size=8)
+    k = x @ kernel + bias
+    z, h_tilde = _sigmoid(k[..., :4]), k[..., 4:]
+    np.testing.assert_allclose(ref.min_gru_forward(x, kernel, bias, h0),
+                               ref.linear_recurrence(1 - z, z * h_tilde, h0), rtol=1e-12)
+    positive = np.where(h_tilde >= 0, h_tilde + 0.5, _sigmoid(h_tilde))
+    np.testing.assert_allclose(ref.min_gru_forward(x, kernel, bias, h0, candidate="positive"),
+                               ref.linear_recurrence(1 - z, z * positive, h0), rtol=1e-12)
+    kernel3, bias3 = rng.normal(size=(3, 12)), rng.normal(size=12)
+    k = x @ kernel3 + bias3
+    f, i, h_tilde = _sigmoid(k[..., :4]), _sigmoid(k[..., 4:8]), k[..., 8:]
+    np.testing.assert_allclose(ref.min_lstm_forward(x, kernel3, bias3, h0),
+                               ref.linear_recurrence(f / (f + i), i / (f + i) * h_tilde, h0), rtol=1e-12)
+
+
+def test_min_rnn_param_counts():
+    assert ref.recurrent_param_count("MinGRU", 3, 4) == 2 * 4 * (3 + 1)
+    assert ref.recurrent_param_count("MinLSTM", 3, 4) == 3 * 4 * (3 + 1)
+
+
+def test_min_rnn_references_check_their_inputs():
+    with pytest.raises(ValueError, match=r"linear_recurrence: `a` expects an array of shape \(batch, "):
+        ref.linear_recurrence(np.ones((2, 3)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"expected b of shape"):
+        ref.linear_recurrence(np.ones((2, 3, 1)), np.ones((2, 3, 2)))
+    with pytest.raises(KeyError, match=r"prefix_scan: `method` expects one of \['hillis_steele', 'blelloch'"):
+        ref.prefix_scan([1, 2], lambda x, y: x + y, method="kogge_stone")
+    with pytest.raises(ValueError, match="`values` expects at least one element, got an empty sequence"):
+        ref.prefix_scan([], lambda x, y: x + y)
+    with pytest.raises(ValueError, match=r"`kernel` expects shape \(features, 2 \* units\), got shape"):
+        ref.min_gru_forward(np.ones((1, 2, 3)), np.ones((3, 5)), np.ones(5))
+    with pytest.raises(KeyError, match=r"`candidate` expects one of \['linear', 'positive'\], got 'log'"):
+        ref.min_lstm_forward(np.ones((1, 2, 3)), np.ones((3, 6)), np.ones(6), candidate="log")
