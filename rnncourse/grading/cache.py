@@ -6,8 +6,9 @@ The entry name is a SHA-256 over everything a grade depends on:
 - the notebook's bytes (not its path: two identical files get the same grade, wherever they are) and the
   exercise it is graded as (a notebook without metadata is named by its file);
 - the grading *context* (`context_digest`): the grader (its version and the bytes of every file of the
-  package, checks included), the mode (the key, or the self-study seed), the limits and whether the sandbox
-  was on. A changed check, key, limit or package version makes every old entry unreachable.
+  package, checks included), the mode (the key, or the self-study seed), the limits and the sandbox level
+  (bubblewrap, container or none: a grade of one level is never reused under another). A changed check,
+  key, limit, level or package version makes every old entry unreachable.
 
 What keeps the cache from moving one learner's grade to another, or from leaking the key:
 

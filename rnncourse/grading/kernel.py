@@ -1,4 +1,6 @@
-"""Running a notebook's cells in a fresh Jupyter kernel (nbclient), in the sandbox or without it.
+"""Running a notebook's cells in a fresh Jupyter kernel (nbclient), at the batch's sandbox level: behind
+bubblewrap's command line, as the unprivileged uid of the container level (`sandbox.KernelUser`: its
+``preexec_fn`` drops to that uid, and the connection file is given to it), or without a sandbox.
 
 A cell that runs past ``cell_timeout`` is interrupted, and killed with its kernel if it ignores the
 interrupt. At most ``output_limit`` characters of output are kept per cell, ZeroMQ drops any kernel message

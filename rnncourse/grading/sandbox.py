@@ -833,14 +833,14 @@ class KernelUser:
     def preexec(self, apply_limits: Callable[[], None]) -> Callable[[], None]:
         """A `preexec_fn` that sets the limits (`limits`, with a process limit for this uid), then drops to
         the uid: no supplementary groups, no capabilities in any set, ``no_new_privs``."""
+        import resource
+
         uid = self.uid
+        libc = ctypes.CDLL(None, use_errno=True)  # loaded here: nothing is imported or loaded after the fork
 
         def apply() -> None:
-            import resource
-
             apply_limits()
             resource.setrlimit(resource.RLIMIT_NPROC, (EXTRA_TASKS, EXTRA_TASKS))
-            libc = ctypes.CDLL(None, use_errno=True)
             for capability in range(64):  # the bounding set: no capability can come back through exec
                 libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0)
             os.setgroups([])
