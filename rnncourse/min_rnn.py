@@ -139,7 +139,12 @@ def _logcumsumexp(x, axis: int):
     """log(cumsum(exp(x))) along `axis`, without overflow: an associative scan of logaddexp."""
     # Subtracting one maximum for the whole axis would make the early prefixes underflow to log 0 when the
     # values grow along the axis, as log b_k - a*_k does; logaddexp rescales at every combination.
-    return ops.reshape(ops.associative_scan(ops.logaddexp, x, axis=axis), ops.shape(x))  # as in _parallel
+    return ops.reshape(ops.associative_scan(_logaddexp, x, axis=axis), ops.shape(x))  # as in _parallel
+
+
+def _logaddexp(x, y):
+    """log(exp(x) + exp(y)) for finite x and y, in their dtype (JAX's scan needs the dtype kept)."""
+    return ops.maximum(x, y) + ops.log1p(ops.exp(-ops.abs(x - y)))
 
 
 def log_linear_recurrence(log_a, log_b, log_h0=None):

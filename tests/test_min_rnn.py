@@ -24,6 +24,20 @@ MODES = list(min_rnn.MODES)
 LAYERS = [(MinGRU, ref.min_gru_forward), (MinLSTM, ref.min_lstm_forward)]
 
 
+@pytest.fixture(autouse=True)
+def float64_on_jax():
+    """JAX computes in float32 unless its 64-bit mode is on: on for these tests, then back as it was."""
+    if keras.backend.backend() != "jax":
+        yield
+        return
+    import jax
+
+    before = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", before)
+
+
 def built_layer(cls, features, units, seed=0, dtype="float64", **kwargs):
     """A built layer with random weights (a non-zero bias too), and its weights in float64 for NumPy."""
     layer = cls(units, return_sequences=True, dtype=dtype, **kwargs)
