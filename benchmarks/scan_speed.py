@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = time_lengths(args.lengths, args.batch, args.features, args.units, args.reps)
     wall = time.perf_counter() - start
     provenance = {
-        "written by": "benchmarks/scan_speed.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "written by": " ".join(["benchmarks/scan_speed.py", *(sys.argv[1:] if argv is None else argv)]),
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "versions": f"python {platform.python_version()}, keras {keras.__version__}, "
         f"tensorflow {tf.__version__}, numpy {np.__version__}",
