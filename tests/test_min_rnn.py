@@ -303,6 +303,7 @@ def test_docstring_examples_run_and_document_every_argument(cls):
 
 
 # ---------------------------------------------------------------------------------------------- learning
+@pytest.mark.slow  # about 5.5 s a seed
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_min_gru_learns_a_running_mean(seed):
     # The target is the mean of the 20 inputs so far, at every step: a linear recurrence a MinGRU can write
