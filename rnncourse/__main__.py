@@ -148,8 +148,15 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--no-sandbox",
         action="store_true",
-        help="run the kernels without the bubblewrap sandbox (teacher mode refuses to grade without it "
-        "unless given this; the grades say so)",
+        help="run the kernels without a sandbox (teacher mode refuses to grade without one unless given "
+        "this; the grades say so)",
+    )
+    grade.add_argument(
+        "--sandbox",
+        choices=["bubblewrap", "container", "none"],
+        help="the sandbox level of the kernels (default: the strongest that works here: bubblewrap's "
+        "namespaces, else, for a grader run as root where namespaces are refused, as in Docker, an "
+        "unprivileged uid per kernel; the environment variable RNNCOURSE_SANDBOX may name one)",
     )
     scope = commands.add_parser(
         "gradescope",
@@ -293,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             cell_timeout=args.cell_timeout,
             timeout=args.timeout,
             memory_mb=args.memory_mb,
-            sandbox=False if args.no_sandbox else None,
+            sandbox=False if args.no_sandbox else args.sandbox,
             cache=cache,
             scheduler=args.scheduler,
             progress=_show_progress if len(args.notebooks) > 1 else None,

@@ -10,6 +10,7 @@ The pieces of a character-level translator, in one place so that notebooks, exer
 - ``seq2seq_model`` -- a GRU encoder and a GRU decoder (and optionally attention), compiled.
 - ``Decoder`` -- the trained model's own layers run one decoder step at a time: ``greedy`` and
   ``beam_search`` translate with them; no second model is built.
+- ``free_running_data`` -- training arrays where the decoder reads its own outputs (no teacher forcing).
 - ``greedy_search``, ``beam_search`` -- the two searches over any step function (a model's, or a table of
   log-probabilities written by hand).
 - ``exact_match``, ``char_accuracy``, ``corpus_bleu``, ``sentence_bleu`` -- the scores.
@@ -55,6 +56,7 @@ __all__ = [
     "greedy_search",
     "beam_search",
     "Decoder",
+    "free_running_data",
     "exact_match",
     "char_accuracy",
     "corpus_bleu",
@@ -897,6 +899,55 @@ class Decoder:
             length_penalty,
         )
         return [h._replace(text=self.target_vocab.decode(np.array(h.tokens, dtype=np.int64))) for h in found]
+
+
+def free_running_data(decoder: Decoder, sources: Sequence[str], targets: Sequence[str]) -> TeacherForcingData:
+    """Training arrays where the decoder reads its own outputs, not the true target: training without teacher
+    forcing.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    ``decoder`` (the model being trained) translates ``sources`` by greedy search, and its outputs, behind
+    START, become ``decoder_input``; ``decoder_target`` and ``mask`` are those of ``teacher_forcing_data``:
+    at step ``t`` the model still learns to write the true character ``t``, but after reading what it wrote
+    itself at step ``t - 1``, as it will when it translates. Where its output is shorter than the target, the
+    decoder reads END for the rest (the steps still count in the loss); where it is longer, it is cut to the
+    target's length. The outputs are frozen when this is called: call it again every few batches to keep
+    them the model's own (backpropagation does not pass through the choice of each token).
+
+    Args:
+        decoder: a ``Decoder`` of the model being trained.
+        sources: the texts the encoder reads.
+        targets: the texts the decoder must write, one per source.
+
+    Returns:
+        A ``TeacherForcingData`` whose ``decoder_input`` holds the model's own greedy outputs.
+
+    Example:
+        >>> vocab = Vocabulary("0123456789")
+        >>> decoder = Decoder(seq2seq_model(vocab.size, vocab.size, units=4), vocab, vocab)
+        >>> data = free_running_data(decoder, ["12", "345"], ["21", "543"])
+        >>> data.decoder_input.shape, data.decoder_input[:, 0].tolist()   # START, then its own guesses
+        ((2, 4), [1, 1])
+    """
+    where = "free_running_data"
+    if not isinstance(decoder, Decoder):
+        raise TypeError(
+            arguments.message("decoder", "an rnncourse.seq2seq.Decoder", arguments.given(decoder), where)
+        )
+    truth = teacher_forcing_data(sources, targets, decoder.source_vocab, decoder.target_vocab)
+    width = truth.decoder_target.shape[1]
+    state, memory = decoder.encode(list(sources))
+    written = greedy_search(
+        decoder._step_function(), {"state": state, "memory": memory}, Vocabulary.START, Vocabulary.END, width
+    )
+    own = np.full(truth.decoder_input.shape, Vocabulary.END, dtype=np.int32)
+    own[:, 0] = Vocabulary.START
+    for row, hypothesis in enumerate(written):
+        tokens = hypothesis.tokens[: width - 1]
+        own[row, 1 : 1 + len(tokens)] = tokens
+    own[~truth.mask] = Vocabulary.PAD  # the target's padding stays padding
+    return truth._replace(decoder_input=own)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -219,6 +219,46 @@ def _wrong(*pairs):
         "    return float(np.mean(after == char)) if len(after) else 1.0 / vocab_size",
         "",
     ),
+    (
+        "07.q1",
+        "def f(target_ids, start, end, pad):\n"
+        "    w = max(len(t) for t in target_ids) + 1\n"
+        "    x = np.full((len(target_ids), w), pad); y = x.copy()\n"
+        "    for i, t in enumerate(target_ids):\n"
+        "        x[i, :len(t)] = t; y[i, :len(t) + 1] = [*t, end]\n"
+        "    return x, y",
+        "did not shift",
+    ),
+    (
+        "07.q2",
+        "def f(query, keys, W1, W2, v, mask):\n"
+        "    s = np.where(mask, np.tanh((query @ W1)[:, None] + (keys @ W2)[None]) @ v, -1e9)\n"
+        "    w = np.exp(s - s.max(0)); w /= w.sum(0)\n"
+        "    return w, w @ keys",
+        "normalised over the query steps",
+    ),
+    (
+        "07.q3",
+        "def f(beams, log_probs, beam_width, end):\n"
+        "    out = []\n"
+        "    for (t, s), row in zip(beams, log_probs):\n"
+        "        if t and t[-1] == end: out.append((tuple(t), s)); continue\n"
+        "        w = int(np.argmax(row)); out.append((tuple(t) + (w,), s + row[w]))\n"
+        "    return sorted(out, key=lambda c: -c[1])[:beam_width]",
+        "greedy per beam",
+    ),
+    (
+        "07.q4",
+        "def f(reference, hypothesis):\n"
+        "    from collections import Counter\n"
+        "    r, h, p = reference.replace(' ', ''), hypothesis.replace(' ', ''), 1.0\n"
+        "    for n in range(1, 5):\n"
+        "        hn = Counter(h[i:i + n] for i in range(len(h) - n + 1))\n"
+        "        rn = Counter(r[i:i + n] for i in range(len(r) - n + 1))\n"
+        "        p *= sum((hn & rn).values()) / max(sum(hn.values()), 1)\n"
+        "    return 100 * p ** 0.25",
+        "brevity penalty",
+    ),
 )
 def test_typical_mistakes_get_a_useful_hint(qid, code, hint):
     namespace = {"np": np}
@@ -420,3 +460,70 @@ def test_encode_decode_round_trip():
 def test_the_checks_hold_no_private_copy_of_the_maths():
     text = "\n".join(p.read_text() for p in (ROOT / "rnncourse" / "exercises").glob("*.py"))
     assert "def _sigmoid" not in text and "_ref_" not in text
+
+
+def test_translation_checks_match_the_seq2seq_library():
+    """The NumPy transcriptions behind exercises 07 give what rnncourse.seq2seq gives."""
+    keras = pytest.importorskip("keras")
+    from rnncourse import seq2seq
+    from rnncourse.exercises import translation
+
+    assert (translation.PAD, translation.START, translation.END) == (
+        seq2seq.Vocabulary.PAD,
+        seq2seq.Vocabulary.START,
+        seq2seq.Vocabulary.END,
+    )
+    vocab = seq2seq.Vocabulary("0123456789")
+    targets = ["97", "1", "2024", "305"]
+    data = seq2seq.teacher_forcing_data(targets, targets, vocab, vocab)
+    got = translation.teacher_forcing_arrays([vocab.encode(t) for t in targets], 1, 2, 0)
+    np.testing.assert_array_equal(got[0], data.decoder_input)
+    np.testing.assert_array_equal(got[1], data.decoder_target)
+
+    for case in translation.cases_additive_attention(5):
+        layer = seq2seq.BahdanauAttention(units=len(case["v"]))
+        query, keys = case["query"][None].astype("float32"), case["keys"][None].astype("float32")
+        layer(query, keys, values_mask=case["mask"][None])
+        layer.set_weights([case["W1"], case["W2"], case["v"]])
+        context, weights = layer(query, keys, values_mask=case["mask"][None])
+        expected = translation.additive_attention(
+            *(case[k] for k in ("query", "keys", "W1", "W2", "v", "mask"))
+        )
+        np.testing.assert_allclose(expected[0], keras.ops.convert_to_numpy(weights)[0], rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(expected[1], keras.ops.convert_to_numpy(context)[0], rtol=1e-4, atol=1e-5)
+
+    # beam_search is beam_step run until beam_width hypotheses have finished (a finished one leaves the beam)
+    rng = np.random.default_rng(3)
+    for width in (1, 2, 3, 4):
+        logits = rng.normal(0, 2, (6, 6))
+        table = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))  # START = 5, END = 2
+        live, finished = [((), 0.0)], []
+        for _ in range(7):
+            rows = table[[tokens[-1] if tokens else 5 for tokens, _ in live]]
+            step = translation.beam_step(live, rows, width, end=2)
+            finished += [beam for beam in step if beam[0][-1] == 2]
+            live = [beam for beam in step if beam[0][-1] != 2]
+            if len(finished) >= width or not live:
+                break
+        else:
+            finished = finished or live
+        found = seq2seq.beam_search(
+            lambda tokens, state, table=table: (table[tokens], state),
+            np.zeros((1, 1)),
+            5,
+            2,
+            7,
+            beam_width=width,
+        )
+        best = sorted(finished, key=lambda beam: -beam[1])[:width]
+        assert [h.tokens for h in found] == [tokens for tokens, _ in best], width
+        np.testing.assert_allclose([h.log_prob for h in found], [total for _, total in best])
+
+    compared = 0
+    for seed in range(6):
+        for case in translation.cases_char_bleu(seed):
+            expected = translation.char_bleu(case["reference"], case["hypothesis"])
+            if expected > 0:  # no precision is 0: the library's smoothing does not apply
+                compared += 1
+                assert expected == pytest.approx(seq2seq.sentence_bleu(case["reference"], case["hypothesis"]))
+    assert compared >= 20

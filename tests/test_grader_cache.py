@@ -37,7 +37,7 @@ def _context(seed: int = 1, **changes) -> str:
         key=None,
         seed=seed,
         limits={"cell_timeout": 60, "timeout": 300},
-        sandbox=True,
+        sandbox="bubblewrap",
     )
     options.update(changes)
     return caching.context_digest(**options)
@@ -60,11 +60,12 @@ def test_a_cached_grade_comes_back_for_the_same_bytes_and_context_only(tmp_path)
         store.entry_name(b"notebook", ONE, _context(seed=2)),
         store.entry_name(b"notebook", ONE, _context(package={"rnncourse/a.py": b"x = 2"})),
         store.entry_name(b"notebook", ONE, _context(limits={"cell_timeout": 61, "timeout": 300})),
-        store.entry_name(b"notebook", ONE, _context(sandbox=False)),
+        store.entry_name(b"notebook", ONE, _context(sandbox="none")),
+        store.entry_name(b"notebook", ONE, _context(sandbox="container")),  # a level is never reused
         store.entry_name(b"notebook", ONE, _context(key=grader.Key(1, ("a",), (1,)))),
         store.entry_name(b"notebook", ONE, _context(key=grader.Key(2, ("a",), (1,)))),
     }
-    assert name not in others and len(others) == 8
+    assert name not in others and len(others) == 9
 
 
 def test_grades_that_depend_on_more_than_the_notebook_are_not_stored(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -87,7 +88,7 @@ def test_only_the_expected_exercises_count_the_others_are_listed_as_ignored():
     tests = results["tests"]
     assert results["score"] == sum(t["max_score"] for t in tests) == 12, results
     assert not any(t["number"].startswith("03.") for t in tests)
-    assert results["extra_data"] == {"ignored": ["03.ipynb"]}
+    assert results["extra_data"] == {"ignored": ["03.ipynb"], "sandbox": "none"}
     assert f"03.ipynb: ignored: {three} is not part of this assignment" in results["output"]
 
 
@@ -285,3 +286,71 @@ def test_cli_gradescope_json_without_notebooks_scores_every_expected_question_ze
     )
     assert bad.returncode == 2 and "--expect is for --gradescope-json" in bad.stderr
     assert Path(out).is_file()
+
+
+def test_the_sandbox_level_is_in_the_table_results_json_and_the_feedback_page():
+    grade = _grade(ONE, _points(ONE), "class/ann/01.ipynb", sandbox=True, sandbox_level="container")
+    assert "sandbox: container" in grader.format_table(grade)
+    results = grader.format_gradescope([grade], expected=[ONE])
+    assert results["extra_data"]["sandbox"] == "container"
+    assert "graded in the sandbox level: container" in results["output"]
+    assert json.loads(grader.format_report([grade]))[0]["sandbox_level"] == "container"
+    assert "graded in the sandbox level container" in feedback.format_feedback("ann", [grade])
+
+
+_FAKE_PYTHON = """#!/bin/bash
+# a Python of version {version}: answers the version checks, and `-m venv DIR` writes a venv whose python logs
+if [ "$1" = "--version" ]; then echo "Python {version}"; exit 0; fi
+if [ "$1" = "-c" ]; then [ "{version}" != "3.10.12" ]; exit $?; fi
+if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
+    mkdir -p "$3/bin"
+    printf '#!/bin/bash\\necho "$0 $*" >> "%s"\\n' "$LOG" > "$3/bin/python"
+    chmod 755 "$3/bin/python"
+    echo "venv by $0" >> "$LOG"
+fi
+"""
+
+
+@pytest.mark.parametrize(
+    "python3, apt_has_311, chosen",
+    [("3.12.3", False, "python3"), ("3.10.12", True, "python3.11"), ("3.10.12", False, None)],
+    ids=["ubuntu-24.04", "ubuntu-22.04", "no-python-3.11"],
+)
+def test_setup_sh_finds_a_python_of_3_11_or_newer(tmp_path, python3, apt_has_311, chosen):
+    """setup.sh on base images whose python3 is 3.12 (Ubuntu 24.04) or 3.10 (Ubuntu 22.04, with and without
+    a python3.11 package), with fake apt-get and Pythons: it builds the venv with the right one, or stops
+    saying which base image to pick."""
+    path = gradescope.write_autograder(tmp_path / "ag.zip", exercises_wanted=["01"])
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(path) as archive:
+        archive.extractall(root / "source")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("chmod", "mkdir", "printf"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    (bin_dir / "python3").write_text(_FAKE_PYTHON.format(version=python3))
+    apt = '#!/bin/bash\necho "apt-get $*" >> "$LOG"\n'
+    if apt_has_311:  # installing python3.11 puts one on PATH
+        package = f'/bin/cp "{bin_dir}/python3.11.pkg" "{bin_dir}/python3.11"'
+        apt += f'if [[ "$*" == *python3.11* ]]; then {package}; fi\n'
+        (bin_dir / "python3.11.pkg").write_text(_FAKE_PYTHON.format(version="3.11.0"))
+        (bin_dir / "python3.11.pkg").chmod(0o755)
+    else:
+        apt += 'if [[ "$*" == *python3.11* ]]; then exit 100; fi\n'
+    (bin_dir / "apt-get").write_text(apt)
+    for name in ("python3", "apt-get"):
+        (bin_dir / name).chmod(0o755)
+    log = tmp_path / "log"
+    env = dict(PATH=str(bin_dir), LOG=str(log), RNNCOURSE_AUTOGRADER_ROOT=str(root))
+    run = subprocess.run(
+        ["/bin/bash", root / "source" / "setup.sh"], capture_output=True, text=True, env=env, timeout=60
+    )
+    logged = log.read_text() if log.exists() else ""
+    if chosen is None:
+        assert run.returncode == 1 and "choose the Ubuntu 24.04 base image" in run.stderr, run.stderr
+        assert not (root / "venv").exists()
+        return
+    assert run.returncode == 0, run.stdout + run.stderr + logged
+    assert f"venv by {bin_dir / chosen}" in logged, logged
+    assert f"{root}/venv/bin/python -m pip install -r {root}/source/requirements.txt" in logged
+    assert ("python3.11" in logged.split("venv by")[0]) == (chosen == "python3.11"), logged

@@ -228,7 +228,7 @@ def test_each_attack_is_blocked_and_costs_no_points(teacher_batch, attack):
     grade = teacher_batch["grades"][attack]
     notes = "\n".join(grade["notes"])
     print(f"{attack}: {grade['score']}/{grade['total']} points; {notes}")
-    assert grade["sandbox"] and grade["mode"] == "teacher", grade
+    assert grade["sandbox_level"] == "bubblewrap" and grade["mode"] == "teacher", grade
     assert "LEAKED" not in notes and "BLOCKED" in notes, notes
     assert grade["error"] is None and grade["score"] == grade["total"] == 6, grade
 
@@ -262,7 +262,9 @@ def test_teacher_mode_refuses_without_bubblewrap_unless_told(tmp_path):
     bin_dir = tmp_path / "bin"  # a PATH without bwrap: python and nothing else
     bin_dir.mkdir()
     (bin_dir / "python").symlink_to(sys.executable)
-    env = dict(os.environ, PATH=str(bin_dir))
+    # and no container level either (wherever the tests run as root with a Python other users can read):
+    # a first kernel uid below 1000 is refused, so neither level works
+    env = dict(os.environ, PATH=str(bin_dir), RNNCOURSE_SANDBOX_UID="12")
     grade = [sys.executable, "-m", "rnncourse", "grade", str(nb), "--json", "-", "--cell-timeout", "20"]
     refused = subprocess.run(
         [*grade, "--key", str(key)], capture_output=True, text=True, env=env, timeout=300
@@ -275,12 +277,12 @@ def test_teacher_mode_refuses_without_bubblewrap_unless_told(tmp_path):
         [*grade, "--key", str(key), "--no-sandbox"], capture_output=True, text=True, env=env, timeout=300
     )
     assert forced.returncode == 0, forced.stdout + forced.stderr
-    assert "teacher, no sandbox" in forced.stdout
+    assert "teacher, sandbox: none" in forced.stdout
     report = json.loads(forced.stdout[forced.stdout.index("[\n") :])
-    assert report[0]["sandbox"] is False
+    assert report[0]["sandbox"] is False and report[0]["sandbox_level"] == "none"
     own = subprocess.run(grade, capture_output=True, text=True, env=env, timeout=300)  # self-study: a warning
     assert own.returncode == 0 and "grading without a sandbox" in own.stderr, own.stdout + own.stderr
-    assert "self-study, no sandbox" in own.stdout
+    assert "self-study, sandbox: none" in own.stdout
 
 
 @needs_sandbox

@@ -266,6 +266,36 @@ def test_beam_of_width_one_is_greedy_on_a_model(attention):
     assert beam.tokens == greedy.tokens and beam.log_prob == pytest.approx(greedy.log_prob, abs=1e-9)
 
 
+@pytest.mark.parametrize("attention", [False, True])
+def test_free_running_data_feeds_the_decoder_its_own_greedy_outputs(attention):
+    decoder = seq2seq.Decoder(_model(attention), SOURCE_VOCAB, TARGET_VOCAB)
+    truth = seq2seq.teacher_forcing_data(SOURCES, TARGETS, SOURCE_VOCAB, TARGET_VOCAB)
+    own = seq2seq.free_running_data(decoder, SOURCES, TARGETS)
+    # what it learns to write, and which steps count, are teacher forcing's
+    np.testing.assert_array_equal(own.decoder_target, truth.decoder_target)
+    np.testing.assert_array_equal(own.mask, truth.mask)
+    np.testing.assert_array_equal(own.encoder_input, truth.encoder_input)
+    width = truth.decoder_input.shape[1]
+    state, memory = decoder.encode(SOURCES)
+    written = seq2seq.greedy_search(
+        decoder._step_function(), {"state": state, "memory": memory}, Vocabulary.START, Vocabulary.END, width
+    )
+    assert (own.decoder_input[:, 0] == Vocabulary.START).all()
+    for row, hypothesis in enumerate(written):
+        steps = int(truth.mask[row].sum())
+        tokens = list(hypothesis.tokens[: steps - 1])
+        expected = tokens + [Vocabulary.END] * (steps - 1 - len(tokens))
+        assert own.decoder_input[row, 1:steps].tolist() == expected
+        assert (own.decoder_input[row, steps:] == Vocabulary.PAD).all()
+    # an untrained decoder does not write the truth: the inputs do differ from teacher forcing's
+    assert not np.array_equal(own.decoder_input, truth.decoder_input)
+
+
+def test_free_running_data_wants_a_decoder():
+    with pytest.raises(TypeError, match="decoder.*Decoder.*got"):
+        seq2seq.free_running_data(_model(attention=False), SOURCES, TARGETS)
+
+
 @pytest.mark.parametrize(("call", "error", "pattern"), [
     (lambda d: seq2seq.Decoder(d.model, TARGET_VOCAB, TARGET_VOCAB), ValueError,
      r"source_vocab.*\d+ ids \(the source embedding's input_dim\).*got a vocabulary of 11 ids"),

@@ -2,9 +2,9 @@
 
 Every graded question is a `Question` of the catalogue `QUESTIONS`: the name the learner defines (a
 function, e.g. ``rnn_step``), the points it is worth, and, in the notebook's module (`rnn_unit`,
-`training`, `forecasting`, `sentiment`, `lstm_gru`, `language_model`), a generator of test cases drawn
-from a seed and a check. A verdict always goes through the same three steps, in a check cell and in the
-grader alike:
+`training`, `forecasting`, `sentiment`, `lstm_gru`, `language_model`, `translation`), a generator of test
+cases drawn from a seed and a check. A verdict always goes through the same three steps, in a check cell
+and in the grader alike:
 
 1. **cases** -- the test cases are drawn (in the grader: in the grader's own process, from a seed it
    draws for the run or from a teacher's key) and encoded as JSON (`codec`);
@@ -84,6 +84,7 @@ NOTEBOOKS: dict[str, str] = {
     "04": "04_sentiment_exercises",
     "05": "05_lstm_gru_exercises",
     "06": "06_language_model_exercises",
+    "07": "07_translation_exercises",
 }
 
 _CATALOGUE = [
@@ -116,6 +117,10 @@ _CATALOGUE = [
     ("06.q2", "bits per character", 1, "bits_per_char", "language_model"),
     ("06.q3", "the truncated-BPTT batch layout", 2, "tbptt_layout", "language_model"),
     ("06.q4", "one smoothed bigram probability", 2, "bigram_probability", "language_model"),
+    ("07.q1", "the teacher-forcing shift", 1, "teacher_forcing_arrays", "translation"),
+    ("07.q2", "additive attention weights", 2, "additive_attention", "translation"),
+    ("07.q3", "one step of beam search", 2, "beam_step", "translation"),
+    ("07.q4", "sentence BLEU on characters", 2, "char_bleu", "translation"),
 ]
 
 QUESTIONS: dict[str, Question] = {

@@ -42,11 +42,16 @@ grade without a kernel; the cache is read before the first kernel starts and wri
 With a Dask scheduler (`scheduler=`, `cluster`) each notebook still to grade is one task: a worker grades it
 as above, in its own sandbox with the same limits, and the grade comes back to this process.
 
-The sandbox is used whenever bubblewrap works on the machine (`sandbox=None`, the default): teacher mode
-refuses to grade without it unless told to (`sandbox=False`, `--no-sandbox`; the grades then say "no
-sandbox"), and self-study mode grades without it with a warning. Without the sandbox a kernel runs as you
-and can read your files (the key included); the limits and the fingerprint still keep one notebook from
-changing another's grade.
+The sandbox (`sandbox`) has three levels, and the grader uses the strongest that works here (`sandbox=None`,
+the default; ``RNNCOURSE_SANDBOX`` or ``--sandbox LEVEL`` names one): bubblewrap's namespaces, else, for a
+grader run as root where namespaces are refused (Docker, so Gradescope), the container level (each kernel an
+unprivileged uid of its own; it cannot cut the network), and it says why each stronger level is not used.
+Teacher mode refuses to grade with neither unless told to (`sandbox=False`, `--no-sandbox`), and refuses a
+container level whose kernels could read the key; self-study mode grades without a sandbox with a warning.
+Each grade names its level (`NotebookGrade.sandbox_level`, in the table, the JSON report, results.json and
+the feedback page), and the results cache never reuses a grade of one level under another. Without a
+sandbox a kernel runs as you and can read your files (the key included); the limits and the fingerprint
+still keep one notebook from changing another's grade.
 
 What hostile or broken notebooks get (tests/test_grader.py and tests/test_sandbox.py check each): a cell
 that raises, loops, ignores interrupts, calls `os._exit` or `sys.exit`, allocates past the memory limit,
@@ -192,7 +197,8 @@ async def _grade_async(
         path=str(path),
         exercise=name,
         mode="teacher" if setup.key else "self-study",
-        sandbox=setup.batch.sandbox,
+        sandbox=not isinstance(setup.batch.level, sandboxing.NoSandbox),
+        sandbox_level=setup.batch.level.name,
     )
     questions = exercises.questions_for(name)
     # The grader's own test cases, built before the learner's code runs; the kernel gets only the inputs.
@@ -210,9 +216,18 @@ async def _grade_async(
             qid=question.qid, name=question.answer_name, cases=exercises.encode_cases(cases[question.qid])
         )
         cells.append(Cell(-1, source, question.qid))
+    user = None
     try:
-        base = sandboxing.private_folder(setup.package, setup.data, setup.hidden)
+        if isinstance(setup.batch.level, sandboxing.Container):
+            user = sandboxing.KernelUser.claim()
+        base = sandboxing.private_folder(
+            setup.package, setup.data, setup.hidden, parent=sandboxing.reachable_temp() if user else None
+        )
+        if user is not None:
+            user.give(base)
     except OSError as error:  # the machine's fault (a full disk, no folder for the sockets): no traceback
+        if user is not None:
+            user.release()
         grade.error = (
             f"not graded: no private folder for its kernel ({type(error).__name__}: {str(error)[:300]}); "
             "a fault of the grading machine, not of the notebook"
@@ -233,6 +248,8 @@ async def _grade_async(
             grade.check_output = {}
             if attempt:  # what a previous kernel left in the package copy goes
                 sandboxing.write_package(base, setup.package, setup.hidden)
+                if user is not None:
+                    user.give(base)
             try:
                 bad = await run_once(
                     cells,
@@ -245,6 +262,7 @@ async def _grade_async(
                     status=status,
                     answers=answers,
                     check_output=grade.check_output,
+                    user=user,
                 )
             except (RuntimeError, OSError, TimeoutError, zmq.ZMQError) as error:
                 start_failures += 1
@@ -305,7 +323,11 @@ async def _grade_async(
             if note:
                 grade.notes.append(note)
     finally:
-        sandboxing.remove_private_folder(base)
+        try:
+            sandboxing.remove_private_folder(base)
+        finally:
+            if user is not None:
+                user.release()
         grade.seconds = time.monotonic() - started
     return grade
 
@@ -323,33 +345,54 @@ def grade_notebook(path: str | os.PathLike, **kwargs) -> NotebookGrade:
     return grade_notebooks([path], **kwargs)[0]
 
 
-def _choose_sandbox(wanted: bool | None, *, teacher: bool, key_folder: Path | None) -> bool:
-    """Whether kernels run in the sandbox: `wanted`, or when it is None, whenever bubblewrap works here
-    (teacher mode refuses to grade without it)."""
-    if wanted is False:
-        return False
-    reason = sandboxing.unavailable_reason()
-    if reason is not None:
+def _choose_level(
+    wanted: bool | str | None, *, teacher: bool, key_folder: Path | None
+) -> tuple[sandboxing.Level, dict[str, str]]:
+    """The sandbox level of the kernels (`sandboxing.choose_level`) and why each stronger one is not used:
+    `wanted` (a level's name, False for none, True for the strongest that works), or when it is None, the
+    strongest level that works here (`RNNCOURSE_SANDBOX` may name one). Teacher mode refuses to grade
+    without a sandbox unless told to, and refuses a container level whose kernels could read the key."""
+    if wanted is False or wanted == "none":
+        return sandboxing.LEVELS["none"], {}
+    chosen, reasons = sandboxing.choose_level(wanted if isinstance(wanted, str) else None)
+    if isinstance(chosen, sandboxing.NoSandbox):
+        why = "; ".join(f"{name}: {reason}" for name, reason in reasons.items())
         if wanted or teacher:
-            mode = "teacher mode needs" if teacher else "sandbox=True needs"
+            mode = "teacher mode needs" if teacher else f"sandbox={wanted!r} needs"
             raise GradingError(
-                f"{mode} the bubblewrap sandbox, and {reason}: {sandboxing.INSTALL_HINT}, "
-                "or grade without it with --no-sandbox (sandbox=False)"
+                f"{mode} a sandbox, and none works here ({why}); for bubblewrap, {sandboxing.INSTALL_HINT}; "
+                "the container level needs the grader to run as root; or grade without one with "
+                "--no-sandbox (sandbox=False)"
             )
         warnings.warn(
-            f"grading without a sandbox ({reason}): the notebooks' code can read and change your files; "
+            f"grading without a sandbox ({why}): the notebooks' code can read and change your files; "
             f"{sandboxing.INSTALL_HINT}",
             stacklevel=3,
         )
-        return False
-    if key_folder is not None:
+        return chosen, reasons
+    if key_folder is not None and isinstance(chosen, sandboxing.Bubblewrap):
         shown = sandboxing.exposes(key_folder)
         if shown is not None:
             raise GradingError(
                 f"{key_folder}: the key folder would be visible inside the sandbox (it is under {shown}, "
                 "which kernels can read); move it, e.g. into your home folder"
             )
-    return True
+    if reasons and wanted is None:  # a weaker level than bubblewrap, found on its own: say why
+        why = "; ".join(f"{name}: {reason}" for name, reason in reasons.items())
+        warnings.warn(
+            f"grading at the {chosen.name} sandbox level ({why}); it does not protect: {chosen.gaps}",
+            stacklevel=3,
+        )
+    if key_folder is not None and isinstance(chosen, sandboxing.Container):
+        uid = sandboxing.first_uid()
+        for path in (key_folder / "key.json", key_folder):
+            if path.exists() and sandboxing.readable_by(path, uid):
+                raise GradingError(
+                    f"{path}: the key is readable by the kernels' unprivileged users (uid {uid} and up) at "
+                    "the container sandbox level; make it and its folder readable by its owner alone "
+                    f"(chmod 700 {key_folder}, or a folder above it)"
+                )
+    return chosen, reasons
 
 
 def grade_notebooks(
@@ -362,7 +405,7 @@ def grade_notebooks(
     timeout: int = DEFAULT_TIMEOUT,
     output_limit: int = DEFAULT_OUTPUT_LIMIT,
     memory_mb: int = DEFAULT_MEMORY_MB,
-    sandbox: bool | None = None,
+    sandbox: bool | str | None = None,
     cache: str | os.PathLike | None = None,
     progress: Callable[[int, int, NotebookGrade], None] | None = None,
     scheduler: str | None = None,
@@ -381,10 +424,13 @@ def grade_notebooks(
             Default: 300.
         output_limit: characters of output kept per cell. Default: 20,000.
         memory_mb: address-space limit of a kernel in MiB. Default: 12,288.
-        sandbox: run each kernel in the bubblewrap sandbox (`rnncourse.grading.sandbox`). None: when
-            bubblewrap works here; without it, teacher mode raises `GradingError` and self-study mode grades
-            without the sandbox and warns. True: always (`GradingError` when it cannot). False: never (the
-            grades say so). Default: None.
+        sandbox: the sandbox level of the kernels (`rnncourse.grading.sandbox`): None for the strongest
+            that works here (bubblewrap's namespaces, else the container level when the grader runs as root;
+            the environment variable ``RNNCOURSE_SANDBOX`` may name one); without either, teacher mode raises
+            `GradingError` and self-study mode grades without a sandbox and warns. True: the strongest that
+            works (`GradingError` when none does). A level's name (``"bubblewrap"``, ``"container"``,
+            ``"none"``): that one (`GradingError` when it cannot be used). False or ``"none"``: none (the
+            grades say so). Each grade says its level (`NotebookGrade.sandbox_level`). Default: None.
         cache: a results cache file (`rnncourse.grading.cache`; created if missing): a notebook whose bytes
             were graded before in the same context (grader, key or seed, limits, sandbox) gets that grade
             (`NotebookGrade.cached`) without a kernel. Needs a key or a `seed`. Default: None (no cache).
@@ -411,8 +457,10 @@ def grade_notebooks(
         ("memory_mb", memory_mb),
     ):
         arguments.positive_int(value, name, where)
-    if sandbox is not None:
+    if sandbox is not None and not isinstance(sandbox, str):
         sandbox = arguments.boolean(sandbox, "sandbox", where)
+    elif isinstance(sandbox, str):
+        sandboxing.level(sandbox)  # a ValueError for an unknown name
     key_folder = None
     if key is not None and not isinstance(key, Key):
         key_folder = Path(key)
@@ -426,9 +474,13 @@ def grade_notebooks(
         )
     progress = arguments.callable_or_none(progress, "progress", "a function (done, total, grade)", where)
     if scheduler is not None:  # the workers choose their sandbox (and refuse in teacher mode without one)
-        use_sandbox = sandbox is not False
+        # a worker's grade is cached only when it was graded under the level asked for (the strongest when
+        # none is named), so a cached grade always names the level of the context it is filed under
+        level_name = "none" if sandbox is False else sandbox if isinstance(sandbox, str) else "bubblewrap"
+        level = None
     else:
-        use_sandbox = _choose_sandbox(sandbox, teacher=key is not None, key_folder=key_folder)
+        level, _reasons = _choose_level(sandbox, teacher=key is not None, key_folder=key_folder)
+        level_name = level.name
     seed = secrets.randbelow(2**31) if seed is None else arguments.seed(seed, "seed", where)
 
     # 1. Everything read, imported and hashed before the first learner kernel starts.
@@ -438,6 +490,21 @@ def grade_notebooks(
             read.append((Path(p), *_read(Path(p))))
         except GradingError as error:
             read.append((Path(p), None, str(error), b""))
+    if isinstance(level, sandboxing.Container) and len(read) > 1:
+        # the kernels' uids must not read each other's notebooks where they lie
+        uid = sandboxing.first_uid()
+        open_folders = sorted(
+            str(folder)
+            for folder in {p.resolve().parent for p, *_ in read if p.exists()}
+            if sandboxing.readable_by(folder, uid)
+        )
+        if open_folders:
+            warnings.warn(
+                f"the kernels' unprivileged users can list {', '.join(open_folders[:3])}: a learner's code "
+                "could read the other notebooks there; make the class folder readable by its owner alone "
+                "(chmod 700)",
+                stacklevel=2,
+            )
     package = sandboxing.package_files()
     setup = None
     if scheduler is None:
@@ -461,7 +528,7 @@ def grade_notebooks(
             package_root=package_root,
             fingerprint=sandboxing.fingerprint(package_root),
             batch=Batch(
-                sandbox=use_sandbox,
+                level=level,
                 memory_mb=memory_mb,
                 subreaper=sandboxing.become_subreaper(),
                 spared=spared,
@@ -477,7 +544,7 @@ def grade_notebooks(
         limits=dict(
             cell_timeout=cell_timeout, timeout=timeout, output_limit=output_limit, memory_mb=memory_mb
         ),
-        sandbox=use_sandbox,
+        sandbox=level_name,
     )
 
     limits = dict(cell_timeout=cell_timeout, timeout=timeout, output_limit=output_limit, memory_mb=memory_mb)
@@ -506,7 +573,8 @@ def grade_notebooks(
         else:  # in teacher mode each submission's cases come from a seed of its own
             own_seed = key.submission_seed(content) if key is not None else seed
             grade = await here(path, nb, name, own_seed)
-        if results is not None and grade.sandbox == use_sandbox:  # (a worker may have had no sandbox)
+        # (a worker may have graded under another level than the one asked for)
+        if results is not None and grade.sandbox_level == level_name:
             results.put(entry, grade)
         return grade
 

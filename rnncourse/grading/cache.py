@@ -64,7 +64,7 @@ def _key_digest(key: Key) -> str:
 
 
 def context_digest(
-    *, package: Mapping[str, bytes], key: Key | None, seed: int, limits: Mapping[str, object], sandbox: bool
+    *, package: Mapping[str, bytes], key: Key | None, seed: int, limits: Mapping[str, object], sandbox: str
 ) -> str:
     """A digest of everything besides the notebook that a grade depends on (see the module docstring).
 
@@ -73,7 +73,8 @@ def context_digest(
         key: the teacher's key, or None in self-study.
         seed: the self-study seed (ignored with a key).
         limits: the grading limits by name (cell_timeout, timeout, output_limit, memory_mb).
-        sandbox: whether the kernels run in the sandbox.
+        sandbox: the sandbox level the kernels run in (`rnncourse.grading.sandbox.LEVELS`): a grade of one
+            level is never reused under another.
 
     Returns:
         A hex SHA-256 digest.
@@ -87,7 +88,7 @@ def context_digest(
         "package": files.hexdigest(),
         "mode": {"key": _key_digest(key)} if key is not None else {"seed": int(seed)},
         "limits": {name: int(value) for name, value in sorted(limits.items())},
-        "sandbox": bool(sandbox),
+        "sandbox": str(sandbox),
     }
     return hashlib.sha256(json.dumps(context, sort_keys=True).encode()).hexdigest()
 
@@ -106,6 +107,7 @@ def _stored(grade: NotebookGrade) -> dict:
         "seconds": grade.seconds,
         "mode": grade.mode,
         "sandbox": grade.sandbox,
+        "sandbox_level": grade.sandbox_level,
     }
 
 
@@ -150,6 +152,7 @@ def _rebuild(stored: dict, path: str) -> NotebookGrade:
         seconds=float(stored["seconds"]),
         mode=str(stored["mode"]),
         sandbox=bool(stored["sandbox"]),
+        sandbox_level=str(stored["sandbox_level"]),
         cached=True,
     )
 

@@ -62,7 +62,7 @@ def grade_task(
     teacher_key: Key | None,
     seed: int,
     limits: Mapping[str, int],
-    sandbox: bool | None,
+    sandbox: bool | str | None,
 ) -> dict:
     """Grade one notebook on a worker (the task `grade_notebooks(scheduler=...)` sends).
 
@@ -115,6 +115,7 @@ def grade_from_task(result: dict, path: str) -> NotebookGrade:
         error=data["error"],
         mode=data["mode"],
         sandbox=bool(data["sandbox"]),
+        sandbox_level=str(data.get("sandbox_level", "none")),
         fault=bool(data.get("fault", False)),
         timed_out=bool(data.get("timed_out", False)),
     )

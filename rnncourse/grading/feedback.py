@@ -61,7 +61,10 @@ def format_feedback(learner: str, grades: Sequence[NotebookGrade]) -> str:
     for grade in grades:
         title = grade.exercise or Path(grade.path).name
         parts.append(f"<h2>{_e(title)}: {grade.score}/{grade.total} points</h2>")
-        parts.append(f'<p class="note">File: {_e(Path(grade.path).name)}</p>')
+        parts.append(
+            f'<p class="note">File: {_e(Path(grade.path).name)}; graded in the sandbox level '
+            f"{_e(grade.sandbox_level)}</p>"
+        )
         if grade.questions:
             parts.append("<table><tr><th>Question</th><th>Points</th><th>Result</th><th>Why</th></tr>")
             for q in grade.questions:

@@ -4,8 +4,10 @@ Gradescope unpacks the zip into ``/autograder/source``, runs ``setup.sh`` once w
 ``run_autograder`` for each submission, with the learner's files in ``/autograder/submission``; the
 results go to ``/autograder/results/results.json`` (`report.format_gradescope`). The zip holds:
 
-- ``setup.sh``: installs bubblewrap (the sandbox), Python, and the course's dependencies at the versions of
-  the machine that wrote the zip (``requirements.txt``) into ``/autograder/venv``;
+- ``setup.sh``: installs bubblewrap (the sandbox), a Python 3.11 or newer (the image's own when it is new
+  enough, else Ubuntu 22.04's ``python3.11``; the Ubuntu 24.04 base image is the one to pick), and the
+  course's dependencies at the versions of the machine that wrote the zip (``requirements.txt``) into
+  ``/autograder/venv``, readable by every user (the container level's kernels run as other uids);
 - ``lib/``: a copy of the ``rnncourse`` package (code and data) the grader runs from;
 - ``run_autograder``: grades every ``.ipynb`` of the submission with ``rnncourse grade --gradescope-json``,
   expecting the exercises the zip was written for (one not handed in scores 0, one not asked for is listed
@@ -13,11 +15,17 @@ results go to ``/autograder/results/results.json`` (`report.format_gradescope`).
   ``visibility`` (``gradescope --visibility after_due_date``: the teacher's hidden cases' results are shown
   after the due date);
 - ``key/`` when written with a key (teacher mode). Gradescope keeps the zip from the learners, but their
-  code runs on the same machine: only the sandbox keeps it from reading the key, so teacher mode refuses
-  to grade without bubblewrap (a zip written with ``--no-sandbox`` grades anyway, and its key can leak).
+  code runs on the same machine: only the sandbox keeps it from reading the key. Gradescope runs the
+  autograder as root in Docker, whose default seccomp profile refuses the namespaces bubblewrap needs, so
+  there the grader falls back to the container level (`sandbox.Container`: each kernel an unprivileged uid
+  of its own; ``run_autograder`` makes ``/autograder/source`` root's alone, mode 700, so that uid cannot
+  read the key or the package's checks). Teacher mode refuses to grade with neither (a zip written with
+  ``--no-sandbox`` grades anyway, and its key can leak). ``run_autograder`` runs the grader with
+  ``python -P``, so a folder called ``rnncourse`` in the working folder cannot shadow the package.
 
-``RNNCOURSE_AUTOGRADER_ROOT`` (default ``/autograder``) and ``RNNCOURSE_PYTHON`` (default the venv's Python)
-let ``run_autograder`` run in a fake layout, as tests/test_grader_exports.py does.
+``RNNCOURSE_AUTOGRADER_ROOT`` (default ``/autograder``; both scripts) and ``RNNCOURSE_PYTHON`` (default the
+venv's Python) let ``setup.sh`` and ``run_autograder`` run in a fake layout, as tests/test_grader_exports.py
+does.
 """
 
 from __future__ import annotations
@@ -39,12 +47,37 @@ __all__ = ["exercise_names", "write_autograder"]
 
 _SETUP = """#!/usr/bin/env bash
 # Written by `rnncourse gradescope` (rnncourse {version}); Gradescope runs it once to build the image.
+# The course needs Python 3.11 or newer: the base image's own python3 when it is new enough (Ubuntu 24.04:
+# 3.12), else Ubuntu 22.04's python3.11 package (universe); pick the Ubuntu 24.04 base image if you can.
 set -euo pipefail
+root="${{RNNCOURSE_AUTOGRADER_ROOT:-/autograder}}"
 apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends bubblewrap python3 python3-venv
-python3 -m venv /autograder/venv
-/autograder/venv/bin/python -m pip install --upgrade pip
-/autograder/venv/bin/python -m pip install -r /autograder/source/requirements.txt
+new_enough() {{ "$1" -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2> /dev/null; }}
+python=""
+for candidate in python3 python3.13 python3.12 python3.11; do
+    if command -v "$candidate" > /dev/null && new_enough "$candidate"; then
+        python="$(command -v "$candidate")"
+        break
+    fi
+done
+if [ -z "$python" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
+        python3.11 python3.11-venv || true
+    if command -v python3.11 > /dev/null && new_enough python3.11; then
+        python="$(command -v python3.11)"
+    else
+        echo "rnncourse needs Python 3.11 or newer, and this image has $(python3 --version 2>&1):" \\
+            "choose the Ubuntu 24.04 base image in Gradescope's autograder settings" >&2
+        exit 1
+    fi
+fi
+echo "building $root/venv with $python ($("$python" --version 2>&1))"
+"$python" -m venv "$root/venv"
+"$root/venv/bin/python" -m pip install --upgrade pip
+"$root/venv/bin/python" -m pip install -r "$root/source/requirements.txt"
+# the kernels of the container sandbox level run as other users: they need to read Python and the venv
+chmod -R a+rX "$root/venv"
 """
 
 _RUN = """#!/usr/bin/env bash
@@ -53,7 +86,11 @@ set -uo pipefail
 root="${{RNNCOURSE_AUTOGRADER_ROOT:-/autograder}}"
 python="${{RNNCOURSE_PYTHON:-$root/venv/bin/python}}"
 results="$root/results/results.json"
+# the key and the grader's copy of the package: for root alone (the container sandbox level runs each
+# learner kernel as an unprivileged uid, which must not read them)
+chmod 700 "$root/source"
 mkdir -p "$root/results"
+chmod 700 "$root/results"  # the grader's standard error goes there while kernels run
 rm -f "$results"
 notebooks=()
 while IFS= read -r -d '' found; do
@@ -63,7 +100,8 @@ options=({options})
 if [ -d "$root/source/key" ]; then
     options+=(--key "$root/source/key")
 fi
-PYTHONPATH="$root/source/lib" "$python" -m rnncourse grade --gradescope-json "$results" \\
+# -P: a folder named rnncourse in the working folder (a learner's clone) never shadows the grader's package
+PYTHONPATH="$root/source/lib" "$python" -P -m rnncourse grade --gradescope-json "$results" \\
     "${{options[@]}}" "${{notebooks[@]}}" 2> "$root/results/grader.err"
 status=$?
 if [ ! -f "$results" ]; then  # the grader could not start: say why, in Gradescope's format

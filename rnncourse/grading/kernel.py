@@ -76,12 +76,17 @@ ANSWER_CELL = (
 class Batch:
     """What every kernel of one grading call shares."""
 
-    sandbox: bool
+    level: sandbox.Level  # the sandbox level of every kernel (`sandbox.choose_level`)
     memory_mb: int
     subreaper: bool
     spared: set[int]  # children this process had before grading (not ours to kill)
     kernels: set[int] = field(default_factory=set)  # kernels running now (jobs > 1)
     start_lock: asyncio.Lock | None = None
+
+    @property
+    def sandbox(self) -> bool:
+        """Whether the kernels run in bubblewrap's namespaces."""
+        return isinstance(self.level, sandbox.Bubblewrap)
 
 
 class _CappedClient(NotebookClient):
@@ -128,6 +133,17 @@ class _SandboxedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         return [*self.sandbox_prefix, *super().format_kernel_cmd(extra_arguments)]
+
+
+class _ContainerKernelManager(AsyncKernelManager):
+    """A kernel manager for the container level: the connection file (written by the grader, mode 600) is
+    given to the kernel's uid, the only one besides root that may read it."""
+
+    kernel_uid: int = -1
+
+    def write_connection_file(self, **kwargs) -> None:
+        super().write_connection_file(**kwargs)
+        os.chown(self.connection_file, self.kernel_uid, self.kernel_uid)
 
 
 # What of the grader's environment a sandboxed kernel gets (the rest may name the teacher's files): these
@@ -178,8 +194,10 @@ async def run_once(
     status: dict[int, CellResult],
     answers: dict[int, str],
     check_output: dict[str, str],
+    user: sandbox.KernelUser | None = None,
 ) -> int | None:
-    """Run `cells` (except `skip`) in a fresh kernel whose private folder is `base`. Returns the position of a
+    """Run `cells` (except `skip`) in a fresh kernel whose private folder is `base` (at the container level,
+    as `user`'s uid). Returns the position of a
     cell that killed or hung the kernel (to skip on the next attempt), or None when the run got to the end.
 
     Raises:
@@ -202,9 +220,17 @@ async def run_once(
     )
     client.output_limit = output_limit
     client.answers = answers
+    contained = user is not None
     if batch.sandbox:
         client.kernel_manager_class = _SandboxedKernelManager
+    elif contained:
+        client.kernel_manager_class = _ContainerKernelManager
     client.km = client.create_kernel_manager()
+    if contained:  # Unix sockets in a folder only the kernel's uid (and root) can enter
+        client.km.transport = "ipc"
+        client.km.ip = str(sandbox.socket_folder(base) / "kernel")
+        client.km.connection_file = str(base / "ipc" / "kernel.json")
+        client.km.kernel_uid = user.uid
     if batch.sandbox:
         # No network inside: ZeroMQ over Unix sockets in a folder the kernel sees at the same path.
         client.km.transport = "ipc"
@@ -217,6 +243,11 @@ async def run_once(
         client.km.kernel_spec.interrupt_mode = "message"
     client.km.context.setsockopt(zmq.MAXMSGSIZE, max(_MESSAGE_BYTES, output_limit))
     cpu = int(deadline - time.monotonic()) * 4 + 120
+    preexec = None
+    if os.name == "posix":
+        preexec = sandbox.limits(batch.memory_mb, cpu)
+        if contained:
+            preexec = user.preexec(preexec)
     session = None
     # No kernel may be half-started while another notebook's processes are being killed (it would look
     # like an orphan), so starting a kernel and killing run one at a time.
@@ -227,8 +258,8 @@ async def run_once(
         async with client.async_setup_kernel(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env=kernel_env(base, batch.sandbox),
-            preexec_fn=sandbox.limits(batch.memory_mb, cpu) if os.name == "posix" else None,
+            env=kernel_env(base, batch.sandbox or contained),
+            preexec_fn=preexec,
         ):
             session = client.km.provisioner.process.pid if client.km.provisioner else None
             batch.kernels.add(session)
@@ -244,6 +275,8 @@ async def run_once(
             async with batch.start_lock:
                 batch.kernels.discard(session)
                 sandbox.kill_everything(session, batch.spared | batch.kernels)
+        if contained:  # whatever else the uid still runs (a process that left the session and us)
+            user.clean()
 
 
 async def _run_cells(client, nb, cells, skip, cell_timeout, deadline, status, check_output) -> int | None:

@@ -68,8 +68,11 @@ class NotebookGrade:
     seconds: float = 0.0
     error: str | None = None
     mode: str = "self-study"
-    #: Whether the kernel ran in the bubblewrap sandbox (`rnncourse.grading.sandbox`).
+    #: Whether the kernel ran in a sandbox (`sandbox_level` is not ``"none"``).
     sandbox: bool = False
+    #: The sandbox level the kernel ran in (`rnncourse.grading.sandbox.LEVELS`): ``"bubblewrap"``
+    #: (namespaces), ``"container"`` (an unprivileged uid of its own; the network is not cut) or ``"none"``.
+    sandbox_level: str = "none"
     #: Whether the grade came from the results cache (`rnncourse.grading.cache`): the same bytes, graded
     #: before in the same context; `seconds` is then the time it took that run.
     cached: bool = False
@@ -120,7 +123,7 @@ def format_table(grade: NotebookGrade) -> str:
         return "\n".join(lines)
     lines.append(
         f"   {grade.exercise}: {grade.score}/{grade.total} points ({grade.seconds:.1f} s, {grade.mode}"
-        f"{'' if grade.sandbox else ', no sandbox'}{', cached' if grade.cached else ''})"
+        f", sandbox: {grade.sandbox_level}{', cached' if grade.cached else ''})"
     )
     lines.append(f"   {'question':<28} {'points':>6}  {'result':<7} reason")
     for q in grade.questions:
@@ -228,6 +231,9 @@ def format_gradescope(
             )
         else:
             by_exercise.setdefault(grade.exercise, []).append(grade)
+    levels = sorted({g.sandbox_level for g in grades if g.exercise is not None})
+    if levels:
+        lines.append(f"graded in the sandbox level: {', '.join(levels)}")
     tests, score = [], 0
     for exercise in sorted({*wanted, *by_exercise}):
         handed_in = by_exercise.get(exercise, [])
@@ -275,7 +281,12 @@ def format_gradescope(
         "output_format": "text",
         "test_output_format": "text",
         "tests": tests,
-        "extra_data": {"ignored": sorted(ignored)},
+        # the sandbox level(s) the notebooks were graded under (`rnncourse.grading.sandbox.LEVELS`)
+        "extra_data": {
+            "ignored": sorted(ignored),
+            "sandbox": ", ".join(sorted({g.sandbox_level for g in grades if g.exercise is not None}))
+            or "none",
+        },
     }
 
 

@@ -1,6 +1,18 @@
-"""The sandbox a learner's kernel runs in: Linux namespaces built with bubblewrap (`bwrap`).
+"""The sandbox a learner's kernel runs in, at one of three levels (`LEVELS`, strongest first; `choose_level`
+picks the strongest that works here and says why each stronger one does not):
 
-Inside the sandbox a kernel has:
+- `Bubblewrap`: Linux namespaces built with bubblewrap (`bwrap`), described below;
+- `Container`: for a grader run as root where namespaces are refused (Docker's default seccomp profile, so
+  Gradescope): each kernel runs as an unprivileged uid of its own (`KernelUser`: `FIRST_UID` + n, or from
+  ``RNNCOURSE_SANDBOX_UID``; one lock file per uid in `LOCK_FOLDER`, so two graders never share one) with no
+  supplementary groups, no capabilities (the bounding set dropped too) and ``no_new_privs``, the same limits
+  plus a process limit, in a private folder whose writable parts only that uid can enter; the key must be
+  unreadable by the uid (`readable_by`, checked before grading), and every process and file of the uid goes
+  when its kernel ends. The network is not cut, and world-readable files and other processes' command lines
+  stay visible: this level keeps the key and the other submissions, not the machine's public parts;
+- `NoSandbox`: only when asked for (``--no-sandbox``), for a teacher's own trusted runs.
+
+Inside the bubblewrap sandbox a kernel has:
 
 - no network: its own network namespace holds only a loopback interface, so the grader talks to it over
   jupyter_client's ``ipc`` transport (Unix sockets in a folder of the kernel's private folder, bound into
@@ -46,7 +58,17 @@ from pathlib import Path
 from rnncourse import exercises
 
 __all__ = [
+    "FIRST_UID",
     "INSTALL_HINT",
+    "LEVELS",
+    "Bubblewrap",
+    "Container",
+    "KernelUser",
+    "Level",
+    "NoSandbox",
+    "choose_level",
+    "container_unavailable_reason",
+    "readable_by",
     "UNPRIVILEGED_ID",
     "changed",
     "command",
@@ -426,16 +448,22 @@ def socket_folder(base: Path) -> Path:
     return Path(os.readlink(link)) if link.is_symlink() else link
 
 
-def private_folder(package: dict[str, bytes], data: dict[str, bytes], hidden: set[str]) -> Path:
+def private_folder(
+    package: dict[str, bytes],
+    data: dict[str, bytes],
+    hidden: set[str],
+    parent: str | os.PathLike | None = None,
+) -> Path:
     """A private folder for one kernel, with an unpredictable name: a fresh copy of the package (without the
     `hidden` files), of the data files and the sentiment cache, a HOME, a TMPDIR, the working folder and the
     folder of the kernel's sockets (`socket_folder`: a short folder under ``/tmp`` when the private folder's
-    path leaves no room for a socket's name). Remove it with `remove_private_folder`.
+    path leaves no room for a socket's name), in `parent` (default: TMPDIR). Remove it with
+    `remove_private_folder`.
 
     Raises:
         OSError: no folder could be made (then nothing is left behind).
     """
-    base = Path(tempfile.mkdtemp(prefix=f"rnncourse-{secrets.token_hex(8)}-"))
+    base = Path(tempfile.mkdtemp(prefix=f"rnncourse-{secrets.token_hex(8)}-", dir=parent))
     try:
         for sub in ("home", "tmp", "run", "cache", "data"):
             (base / sub).mkdir(mode=0o700)
@@ -487,3 +515,358 @@ def remove_tree(folder: Path) -> None:
             pass
 
     shutil.rmtree(folder, onerror=make_writable)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Sandbox levels: bubblewrap, the container fallback, none
+# ----------------------------------------------------------------------------------------------------------
+
+#: Environment variable that forces a level by name (``bubblewrap``, ``container``, ``none``).
+LEVEL_ENV = "RNNCOURSE_SANDBOX"
+#: Environment variable with the first uid the container level gives its kernels (default 65000).
+UID_ENV = "RNNCOURSE_SANDBOX_UID"
+#: The first uid (and gid) of the container level's kernels; kernel n of the machine gets FIRST_UID + n.
+FIRST_UID = 65000
+#: How many uids the container level may use at once (one per kernel running).
+UID_COUNT = 1000
+#: Where the container level's lock files are (one per uid in use).
+LOCK_FOLDER = Path("/run/rnncourse-sandbox-ids")
+_PR_SET_NO_NEW_PRIVS = 38
+_PR_CAPBSET_DROP = 24
+
+
+class Level:
+    """A sandbox level: how strongly a kernel is kept from the grader's files and from other kernels."""
+
+    #: The name reported in grades (`NotebookGrade.sandbox_level`) and accepted by ``--sandbox``.
+    name = ""
+    #: What the level keeps a kernel from, and what it does not (for reports and the docs).
+    protects = ""
+    gaps = ""
+
+    def unavailable_reason(self) -> str | None:
+        """Why this level cannot be used here, or None when it can."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Bubblewrap(Level):
+    """Linux namespaces built with bubblewrap: no network, its own PID namespace, only the system, Python
+    and its private folder visible (read-only but for that folder). The strongest level."""
+
+    name = "bubblewrap"
+    protects = "network cut; other processes, the key and the grader's files invisible; no capabilities"
+    gaps = "shares the machine's kernel (a kernel exploit escapes)"
+
+    def unavailable_reason(self) -> str | None:
+        return unavailable_reason()
+
+
+class Container(Level):
+    """For a grader that runs as root where namespaces are refused (Docker's default seccomp profile, a
+    Kubernetes pod, Gradescope): each kernel runs as an unprivileged uid of its own (`FIRST_UID` + n, no
+    supplementary groups, no capabilities, ``no_new_privs``), with the same resource limits and a process
+    limit, in a private folder only that uid can write; the key must be unreadable by that uid (checked
+    before grading). It cannot cut the network, or hide the system's world-readable files and other
+    processes' command lines, and a kernel can leave files in world-writable folders (``/tmp``, removed
+    when it ends)."""
+
+    name = "container"
+    protects = (
+        "an unprivileged uid of its own per kernel (no groups, no capabilities, no_new_privs); the key, the "
+        "grader's files and other kernels' folders unreadable; limits on memory, CPU, processes, file size"
+    )
+    gaps = "network not cut; world-readable files and other processes' command lines visible"
+
+    def unavailable_reason(self) -> str | None:
+        return container_unavailable_reason()
+
+
+class NoSandbox(Level):
+    """No sandbox: the kernel runs as the grader's user and can read and change whatever it can (the key
+    included). Only when asked for (``--no-sandbox``), for a teacher's own trusted runs."""
+
+    name = "none"
+    protects = "resource limits and the fingerprint of the package only"
+    gaps = "the kernel runs as the grader: it can read the key and change the grader's files"
+
+
+#: The levels by name, strongest first.
+LEVELS: dict[str, Level] = {level.name: level for level in (Bubblewrap(), Container(), NoSandbox())}
+
+
+def level(name: str) -> Level:
+    """The level called `name` (``bubblewrap``, ``container``, ``none``)."""
+    if name not in LEVELS:
+        raise ValueError(f"expected a sandbox level of {sorted(LEVELS)}, got {name!r}")
+    return LEVELS[name]
+
+
+def choose_level(wanted: str | None = None) -> tuple[Level, dict[str, str]]:
+    """The strongest level that works here (NoSandbox only when `wanted` names it), and why each stronger
+    level cannot be used (name -> reason).
+
+    Args:
+        wanted: a level's name: that level or none (its reason then says why). Default: the environment's
+            `LEVEL_ENV`, else the strongest of bubblewrap and container that works.
+
+    Returns:
+        ``(level, reasons)``: `level` is `NoSandbox` when nothing else works (the caller decides whether to
+        grade so), `reasons` holds why each level stronger than it is unavailable.
+    """
+    wanted = wanted or os.environ.get(LEVEL_ENV) or None
+    reasons: dict[str, str] = {}
+    if wanted is not None:
+        chosen = level(wanted)
+        for stronger in LEVELS.values():
+            if stronger is chosen:
+                break
+            reasons[stronger.name] = f"not asked for ({LEVEL_ENV} or --sandbox chose {chosen.name})"
+        why = chosen.unavailable_reason()
+        if why is not None:
+            reasons[chosen.name] = why
+            return LEVELS["none"], reasons
+        return chosen, reasons
+    for candidate in (LEVELS["bubblewrap"], LEVELS["container"]):
+        why = candidate.unavailable_reason()
+        if why is None:
+            return candidate, reasons
+        reasons[candidate.name] = why
+    return LEVELS["none"], reasons
+
+
+def first_uid() -> int:
+    """The first uid of the container level: `UID_ENV` or `FIRST_UID`."""
+    text = os.environ.get(UID_ENV, "")
+    if not text:
+        return FIRST_UID
+    if not text.isdigit() or not 1000 <= int(text) < 2**31 - UID_COUNT:
+        raise ValueError(f"expected {UID_ENV} to be a uid of 1000 or more, got {text!r}")
+    return int(text)
+
+
+def _others_can_reach(path: str | os.PathLike) -> str | None:
+    """The first folder on the way to `path` (or the file itself) that other users cannot read or enter,
+    or None when every one can be."""
+    target = Path(path).resolve()
+    for folder in [*reversed(target.parents), target]:
+        mode = folder.stat().st_mode
+        need = 0o005 if folder.is_dir() else 0o004
+        if mode & need != need:
+            return str(folder)
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def container_unavailable_reason() -> str | None:
+    """Why the container level cannot be used here (None when it can): it needs Linux, a grader running as
+    root, a Python installation other users can read, and the folder of its lock files."""
+    if not sys.platform.startswith("linux"):
+        return f"the container level needs Linux and this is {sys.platform}"
+    if os.geteuid() != 0:
+        return "the container level needs the grader to run as root (to run each kernel as another uid)"
+    try:
+        first_uid()
+    except ValueError as error:
+        return str(error)
+    packages = {
+        p
+        for p in (*site.getsitepackages(), *sys.path)
+        if Path(p).name.endswith("-packages") and Path(p).is_dir()
+    }
+    for path in (sys.executable, os.__file__, *sorted(packages)):  # interpreter, standard library, packages
+        closed = _others_can_reach(path)
+        if closed is not None:
+            return (
+                f"the kernels' unprivileged users could not run Python: {closed} is closed to other users "
+                f"(Python at {sys.executable}); use a Python and venv that other users can read"
+            )
+    try:
+        LOCK_FOLDER.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        return f"no folder for the container level's lock files ({LOCK_FOLDER}: {error.strerror})"
+    return None
+
+
+def reachable_temp() -> str:
+    """Where the container level's private folders go: TMPDIR when other users can enter it, else /tmp."""
+    folder = tempfile.gettempdir()
+    return folder if _others_can_reach(folder) is None else "/tmp"
+
+
+def _in_child_as(uid: int, action: Callable[[], bool]) -> bool:
+    """Run `action` in a forked child that has become `uid` (no groups); its result (False on any error)."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        ok = False
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            ok = bool(action())
+        except BaseException:
+            ok = False
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def readable_by(path: str | os.PathLike, uid: int) -> bool:
+    """Whether the user `uid` (no groups) can read the file `path`, or list the folder `path` (tried in a
+    child process)."""
+
+    def opens() -> bool:
+        try:
+            if os.path.isdir(path):
+                os.listdir(path)
+            else:
+                with open(path, "rb"):
+                    pass
+            return True
+        except OSError:
+            return False
+
+    return _in_child_as(uid, opens)
+
+
+class KernelUser:
+    """One uid of the container level, held (a lock file) from `claim` to `release`."""
+
+    def __init__(self, uid: int, lock: int):
+        self.uid = uid
+        self._lock = lock
+
+    @classmethod
+    def claim(cls) -> KernelUser:
+        """A uid no other kernel or grader on this machine uses now (its leftovers from a grader that
+        died are killed and removed first).
+
+        Raises:
+            OSError: every uid is in use.
+        """
+        import fcntl
+        import pwd
+
+        LOCK_FOLDER.mkdir(mode=0o700, parents=True, exist_ok=True)
+        first = first_uid()
+        for uid in range(first, first + UID_COUNT):
+            try:
+                pwd.getpwuid(uid)
+                continue  # a user of the machine: not ours to take
+            except KeyError:
+                pass
+            handle = os.open(LOCK_FOLDER / f"{uid}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(handle)
+                continue
+            user = cls(uid, handle)
+            user.clean()
+            return user
+        raise OSError(f"all {UID_COUNT} kernel uids from {first} are in use ({LOCK_FOLDER})")
+
+    def clean(self) -> int:
+        """Kill every process of this uid and remove its files in the world-writable folders; returns how
+        many processes were killed."""
+        killed = 0
+        for _round in range(50):
+            alive = [pid for pid in _pids_of(self.uid) if _is_running(pid)]
+            if not alive:
+                break
+            for pid in alive:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except (ChildProcessError, OSError):
+                    pass
+            killed += len(alive)
+            time.sleep(0.02)
+        for shared in _SHORT_ROOTS:
+            try:
+                entries = list(os.scandir(shared))
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    if entry.stat(follow_symlinks=False).st_uid != self.uid:
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        remove_tree(Path(entry.path))
+                    else:
+                        os.unlink(entry.path)
+                except OSError:
+                    pass
+        return killed
+
+    def release(self) -> None:
+        """Kill the uid's processes, remove its files, and let another kernel have the uid."""
+        try:
+            self.clean()
+        finally:
+            os.close(self._lock)
+
+    def give(self, base: Path) -> None:
+        """Make the private folder `base` (`private_folder`) the kernel's: the folder itself enterable but not
+        listable (root's, mode 711), its HOME, TMPDIR, working and socket folders owned by the uid (mode
+        700), the package, data and cache copies root's and read-only (files 644, folders 755)."""
+        os.chmod(base, 0o711)
+        for sub in ("home", "tmp", "run"):
+            os.chown(base / sub, self.uid, self.uid)
+            os.chmod(base / sub, 0o700)
+        sockets = socket_folder(base)
+        os.chown(sockets, self.uid, self.uid)
+        os.chmod(sockets, 0o700)
+        for sub in ("pkg", "data", "cache"):
+            top = base / sub
+            if not top.exists():
+                continue
+            os.chmod(top, 0o755)
+            for path in top.rglob("*"):
+                os.chmod(path, 0o755 if path.is_dir() else 0o644)
+
+    def preexec(self, apply_limits: Callable[[], None]) -> Callable[[], None]:
+        """A `preexec_fn` that sets the limits (`limits`, with a process limit for this uid), then drops to
+        the uid: no supplementary groups, no capabilities in any set, ``no_new_privs``."""
+        uid = self.uid
+
+        def apply() -> None:
+            import resource
+
+            apply_limits()
+            resource.setrlimit(resource.RLIMIT_NPROC, (EXTRA_TASKS, EXTRA_TASKS))
+            libc = ctypes.CDLL(None, use_errno=True)
+            for capability in range(64):  # the bounding set: no capability can come back through exec
+                libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0)
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)  # all uids non-zero: the permitted and effective sets are emptied
+            if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+            if os.getuid() != uid or os.geteuid() != uid or os.getgroups():
+                raise OSError("the kernel did not become its unprivileged uid")
+
+        return apply
+
+
+def _pids_of(uid: int) -> list[int]:
+    """The processes whose real or effective uid is `uid` (Linux, from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as handle:
+                for line in handle:
+                    if line.startswith("Uid:"):
+                        if str(uid) in line.split()[1:]:
+                            found.append(int(entry))
+                        break
+        except OSError:
+            continue
+    return found

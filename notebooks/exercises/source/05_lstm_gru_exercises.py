@@ -109,4 +109,5 @@ ex.check("05.q3", choose_model)
 # %% [markdown]
 # ## Done
 #
-# Grade the notebook with `rnncourse grade 05_lstm_gru_exercises.ipynb`. That was the last set of exercises.
+# Grade the notebook with `rnncourse grade 05_lstm_gru_exercises.ipynb`. Next: the exercises for notebook 06,
+# language models.

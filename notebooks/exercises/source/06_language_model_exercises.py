@@ -134,5 +134,5 @@ ex.check("06.q4", bigram_probability)
 # %% [markdown]
 # ## Done
 #
-# Grade the notebook with `rnncourse grade 06_language_model_exercises.ipynb`. That was the last set of
-# exercises.
+# Grade the notebook with `rnncourse grade 06_language_model_exercises.ipynb`. Next: the exercises for
+# notebook 07, translation.
