@@ -384,9 +384,10 @@ def seeds(args: list[str]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- backends
-# The layer, diagnostics and language-model tests are written for every Keras backend; `test` runs them on
-# TensorFlow.
-BACKEND_TESTS = ["tests/test_layers.py", "tests/test_diagnostics.py", "tests/test_language.py"]
+# The layer, minimal-RNN, diagnostics and language-model tests are written for every Keras backend; `test`
+# runs them on TensorFlow.
+BACKEND_TESTS = ["tests/test_layers.py", "tests/test_min_rnn.py", "tests/test_diagnostics.py",
+                 "tests/test_language.py"]  # fmt: skip
 # A CPU build of PyTorch: where the package index offers this version as a CPU wheel (a local wheel folder,
 # or an index of CPU builds in pip's configuration), it installs in seconds. Anywhere else pip would fetch
 # gigabytes of CUDA libraries, so the check below skips PyTorch instead.

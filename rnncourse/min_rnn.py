@@ -139,7 +139,12 @@ def _logcumsumexp(x, axis: int):
     """log(cumsum(exp(x))) along `axis`, without overflow: an associative scan of logaddexp."""
     # Subtracting one maximum for the whole axis would make the early prefixes underflow to log 0 when the
     # values grow along the axis, as log b_k - a*_k does; logaddexp rescales at every combination.
-    return ops.reshape(ops.associative_scan(ops.logaddexp, x, axis=axis), ops.shape(x))  # as in _parallel
+    return ops.reshape(ops.associative_scan(_logaddexp, x, axis=axis), ops.shape(x))  # as in _parallel
+
+
+def _logaddexp(x, y):
+    """log(exp(x) + exp(y)) for finite x and y, in their dtype (JAX's scan needs the dtype kept)."""
+    return ops.maximum(x, y) + ops.log1p(ops.exp(-ops.abs(x - y)))
 
 
 def log_linear_recurrence(log_a, log_b, log_h0=None):
@@ -466,10 +471,10 @@ class MinGRU(_MinimalRNN):
     from rnncourse.min_rnn import MinGRU
 
     x = np.random.random((32, 100, 8)).astype("float32")       # (batch, timesteps, features)
-    MinGRU(16)(x).shape                                        # (32, 16): the last state h_T
-    MinGRU(16, return_sequences=True)(x).shape                 # (32, 100, 16)
-    layer = MinGRU(16, mode="sequential")                      # the same function, step by step
-    layer(x).shape, layer.count_params()                       # (32, 16), 2 * 16 * (8 + 1) = 288
+    h_T = MinGRU(16)(x)                                        # (32, 16): the last state h_T
+    hs = MinGRU(16, return_sequences=True)(x)                  # (32, 100, 16): every h_t
+    loop = MinGRU(16, mode="sequential")                       # the same function, step by step
+    loop(x).shape, loop.count_params()                         # (32, 16), 2 * 16 * (8 + 1) = 288
     ```
     """
 
@@ -536,8 +541,8 @@ class MinLSTM(_MinimalRNN):
     from rnncourse.min_rnn import MinLSTM
 
     x = np.random.random((32, 100, 8)).astype("float32")       # (batch, timesteps, features)
-    MinLSTM(16)(x).shape                                       # (32, 16)
-    MinLSTM(16, mode="log", return_sequences=True)(x).shape    # (32, 100, 16), the paper's log-space scan
+    h_T = MinLSTM(16)(x)                                       # (32, 16)
+    hs = MinLSTM(16, mode="log", return_sequences=True)(x)     # (32, 100, 16), the paper's log-space scan
     ```
     """
 

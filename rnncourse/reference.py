@@ -26,6 +26,9 @@ gradient reaching h_t (from the loss at step t and from every later step through
 
 The norms ||dL/dh_t|| for t = 1..T are what the notebooks plot to show vanishing and exploding gradients.
 
+The last section holds the loops that `rnncourse.min_rnn` is checked against: the linear recurrence
+h_t = a_t h_{t-1} + b_t, minGRU and minLSTM, and `prefix_scan`, which records the rounds of a parallel scan.
+
 Example:
     >>> import numpy as np
     >>> from rnncourse import reference as ref
