@@ -8,7 +8,8 @@
     python3 tasks.py test --latest [ARGS]   # the same on the newest releases (in .venv-latest)
     python3 tasks.py lock [--upgrade]   # rewrite the lock files (--upgrade: to the newest releases)
     python3 tasks.py seeds [ARGS]   # rerun the notebooks with SEED = 1 and 2 (--load N: on a busy CPU)
-    python3 tasks.py backends       # the layer and diagnostics tests again on the JAX and PyTorch backends
+    python3 tasks.py backends       # the tests written for every Keras backend (BACKEND_TESTS) again on
+                                    #   the JAX and PyTorch backends
 
 `lab` passes ARGS to `jupyter lab` (e.g. `--port 9999 --no-browser`) and adds `--allow-root` when run as
 root. Every command but `test --latest` installs a pinned set from a lock file (requirements-course.txt for
@@ -420,7 +421,7 @@ def backend_tests(backend: str) -> None:
 
 
 def backends(args: list[str]) -> None:
-    """The layer and diagnostics tests on JAX and PyTorch (CPU builds); `test` runs them on TensorFlow."""
+    """BACKEND_TESTS on JAX and PyTorch (CPU builds); `test` runs them on TensorFlow."""
     if args:
         sys.exit(f"tasks.py backends takes no arguments, got {args}")
     install("dev")

@@ -1,6 +1,7 @@
 """Real data that works offline, and synthetic memory tasks.
 
-Real time series (small gzip CSV files shipped in the repository's `datasets/` folder, checked by sha256):
+Real time series (small gzip CSV files shipped, like the plays below, in the repository's `datasets/` folder,
+checked by sha256):
 
 - `load_chicago_ridership()` -- daily entries at the Clark/Lake "L" station, Chicago, 2001-2016, with weather.
 - `load_electricity_demand()` -- half-hourly demand in Victoria, Australia, 2014, and temperature.

