@@ -374,8 +374,10 @@ def lock(args: list[str]) -> None:
             "-o", LOCKS[name].name)  # fmt: skip
     for name, path in LOCKS.items():
         say(f"{path.name}: {len(_pins(path))} packages, {path.stat().st_size / 1e3:.0f} kB ({name})")
-    say("now run `python3 tasks.py test` (it installs the new set); commit the lock files together with the "
-        "notebooks re-executed where their stored outputs changed")
+    say(
+        "now run `python3 tasks.py test` (it installs the new set); commit the lock files together with the "
+        "notebooks re-executed where their stored outputs changed"
+    )
 
 
 def seeds(args: list[str]) -> None:
