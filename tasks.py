@@ -334,6 +334,7 @@ def test(args: list[str]) -> None:
         return test_latest(args[1:])
     install("dev")
     run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")  # pyproject.toml's [tool.ruff.format] says what it leaves out
     # pytest exits with 5 when it collects no tests; run() treats every non-zero exit as a failure.
     if args:
         run(PYTHON, "-m", "pytest", *args)
@@ -355,6 +356,7 @@ def test_latest(args: list[str]) -> None:
         + "".join(f"\n    {line}" for line in changed))  # fmt: skip
     os.environ["RNNCOURSE_LATEST"] = "1"
     run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")
     run(PYTHON, "-m", "pytest", *args)
 
 
