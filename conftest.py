@@ -13,6 +13,7 @@ from rnncourse.experiments import NOTEBOOK_ENVIRONMENT, ONE_THREAD_ENVIRONMENT
 for _name, _value in {**NOTEBOOK_ENVIRONMENT, **ONE_THREAD_ENVIRONMENT}.items():
     os.environ.setdefault(_name, _value)
 
+
 def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
     # Learner copies of the exercises are stored blank (they raise NotImplementedError by design);
     # nbval runs their solutions in notebooks/exercises/solutions/ instead.

@@ -8,7 +8,8 @@
     python3 tasks.py test --latest [ARGS]   # the same on the newest releases (in .venv-latest)
     python3 tasks.py lock [--upgrade]   # rewrite the lock files (--upgrade: to the newest releases)
     python3 tasks.py seeds [ARGS]   # rerun the notebooks with SEED = 1 and 2 (--load N: on a busy CPU)
-    python3 tasks.py backends       # the layer and diagnostics tests again on the JAX and PyTorch backends
+    python3 tasks.py backends       # the tests written for every Keras backend (BACKEND_TESTS) again on
+                                    #   the JAX and PyTorch backends
 
 `lab` passes ARGS to `jupyter lab` (e.g. `--port 9999 --no-browser`) and adds `--allow-root` when run as
 root. Every command but `test --latest` installs a pinned set from a lock file (requirements-course.txt for
@@ -333,6 +334,7 @@ def test(args: list[str]) -> None:
         return test_latest(args[1:])
     install("dev")
     run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")  # pyproject.toml's [tool.ruff.format] says what it leaves out
     # pytest exits with 5 when it collects no tests; run() treats every non-zero exit as a failure.
     if args:
         run(PYTHON, "-m", "pytest", *args)
@@ -354,6 +356,7 @@ def test_latest(args: list[str]) -> None:
         + "".join(f"\n    {line}" for line in changed))  # fmt: skip
     os.environ["RNNCOURSE_LATEST"] = "1"
     run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")
     run(PYTHON, "-m", "pytest", *args)
 
 
@@ -373,8 +376,10 @@ def lock(args: list[str]) -> None:
             "-o", LOCKS[name].name)  # fmt: skip
     for name, path in LOCKS.items():
         say(f"{path.name}: {len(_pins(path))} packages, {path.stat().st_size / 1e3:.0f} kB ({name})")
-    say("now run `python3 tasks.py test` (it installs the new set); commit the lock files together with the "
-        "notebooks re-executed where their stored outputs changed")
+    say(
+        "now run `python3 tasks.py test` (it installs the new set); commit the lock files together with the "
+        "notebooks re-executed where their stored outputs changed"
+    )
 
 
 def seeds(args: list[str]) -> None:
@@ -420,7 +425,7 @@ def backend_tests(backend: str) -> None:
 
 
 def backends(args: list[str]) -> None:
-    """The layer and diagnostics tests on JAX and PyTorch (CPU builds); `test` runs them on TensorFlow."""
+    """BACKEND_TESTS on JAX and PyTorch (CPU builds); `test` runs them on TensorFlow."""
     if args:
         sys.exit(f"tasks.py backends takes no arguments, got {args}")
     install("dev")

@@ -1,7 +1,7 @@
 """A class graded with `--jobs 2` and on a Dask cluster of 2 workers, then regraded after one late change.
 
-The class is the one benchmarks/grader_sandbox.py builds (default 8 learners x the 6 exercise notebooks =
-48: blank, solution and solution-with-a-hostile-cell copies), graded in teacher mode with one key:
+The class is the one benchmarks/grader_sandbox.py builds (default 8 learners, each handing in every exercise
+notebook: blank, solution and solution-with-a-hostile-cell copies), graded in teacher mode with one key:
 
 1. here, ``jobs=2``, with a results cache (a fresh one);
 2. on a ``distributed.LocalCluster`` of 2 worker processes (1 thread each), without a cache;
@@ -12,15 +12,16 @@ and reason, the notes, the errors), and what run 3 graded (not from the cache); 
 the grades differ or run 3 graded anything but the changed notebook.
 
 Measured on this project's shared 2-core machine (2026-12-03, load average about 4 from other work, one
-run): 48 notebooks in 142 s with ``jobs=2`` and 209 s on the local cluster, every grade identical; after one
-notebook changed, the regrade took 2.1 s and graded only that notebook. The cluster pays, per notebook, for a
-fresh `grade_notebooks` call on its worker (imports, package and data read, fingerprint) and for its own
-processes on the same 2 cores; its gain is in more machines, not on one.
+run, when there were 6 exercise notebooks): 48 notebooks in 142 s with ``jobs=2`` and 209 s on the local
+cluster, every grade identical; after one notebook changed, the regrade took 2.1 s and graded only that
+notebook. The cluster pays, per notebook, for a fresh `grade_notebooks` call on its worker (imports, package
+and data read, fingerprint) and for its own processes on the same 2 cores; its gain is in more machines, not
+on one.
 
 Run it from the repository root (not part of the test suite; it takes several minutes):
 
-    .venv/bin/python benchmarks/grader_cluster.py                  # 40 notebooks
-    .venv/bin/python benchmarks/grader_cluster.py --learners 2     # 10
+    .venv/bin/python benchmarks/grader_cluster.py                  # 8 learners
+    .venv/bin/python benchmarks/grader_cluster.py --learners 2     # 2 learners, a quicker run
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What does the grader's sandbox cost? A class graded in teacher mode with the sandbox on and off.
 
-A class of learners (default 8) each hands in every exercise notebook (6 today: 48 notebooks): learner i
-hands in blank copies when i % 3 == 0, the solutions when i % 3 == 1, and the solutions with one hostile
+A class of learners (default 8) each hands in every exercise notebook: learner i hands in blank copies when
+i % 3 == 0, the solutions when i % 3 == 1, and the solutions with one hostile
 cell each when i % 3 == 2 (a cell that only *reads*: the grader's command lines through /proc, a walk of
 /tmp for key files, a connection to 127.0.0.1 -- harmless without the sandbox too, so both runs grade the
 same class). The class is graded twice with one key and `--jobs 2`: with the sandbox (`sandbox=True`) and
@@ -17,7 +17,7 @@ caches, so that figure is an upper bound; use ``--rounds 2`` for a fairer pair.
 Run it from the repository root (it is not part of the test suite; a class takes several minutes):
 
     .venv/bin/python benchmarks/grader_sandbox.py                 # 8 learners, one round
-    .venv/bin/python benchmarks/grader_sandbox.py --learners 3    # 18 notebooks
+    .venv/bin/python benchmarks/grader_sandbox.py --learners 3    # 3 learners
 """
 
 from __future__ import annotations

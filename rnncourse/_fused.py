@@ -32,7 +32,7 @@ def vanilla_rnn(cell, sequences, initial_state, mask, *, go_backwards: bool, unr
         NotImplementedError: with a sentence saying why the fused kernel cannot run this call.
     """
     backend = keras.backend.backend()
-    kernel = _KERNELS.get(backend)
+    kernel = _KERNELS.get(backend)  # defined at the end of this module, after the backend sections it names
     if kernel is None:
         raise NotImplementedError(f"there is no fused kernel on the {backend} backend (only on torch)")
     if isinstance(mask, (list, tuple)):
@@ -119,6 +119,11 @@ def _torch_rnn(sequences, h0, mask, kernel, recurrent_kernel, bias, nonlinearity
     import torch
     from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
+    # PyTorch's private ops, on purpose: they are what `torch.nn.RNN.forward` itself calls (its `_rnn_impls`,
+    # torch/nn/modules/rnn.py), and PyTorch has no public function form of them. The public route is a
+    # `torch.nn.RNN` module run with Keras's variables as its parameters (`torch.func.functional_call`): the
+    # same kernel after a module's bookkeeping on every call, so at best as fast (not measured). If a PyTorch
+    # release renames them, tests/test_layers.py::test_fused_kernel_* fail on the torch backend.
     op = torch._VF.rnn_tanh if nonlinearity == "tanh" else torch._VF.rnn_relu
     params = [kernel.T.contiguous(), recurrent_kernel.T.contiguous()]
     if bias is not None:

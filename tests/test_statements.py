@@ -1,0 +1,233 @@
+"""What the prose says about the repository, the code bears out: each kind of statement that went stale once
+is checked here, so a test notices the next time, not a reader.
+
+- a link to a heading (`[x](docs/contributing.md#tests)`), or a section named in words
+  (`docs/contributing.md, "Tests"`; `docs/contributing.md's `#tests``), finds that heading;
+- a description of what `tasks.py backends` runs names all of `BACKEND_TESTS` or none of them;
+- a description of what `datasets/` holds names every kind of file shipped there or none;
+- a count of notebooks is either dated (a "Measured ..." paragraph) or not written at all, since notebooks
+  keep coming;
+- the `git clone` line of the README uses the repository's address once pyproject.toml has one, and says
+  that there is none until then.
+"""
+
+import importlib.util
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("tasks", ROOT / "tasks.py")
+tasks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tasks)
+
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "datasets" / "README.md"]
+CODE = [
+    ROOT / ".ci" / "run",
+    ROOT / "site" / "conf.py",
+    ROOT / "tasks.py",
+    ROOT / "conftest.py",
+    *sorted((ROOT / "benchmarks").glob("*.py")),
+    *sorted((ROOT / "scripts").glob("*.py")),
+    *sorted((ROOT / "rnncourse").rglob("*.py")),
+]
+ALL = PAGES + CODE
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def _paragraphs(path: Path) -> list[str]:
+    return re.split(r"\n\s*(?:#\s*)?\n", path.read_text(encoding="utf-8"))
+
+
+# ----------------------------------------------------------------------------------------------------
+# Links and section names
+# ----------------------------------------------------------------------------------------------------
+
+
+def slug(heading: str) -> str:
+    """The anchor GitHub (and MyST, `myst_heading_anchors` in site/conf.py) gives a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def headings(text: str) -> list[str]:
+    """The headings of a Markdown page, outside fenced code blocks."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.DOTALL | re.MULTILINE)
+    return re.findall(r"^#{1,6} +(.+?) *#*$", text, flags=re.MULTILINE)
+
+
+def references(text: str, here: str) -> list[tuple[str, str, str]]:
+    """(page, "heading"|"anchor", what) for each reference to a Markdown page's heading in `text`, the page
+    relative to the repository root; `here` is the file the text is in (for relative links)."""
+    found = []
+    folder = Path(here).parent
+    for target, anchor in re.findall(r"\]\(([^)\s#]*)#([^)\s]+)\)", text):  # [text](page.md#anchor)
+        if target == "" and here.endswith(".md"):
+            found.append((here, "anchor", anchor))
+        elif target.endswith(".md"):
+            page = (ROOT / folder / target).resolve()
+            found.append((page.relative_to(ROOT).as_posix(), "anchor", anchor))
+    for page, anchor in re.findall(r"([\w./-]+\.md|README)'s `#([\w-]+)`", text):  # docs/x.md's `#anchor`
+        found.append(("README.md" if page == "README" else page, "anchor", anchor))
+    for page, heading in re.findall(r'\b([\w./-]+\.md|README),? (?:section )?"([^"]+)"', text):
+        found.append(("README.md" if page == "README" else page, "heading", heading))
+    return found
+
+
+def broken(refs: list[tuple[str, str, str]]) -> list[str]:
+    problems = []
+    for page, kind, what in refs:
+        path = ROOT / page
+        if not path.is_file():
+            problems.append(f"{page} does not exist")
+            continue
+        titles = headings(path.read_text(encoding="utf-8"))
+        if kind == "anchor" and what not in {slug(title) for title in titles}:
+            problems.append(f"{page} has no heading with the anchor #{what}")
+        if kind == "heading" and what not in titles:
+            problems.append(f'{page} has no heading "{what}"')
+    return problems
+
+
+def test_every_link_to_a_heading_and_every_named_section_exists():
+    problems = []
+    for path in ALL:
+        refs = references(path.read_text(encoding="utf-8"), _rel(path))
+        problems += [f"{_rel(path)}: {problem}" for problem in broken(refs)]
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_links_and_names_that_once_went_stale_are_checked():
+    conf = references((ROOT / "site" / "conf.py").read_text(encoding="utf-8"), "site/conf.py")
+    run = references((ROOT / ".ci" / "run").read_text(encoding="utf-8"), ".ci/run")
+    assert ("docs/contributing.md", "anchor", "tests") in conf
+    assert ("docs/contributing.md", "heading", "Tests") in run
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ('see README, "Tests"', 'README.md has no heading "Tests"'),
+    ("see [tests](README.md#tests)", "README.md has no heading with the anchor #tests"),
+    ("README's `#exercises-and-grading`", "README.md has no heading with the anchor #exercises-and-grading"),
+    ("docs/nowhere.md's `#x`", "docs/nowhere.md does not exist"),
+    ("[x](#start) [y](docs/contributing.md#tests) docs/contributing.md's `#tests`", None),
+])  # fmt: skip
+def test_each_kind_of_stale_reference_is_caught(text, problem):
+    found = broken(references(text, "README.md"))
+    assert (problem in found) if problem else found == []
+
+
+def test_headings_are_slugged_as_github_does():
+    assert slug("Licences, and what the package declares") == "licences-and-what-the-package-declares"
+    assert slug("`chicago_ridership.csv.gz` -- Chicago") == "chicago_ridershipcsvgz----chicago"
+    assert headings("# A\n```\n# not a heading\n```\n## B ##\n") == ["A", "B"]
+
+
+# ----------------------------------------------------------------------------------------------------
+# Enumerations: all or nothing
+# ----------------------------------------------------------------------------------------------------
+
+# What each test file of BACKEND_TESTS is called in prose; a description of `tasks.py backends` names all of
+# them (by file or by word) or none.
+BACKEND_WORDS = {
+    "tests/test_layers.py": r"\blayers?\b",
+    "tests/test_min_rnn.py": r"\bminimal",
+    "tests/test_diagnostics.py": r"\bdiagnostics\b",
+    "tests/test_language.py": r"\blanguage[- ]model",
+}
+# The kind of each file shipped in datasets/; a description of what the folder holds names every kind or none.
+DATA_KINDS = {
+    "chicago_ridership.csv.gz": r"\btime[-\s]+series\b",
+    "electricity_demand.csv.gz": r"\btime[-\s]+series\b",
+    "stock_prices.csv.gz": r"\btime[-\s]+series\b",
+    "shakespeare_plays.csv.gz": r"\bplays\b",
+}
+
+
+def partial(paragraph: str, trigger: str, words: dict[str, str]) -> list[str] | None:
+    """The items of `words` a paragraph that matches `trigger` leaves out, if it names some but not all."""
+    if not re.search(trigger, paragraph):
+        return None
+    named = {item for item, word in words.items() if item in paragraph or re.search(word, paragraph, re.I)}
+    return sorted(set(words) - named) if named and named != set(words) else None
+
+
+def test_the_lists_of_names_follow_the_code():
+    assert set(BACKEND_WORDS) == set(tasks.BACKEND_TESTS), "BACKEND_TESTS changed: name the new files here"
+    shipped = {path.name for path in (ROOT / "datasets").glob("*.csv.gz")}
+    assert set(DATA_KINDS) == shipped, "datasets/ changed: give each file's kind here"
+
+
+@pytest.mark.parametrize(("trigger", "words"), [
+    (r"tasks\.py backends\b", BACKEND_WORDS),
+    (r"datasets/`|\bdatasets/ ", DATA_KINDS),
+])  # fmt: skip
+def test_descriptions_name_every_item_or_none(trigger, words):
+    problems = []
+    for path in PAGES + CODE:
+        for paragraph in _paragraphs(path):
+            left_out = partial(paragraph, trigger, words)
+            if left_out:
+                problems.append(f"{_rel(path)}: leaves out {left_out}:\n{paragraph.strip()}")
+    assert problems == [], "\n\n".join(problems)
+
+
+def test_a_partial_description_is_caught():
+    backends, data = "tasks.py backends", "datasets/`"
+    stale = "`tasks.py backends` runs the layer and diagnostics tests again"
+    assert partial(stale, backends, BACKEND_WORDS) == ["tests/test_language.py", "tests/test_min_rnn.py"]
+    stale = "the time series ship with the repository (`datasets/`)"
+    assert partial(stale, data, DATA_KINDS) == ["shakespeare_plays.csv.gz"]
+    assert partial("`tasks.py backends`: the tests for every backend", backends, BACKEND_WORDS) is None
+    assert partial("the language models run on every Keras backend", backends, BACKEND_WORDS) is None
+
+
+# ----------------------------------------------------------------------------------------------------
+# Counts of notebooks
+# ----------------------------------------------------------------------------------------------------
+
+COUNT = re.compile(r"\b\d+(?:[- ][a-z]+)?[- ]notebooks?\b")
+
+
+def undated_counts(paragraph: str) -> list[str]:
+    return [] if paragraph.lstrip().startswith("Measured") else COUNT.findall(paragraph)
+
+
+def test_no_undated_count_of_notebooks():
+    problems = [
+        f"{_rel(path)}: {count!r} in: {paragraph.strip()[:200]}"
+        for path in PAGES + CODE
+        for paragraph in _paragraphs(path)
+        for count in undated_counts(paragraph)
+    ]
+    assert problems == [], (
+        "\n".join(problems) + "\n\nNotebooks keep coming: say it without the number (`every exercise"
+        " notebook`), or date it in a paragraph that starts with `Measured`."
+    )
+
+
+def test_an_undated_count_is_caught():
+    assert undated_counts("grades the 40-notebook class") == ["40-notebook"]
+    assert undated_counts("which grade 36 notebooks in real kernels") == ["36 notebooks"]
+    assert undated_counts("Measured on 2026-12-03: 48 notebooks in 142 s") == []
+
+
+# ----------------------------------------------------------------------------------------------------
+# The repository's address
+# ----------------------------------------------------------------------------------------------------
+
+
+def test_the_clone_line_uses_the_address_or_says_there_is_none():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"].get("urls", {})
+    address = re.search(r"git clone (\S+)", readme).group(1)
+    if urls:
+        assert address in urls.values(), f"README clones {address}; pyproject.toml's addresses: {urls}"
+    else:
+        assert address == "ADDRESS" and "no public address yet" in readme
+    for path in PAGES:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"<[^<>\n]*\b(?:address|URL)>", text), f"{_rel(path)}: a placeholder address"
