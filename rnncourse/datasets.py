@@ -1001,7 +1001,7 @@ def make_number_pairs(
 ) -> pd.DataFrame:
     """Numbers written in words, each with its digits: "siebenundneunzig" -> "97".
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "1. The task: German number words to digits".
 
     `n_samples` distinct numbers are drawn uniformly from 0 .. `max_value`, and each is written once by
     `num2words` in a language drawn uniformly from `languages` (num2words' codes: "de", "fr", "en", ...). In
@@ -1076,7 +1076,7 @@ def split_pairs(
 ) -> dict[str, pd.DataFrame]:
     """Split translation pairs into train, test (unseen answers) and long (the longest sources, unseen too).
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "1. The task: German number words to digits".
 
     Two held-out sets, neither of which shares an answer with the training set:
 

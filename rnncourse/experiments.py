@@ -359,7 +359,7 @@ def load_table(path: str | os.PathLike, columns: Sequence[str], written_by: str 
                ) -> tuple[pd.DataFrame, dict]:
     r"""Read a study table of ``benchmarks/results/``: the rows, and the provenance lines at its top.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "3. Encoder and decoder, with and without attention".
 
     The benchmark scripts write tidy CSV files that start with ``# key: value`` lines saying how, where and
     when they were made (script and arguments, versions, CPU, date, wall time); the notebooks read them with

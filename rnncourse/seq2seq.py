@@ -89,7 +89,7 @@ def _text_list(texts: Any, name: str, where: str) -> list[str]:
 class Vocabulary:
     """Characters with an integer id each, after three special ids: padding 0, START 1 and END 2.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "1. The task: German number words to digits".
 
     Unlike ``rnncourse.text.CharVocabulary`` (a language model's characters), a translator needs padding
     (id ``0``, so ``Embedding(..., mask_zero=True)`` masks it), a START token the decoder reads first, and an
@@ -280,7 +280,7 @@ def teacher_forcing_data(
 ) -> TeacherForcingData:
     """Padded arrays for training with teacher forcing: the decoder reads the true previous character.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "1. The task: German number words to digits".
 
     At step ``t`` the decoder reads target character ``t - 1`` (START at step 0) and must predict character
     ``t`` (END after the last one): ``decoder_input`` is ``decoder_target`` shifted right by one, behind
@@ -329,7 +329,7 @@ def teacher_forcing_data(
 def teacher_forced_accuracy(model: keras.Model, data: TeacherForcingData, batch_size: int = 256) -> float:
     """The share of target characters (and ENDs) the model predicts right when it reads the true prefix.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "3. Encoder and decoder, with and without attention".
 
     Each step's most probable token is compared with ``data.decoder_target`` where ``data.mask`` is True.
     The decoder reads the true previous characters here, not its own: set this beside the exact match of
@@ -371,7 +371,7 @@ def teacher_forced_accuracy(model: keras.Model, data: TeacherForcingData, batch_
 class BahdanauAttention(keras.layers.Layer):
     """Additive attention (Bahdanau et al., 2015): each query step weighs every source step.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "3. Encoder and decoder, with and without attention".
 
     For a query ``q_t`` (a decoder state) and the values ``h_s`` (the encoder's outputs), the score is
     ``e_ts = v . tanh(W_q q_t + W_h h_s)``; the weights ``a_ts = softmax_s(e_ts)`` sum to 1 over the source
@@ -455,7 +455,7 @@ def seq2seq_model(
 ) -> keras.Model:
     """A compiled GRU encoder-decoder for characters, with or without additive attention.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "3. Encoder and decoder, with and without attention".
 
     The encoder (``Embedding(mask_zero=True)`` -> ``GRU``) reads the source; its last state starts the
     decoder (``Embedding(mask_zero=True)`` -> ``GRU``), which reads the target shifted right (teacher
@@ -580,7 +580,7 @@ def greedy_search(
 ) -> list[Hypothesis]:
     """Write each row's most probable next token, one step at a time, until END (all rows at once).
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "8. Greedy search against beam search".
 
     Args:
         step: ``step(tokens, state) -> (log_probs, new_state)``; ``tokens`` int ``(rows,)``, ``log_probs``
@@ -634,7 +634,7 @@ def beam_search(
 ) -> list[Hypothesis]:
     """Keep the ``beam_width`` most probable beginnings at every step; return the best finished sequences.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "8. Greedy search against beam search".
 
     One sequence, its beams run as the rows of one batch. At each step every live beam is extended by every
     token, and the ``beam_width`` most probable extensions survive (a beam that ends with END leaves the beam
@@ -710,7 +710,7 @@ def beam_search(
 class Decoder:
     """A trained ``seq2seq_model``'s own layers, run one decoder step at a time to translate.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "3. Encoder and decoder, with and without attention".
 
     Training runs the decoder over the whole (known) target at once. To write an unknown target the decoder
     must read its own last output, so it runs step by step: ``encode`` runs the encoder layers; ``step``
@@ -905,7 +905,8 @@ def free_running_data(decoder: Decoder, sources: Sequence[str], targets: Sequenc
     """Training arrays where the decoder reads its own outputs, not the true target: training without teacher
     forcing.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "4. Teacher forcing, exposure bias, and training on the
+    model's own outputs".
 
     ``decoder`` (the model being trained) translates ``sources`` by greedy search, and its outputs, behind
     START, become ``decoder_input``; ``decoder_target`` and ``mask`` are those of ``teacher_forcing_data``:
@@ -972,7 +973,7 @@ def _pairs(references: Any, hypotheses: Any, where: str) -> tuple[list[str], lis
 def exact_match(references: Sequence[str], hypotheses: Sequence[str]) -> float:
     """The share of hypotheses equal to their reference, character for character.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "2. What a model must beat".
 
     Example:
         >>> exact_match(["2019-04-22", "97"], ["2019-04-22", "79"])
@@ -985,7 +986,7 @@ def exact_match(references: Sequence[str], hypotheses: Sequence[str]) -> float:
 def char_accuracy(references: Sequence[str], hypotheses: Sequence[str]) -> float:
     """The share of character positions right: same character at the same position.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "2. What a model must beat".
 
     Each pair counts ``max(len(reference), len(hypothesis))`` positions, so a missing or an extra character
     counts as wrong. (Pairs that are both empty count nothing; if all are, the accuracy is 1.)
@@ -1061,7 +1062,7 @@ def corpus_bleu(
 ) -> float:
     """Corpus BLEU on the 0-100 scale, as ``sacrebleu.corpus_bleu`` computes it with one reference each.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "9. BLEU beside exact match".
 
     The geometric mean of the n-gram precisions for n = 1 .. ``max_order`` (matches clipped to the counts in
     the reference, summed over the corpus before dividing), times the brevity penalty
@@ -1100,7 +1101,7 @@ def corpus_bleu(
 def sentence_bleu(reference: str, hypothesis: str, max_order: int = 4, tokenize: str = "char") -> float:
     """BLEU of one hypothesis against its reference, as ``sacrebleu.sentence_bleu`` computes it.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/07_translation.ipynb, section "9. BLEU beside exact match".
 
     As ``corpus_bleu`` for a corpus of one, except that orders longer than the hypothesis are left out of
     the mean (sacrebleu's "effective order", the default for one sentence): a two-character answer is scored
