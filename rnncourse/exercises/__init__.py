@@ -2,9 +2,9 @@
 
 Every graded question is a `Question` of the catalogue `QUESTIONS`: the name the learner defines (a
 function, e.g. ``rnn_step``), the points it is worth, and, in the notebook's module (`rnn_unit`,
-`training`, `forecasting`, `sentiment`, `lstm_gru`, `language_model`, `translation`), a generator of test
-cases drawn from a seed and a check. A verdict always goes through the same three steps, in a check cell
-and in the grader alike:
+`training`, `forecasting`, `sentiment`, `lstm_gru`, `language_model`, `translation`, `parallel_recurrence`),
+a generator of test cases drawn from a seed and a check. A verdict always goes through the same three
+steps, in a check cell and in the grader alike:
 
 1. **cases** -- the test cases are drawn (in the grader: in the grader's own process, from a seed it
    draws for the run or from a teacher's key) and encoded as JSON (`codec`);
@@ -85,6 +85,7 @@ NOTEBOOKS: dict[str, str] = {
     "05": "05_lstm_gru_exercises",
     "06": "06_language_model_exercises",
     "07": "07_translation_exercises",
+    "08": "08_parallel_recurrence_exercises",
 }
 
 _CATALOGUE = [
@@ -121,6 +122,10 @@ _CATALOGUE = [
     ("07.q2", "additive attention weights", 2, "additive_attention", "translation"),
     ("07.q3", "one step of beam search", 2, "beam_step", "translation"),
     ("07.q4", "sentence BLEU on characters", 2, "char_bleu", "translation"),
+    ("08.q1", "the combine operator of the scan", 2, "combine", "parallel_recurrence"),
+    ("08.q2", "one minGRU step in NumPy", 2, "min_gru_step", "parallel_recurrence"),
+    ("08.q3", "parameter counts of minGRU, GRU and minLSTM", 1, "min_rnn_params", "parallel_recurrence"),
+    ("08.q4", "the log-space scan", 2, "log_recurrence", "parallel_recurrence"),
 ]
 
 QUESTIONS: dict[str, Question] = {
