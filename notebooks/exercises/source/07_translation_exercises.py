@@ -182,5 +182,5 @@ ex.check("07.q4", char_bleu)
 # %% [markdown]
 # ## Done
 #
-# Grade the notebook with `rnncourse grade 07_translation_exercises.ipynb`. That was the last set of
-# exercises.
+# Grade the notebook with `rnncourse grade 07_translation_exercises.ipynb`. Next: the exercises for
+# notebook 08, recurrence in parallel.
