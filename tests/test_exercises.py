@@ -259,6 +259,42 @@ def _wrong(*pairs):
         "    return 100 * p ** 0.25",
         "brevity penalty",
     ),
+    (
+        "08.q1",
+        "def f(first, second):\n    (a1, b1), (a2, b2) = first, second\n    return a1 * a2, a1 * b2 + b1",
+        "did the second step first",
+    ),
+    (
+        "08.q2",
+        "def f(x_t, h_prev, W_z, b_z, W_h, b_h):\n"
+        "    z = 1 / (1 + np.exp(-(x_t @ W_z + b_z + h_prev)))\n"
+        "    return (1 - z) * h_prev + z * (x_t @ W_h + b_h)",
+        "h_prev went into the gate or the candidate. That is a GRU",
+    ),
+    (
+        "08.q2",
+        "def f(x_t, h_prev, W_z, b_z, W_h, b_h):\n"
+        "    z = 1 / (1 + np.exp(-(x_t @ W_z + b_z)))\n"
+        "    return z * h_prev + (1 - z) * (x_t @ W_h + b_h)",
+        "swapped z and 1 - z",
+    ),
+    (
+        "08.q3",
+        "def f(kind, features, units):\n"
+        "    b = units * (features + 1)\n"
+        "    return {'MinGRU': 2 * b, 'MinLSTM': 3 * b, 'GRU': 3 * units * (features + units + 1)}[kind]",
+        "a second bias vector",
+    ),
+    (
+        "08.q4",
+        "def f(log_a, log_b, log_h0):\n"
+        "    a, b, h, hs = np.exp(log_a), np.exp(log_b), np.exp(log_h0), []\n"
+        "    for t in range(a.shape[1]):\n"
+        "        h = a[:, t] * h + b[:, t]\n"
+        "        hs.append(h)\n"
+        "    return np.log(np.stack(hs, axis=1))",
+        "left log space",
+    ),
 )
 def test_typical_mistakes_get_a_useful_hint(qid, code, hint):
     namespace = {"np": np}
@@ -527,3 +563,94 @@ def test_translation_checks_match_the_seq2seq_library():
                 compared += 1
                 assert expected == pytest.approx(seq2seq.sentence_bleu(case["reference"], case["hypothesis"]))
     assert compared >= 20
+
+
+def test_parallel_recurrence_checks_match_the_min_rnn_library():
+    """The expected values behind exercises 08 are what rnncourse.min_rnn and Keras compute."""
+    keras = pytest.importorskip("keras")
+    from rnncourse import min_rnn
+    from rnncourse.exercises import parallel_recurrence as pr
+
+    # Q1: the solution's combine is associative on random arrays, and a prefix scan with it (every method)
+    # gives the reference loop of the linear recurrence; the check's values are recurrence_combine's.
+    combine = _namespace("08_parallel_recurrence_exercises", learner=False)["combine"]
+    rng = np.random.default_rng(8)
+    x, y, z = ((rng.uniform(0, 1.5, (3, 4)), rng.normal(0, 1, (3, 4))) for _ in range(3))
+    for got, want in zip(combine(combine(x, y), z), combine(x, combine(y, z)), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    a, b = rng.uniform(0, 1, (1, 9, 2)), rng.normal(0, 1, (1, 9, 2))
+    steps = [(a[0, t], b[0, t]) for t in range(9)]
+    for method in ("hillis_steele", "blelloch", "sequential"):
+        scanned = np.stack([h for _, h in reference.prefix_scan(steps, combine, method=method).result])
+        np.testing.assert_allclose(scanned, reference.linear_recurrence(a, b)[0], rtol=1e-12)
+    for case in pr.cases_combine(3):
+        want = reference.recurrence_combine(case["first"], case["second"])
+        for got, expected in zip(combine(case["first"], case["second"]), want, strict=True):
+            np.testing.assert_allclose(got, expected)
+
+    # Q2: one step of MinGRU, computed by the layer in each of its modes, from h_prev.
+    for case in pr.cases_min_gru_step(5):
+        units = case["W_z"].shape[1]
+        x_t = case["x_t"][:, None, :].astype("float32")
+        kernel = np.concatenate([case["W_z"], case["W_h"]], axis=1)
+        bias = np.concatenate([case["b_z"], case["b_h"]])
+        for mode in ("parallel", "sequential"):
+            gru = min_rnn.MinGRU(units, mode=mode)
+            gru(x_t, initial_state=case["h_prev"].astype("float32"))
+            gru.set_weights([kernel, bias])
+            h = keras.ops.convert_to_numpy(gru(x_t, initial_state=case["h_prev"].astype("float32")))
+            np.testing.assert_allclose(
+                pr.min_gru_step(*(case[k] for k in ("x_t", "h_prev", "W_z", "b_z", "W_h", "b_h"))),
+                h,
+                rtol=1e-4,
+                atol=1e-5,
+            )
+
+    # Q3: the counts are those of the layers.
+    for case in pr.cases_min_rnn_params(2):
+        kind, features, units = case["kind"], case["features"], case["units"]
+        layer = keras.layers.GRU(units) if kind == "GRU" else getattr(min_rnn, kind)(units)
+        layer.build((None, None, features))
+        assert reference.recurrent_param_count(kind, features, units) == layer.count_params(), kind
+
+    # Q4: the logarithm of log_linear_recurrence (float64), and of the reference loop where h_t is a float64
+    # number; for the states beyond float64 the recurrence is shifted: h_0 and b times e^c give h times e^c.
+    compared = 0
+    for seed in (0, 4):
+        for case in pr.cases_log_recurrence(seed):
+            log_a, log_b, log_h0 = case["log_a"], case["log_b"], case["log_h0"]
+            expected = pr.log_recurrence(log_a, log_b, log_h0)
+            c = float(np.median(log_b))
+            if abs(c) > 100:  # h_t is too small or too large: shift it back into range
+                np.testing.assert_allclose(
+                    pr.log_recurrence(log_a, log_b - c, log_h0 - c) + c, expected, rtol=1e-12, atol=1e-9
+                )
+                log_b, log_h0, expected = log_b - c, log_h0 - c, expected - c
+            h = keras.ops.convert_to_numpy(min_rnn.log_linear_recurrence(log_a, log_b, log_h0))
+            assert h.dtype == np.float64
+            np.testing.assert_allclose(np.log(h), expected, rtol=1e-9, atol=1e-8)
+            if log_a.shape[1] < 100:  # where a_1 ... a_t stays a float64 number
+                loop = reference.linear_recurrence(np.exp(log_a), np.exp(log_b), np.exp(log_h0))
+                np.testing.assert_allclose(np.log(loop), expected, rtol=1e-9, atol=1e-9)
+            compared += 1
+    assert compared == 10
+
+
+def test_parallel_recurrence_hints_never_repeat_what_the_answer_returned():
+    """In teacher mode the learner's function sees hidden inputs; a hint that repeated its number or its
+    array's shape could carry them back (as the returned name of 05.q3 once could)."""
+    smuggled = {
+        "08.q1": lambda first, second: (np.zeros((97, 13)), 0.0),
+        "08.q2": lambda x_t, h_prev, W_z, b_z, W_h, b_h: np.zeros((97, 13)),
+        "08.q3": lambda kind, features, units: 9713,
+        "08.q4": lambda log_a, log_b, log_h0: np.zeros((97, 13)),
+    }
+    for qid, answer in smuggled.items():
+        reason = ex.verdict(qid, answer, 0).reason
+        assert not ex.verdict(qid, answer, 0).passed
+        assert "97" not in reason and "13" not in reason, (qid, reason)
+    for seed in range(5):
+        result = ex.verdict("08.q3", lambda kind, features, units: 7, seed)
+        for case in ex.get_question("08.q3").make_cases(seed):
+            expected = reference.recurrent_param_count(case["kind"], case["features"], case["units"])
+            assert not re.search(rf"\b{expected}\b", result.reason), result.reason
