@@ -240,7 +240,10 @@ def check_min_rnn_params(answer, case):
     }[kind]
     if got in mistakes:
         raise CheckFailed(f"wrong count for a {kind}: {mistakes[got]}")
-    raise CheckFailed(f"wrong count for a {kind} (input features and units as given in the test case)")
+    raise CheckFailed(
+        f"wrong count for a {kind}: count each block's input weights, recurrent weights (if it has any) and "
+        "biases"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
