@@ -6,8 +6,10 @@ The expected values come from `rnncourse.reference` (`recurrence_combine`, `min_
 `rnncourse.min_rnn.log_linear_recurrence` (`log_recurrence` below), so the grader never imports Keras;
 ``tests/test_exercises.py`` checks each against the library's layers and scans.
 
-Hints never repeat what the learner's function returned (a shape, a number): in teacher mode that text could
-carry the hidden test inputs back to the learner. They name the expected shape, which the inputs give anyway.
+Hints never repeat a number or a shape the learner's function returned: in teacher mode such text could carry
+the hidden test inputs back to the learner. They name the expected shape, which the inputs give anyway. What
+`compare_arrays` reports, as in every exercise, stays: how many values are wrong and the first index, and the
+grader's number of the failing case (a few small numbers the learner's code can steer, never its text).
 """
 
 from __future__ import annotations
