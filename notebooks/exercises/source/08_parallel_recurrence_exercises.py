@@ -157,8 +157,8 @@ def log_recurrence(log_a, log_b, log_h0):
 # %% check=08.q4
 # Check Q4: compares log h with a NumPy transcription of the library's log_linear_recurrence on short
 # random sequences, long ones where a_1 ... a_t underflows, and states too small and too large for float64;
-# recognises leaving log space (infinite or NaN values), h instead of log h, h_0 left out, log b_k without
-# - A_k and A shifted by a step.
+# recognises leaving log space (infinite or NaN values), h instead of log h, h_0 left out, A_k not
+# subtracted from log b_k, and A shifted by a step.
 ex.check("08.q4", log_recurrence)
 
 # %% [markdown]
