@@ -38,13 +38,15 @@ import pandas as pd
 from rnncourse import arguments, baselines, datasets, experiments, metrics, text
 from rnncourse.experiments import fit_with_early_stopping, format_spread
 from rnncourse.layers import VanillaRNN
+from rnncourse.min_rnn import MinGRU, MinLSTM
 from rnncourse.timeseries import make_forecast_data
 
-__all__ = ["CELLS", "TASKS", "UNITS", "Task", "make_cell", "run_task", "baseline", "load_results",
+__all__ = ["CELLS", "MIN_CELLS", "TASKS", "UNITS", "Task", "make_cell", "run_task", "baseline", "load_results",
            "verdicts"]
 
 UNITS = 32
 CELLS = ("vanilla RNN", "LSTM", "GRU")
+MIN_CELLS = ("minGRU", "minLSTM")  # notebook 8's minimal RNNs (rnncourse.min_rnn), also taken by run_task
 BUDGETS = ("full", "smoke")
 RESULT_COLUMNS = ("task", "cell", "seed", "metric", "value")  # the columns of compare_cells.csv
 
@@ -176,12 +178,13 @@ TEXT_LEN, VOCAB, EMBED_DIM = 32, 10_000, 32
 
 
 def make_cell(kind: str, units: int = UNITS, **kwargs) -> keras.layers.Layer:
-    """The recurrent layer under test: ``"vanilla RNN"`` (``VanillaRNN``), ``"LSTM"`` or ``"GRU"``.
+    """The recurrent layer under test: ``"vanilla RNN"`` (``VanillaRNN``), ``"LSTM"``, ``"GRU"``, or ``MIN_CELLS``.
 
     Taught in: notebooks/05_lstm_gru.ipynb, section "1. Inside the cells: gates and the additive path".
 
     Args:
-        kind: one of ``CELLS``.
+        kind: one of ``CELLS`` or ``MIN_CELLS`` (``"minGRU"``: ``rnncourse.min_rnn.MinGRU``, ``"minLSTM"``:
+            ``MinLSTM``).
         units: size of the hidden state. Default: ``UNITS`` (32).
         **kwargs: passed on to the layer (e.g. ``return_sequences=True``).
 
@@ -195,7 +198,8 @@ def make_cell(kind: str, units: int = UNITS, **kwargs) -> keras.layers.Layer:
         >>> make_cell("LSTM").units
         32
     """
-    layers = {"vanilla RNN": VanillaRNN, "LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}
+    layers = {"vanilla RNN": VanillaRNN, "LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU,
+              "minGRU": MinGRU, "minLSTM": MinLSTM}
     return layers[arguments.one_of(kind, "kind", layers, where="make_cell")](units, **kwargs)
 
 
@@ -264,13 +268,16 @@ def baseline(task: str) -> float:
 
 
 # --------------------------------------------------------------------------------------------- training
-def _model(task: Task, kind: str, x: np.ndarray) -> keras.Model:
+def _model(task: Task, kind: str, x: np.ndarray, units: int = UNITS, layers_: int = 1,
+           options: dict | None = None) -> keras.Model:
     layers: list = [keras.Input(x.shape[1:], dtype="int64" if task.embedding else "float32")]
     if task.embedding:
         layers.append(keras.layers.Embedding(_sentiment_data()["vocab_size"], EMBED_DIM, mask_zero=True))
     metric = "accuracy" if task.higher_is_better else "mae"
     name = f"{task.name}_{kind.replace(' ', '_')}"
-    model = keras.Sequential([*layers, make_cell(kind), task.head()], name=name)
+    options = options or {}
+    stack = [make_cell(kind, units, return_sequences=True, **options) for _ in range(layers_ - 1)]
+    model = keras.Sequential([*layers, *stack, make_cell(kind, units, **options), task.head()], name=name)
     model.compile(keras.optimizers.Adam(task.learning_rate, clipnorm=1.0), loss=task.loss, metrics=[metric])
     return model
 
@@ -297,6 +304,10 @@ def run_task(
     budget: str = "full",
     return_model: bool = False,
     solved_at: float | None = None,
+    units: int = UNITS,
+    layers: int = 1,
+    cell_options: dict | None = None,
+    epochs: int | None = None,
 ):
     """Train one cell on one task with one seed, using the task's recipe, and measure it.
 
@@ -304,7 +315,7 @@ def run_task(
 
     Args:
         task: one of ``TASKS`` (``"recall"``, ``"adding"``, ``"ridership"``, ``"sentiment"``).
-        cell: one of ``CELLS``.
+        cell: one of ``CELLS`` or ``MIN_CELLS``.
         seed: seeds the weights, the batch order and (synthetic tasks) the data.
         budget: ``"full"`` (the task's epoch budget) or ``"smoke"`` (one epoch, a tenth of the data: for
             tests). Default: ``"full"``.
@@ -312,6 +323,12 @@ def run_task(
         solved_at: stop as soon as the validation value that the task monitors (``Task.monitor``) reaches
             this value (at least it for an accuracy, at most for a loss or an error): notebook 5 uses it to
             keep its live runs short. Default: ``None`` (the task's whole budget, as in the committed table).
+        units: units of each recurrent layer. Default: ``UNITS`` (32, as in the committed table).
+        layers: recurrent layers stacked (all but the last return sequences). Default: ``1``.
+        cell_options: more arguments for each recurrent layer, e.g. ``{"mode": "sequential"}`` for a
+            minimal RNN. Default: ``None``.
+        epochs: train this many epochs instead of the task's ``max_epochs`` (patience grows with it, so a
+            memory task still trains for all of them). Default: ``None`` (the task's budget).
 
     Returns:
         ``{"test": score, "epochs": epochs run, "s / epoch": mean training seconds per epoch,
@@ -327,18 +344,27 @@ def run_task(
         (1, 1153)
     """
     spec = TASKS[arguments.one_of(task, "task", TASKS, where="run_task")]
-    arguments.one_of(cell, "cell", CELLS, where="run_task")
+    arguments.one_of(cell, "cell", (*CELLS, *MIN_CELLS), where="run_task")
+    units = arguments.positive_int(units, "units", "run_task")
+    layers = arguments.positive_int(layers, "layers", "run_task")
+    if cell_options is not None and not isinstance(cell_options, dict):
+        raise TypeError(arguments.message("cell_options", "a dict of layer arguments or None",
+                                          type(cell_options).__name__, "run_task"))
+    max_epochs, patience = spec.max_epochs, spec.patience
+    if epochs is not None:
+        max_epochs = arguments.positive_int(epochs, "epochs", "run_task")
+        patience = max(patience, max_epochs) if patience == spec.max_epochs else patience
     smoke = arguments.one_of(budget, "budget", BUDGETS, where="run_task") == "smoke"
     keras.utils.set_random_seed(seed)
     (x, y), (x_val, y_val), (x_test, y_test) = spec.data(seed)
-    model = _model(spec, cell, x)
+    model = _model(spec, cell, x, units, layers, cell_options)
     if smoke:
         x, y = x[: len(x) // 10], y[: len(y) // 10]
     stop = [] if solved_at is None else [_StopWhenSolved(spec, solved_at)]
     start = time.perf_counter()
     history = fit_with_early_stopping(
-        model, x, y, (x_val, y_val), monitor=spec.monitor, patience=spec.patience,
-        max_epochs=1 if smoke else spec.max_epochs, batch_size=spec.batch_size, callbacks=stop,
+        model, x, y, (x_val, y_val), monitor=spec.monitor, patience=patience,
+        max_epochs=1 if smoke else max_epochs, batch_size=spec.batch_size, callbacks=stop,
     )  # fmt: skip
     seconds, epochs = time.perf_counter() - start, len(history.epoch)
     predictions = keras.ops.convert_to_numpy(model(x_test, training=False))  # (no retracing of predict)

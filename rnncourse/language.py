@@ -40,6 +40,7 @@ import numpy as np
 
 from rnncourse import arguments, experiments
 from rnncourse.layers import VanillaRNN
+from rnncourse.min_rnn import MODES, MinGRU
 from rnncourse.text import CharVocabulary
 
 __all__ = [
@@ -60,19 +61,22 @@ __all__ = [
     "load_best_model",
 ]
 
-CELLS = ("vanilla", "lstm", "gru")
+CELLS = ("vanilla", "lstm", "gru", "mingru")
 
 
-def _recurrent_layer(cell: str, units: int, stateful: bool, name: str) -> keras.layers.Layer:
+def _recurrent_layer(cell: str, units: int, stateful: bool, name: str, mode: str) -> keras.layers.Layer:
     if cell == "vanilla":
         return VanillaRNN(units, return_sequences=True, stateful=stateful, name=name)
+    if cell == "mingru":
+        return MinGRU(units, mode=mode, return_sequences=True, name=name)
     layer = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
     return layer(units, return_sequences=True, stateful=stateful, name=name)
 
 
 def char_model(vocab_size: int, units: int = 256, cell: str = "vanilla", num_layers: int = 1,
                embedding_dim: int = 32, batch_size: int | None = None, stateful: bool = False,
-               learning_rate: float = 3e-3, clipnorm: float | None = 1.0) -> keras.Model:
+               learning_rate: float = 3e-3, clipnorm: float | None = 1.0, mode: str = "parallel"
+               ) -> keras.Model:
     """A compiled character language model: ids in, next-character logits out at every step.
 
     Taught in: notebooks/06_language_model.ipynb, section "4. An RNN language model in Keras".
@@ -84,13 +88,16 @@ def char_model(vocab_size: int, units: int = 256, cell: str = "vanilla", num_lay
     Args:
         vocab_size: the number of characters, ``CharVocabulary.size``.
         units: units per recurrent layer. Default: ``256``.
-        cell: "vanilla" (``rnncourse.layers.VanillaRNN``), "lstm" or "gru". Default: "vanilla".
+        cell: "vanilla" (``rnncourse.layers.VanillaRNN``), "lstm", "gru" or "mingru"
+            (``rnncourse.min_rnn.MinGRU``, which cannot be stateful). Default: "vanilla".
         num_layers: stacked recurrent layers. Default: ``1``.
         embedding_dim: size of each character's learned vector. Default: ``32``.
         batch_size: a fixed batch size (needed when ``stateful``), or None. Default: None.
         stateful: carry each layer's final state into the next batch (truncated BPTT). Default: False.
         learning_rate: Adam's learning rate. Default: ``3e-3``.
         clipnorm: clip each gradient to this norm, or None. Default: ``1.0``.
+        mode: how a "mingru" layer computes its recurrence, one of ``min_rnn.MODES`` (the same model
+            whichever; on a CPU "sequential" trains fastest). Ignored by the other cells. Default: "parallel".
 
     Call arguments:
         ids: int tensor of shape ``(batch, timesteps)``.
@@ -110,6 +117,11 @@ def char_model(vocab_size: int, units: int = 256, cell: str = "vanilla", num_lay
     num_layers = arguments.positive_int(num_layers, "num_layers", where)
     embedding_dim = arguments.positive_int(embedding_dim, "embedding_dim", where)
     stateful = arguments.boolean(stateful, "stateful", where)
+    mode = arguments.one_of(mode, "mode", MODES, where)
+    if stateful and cell == "mingru":
+        raise ValueError(arguments.message("stateful", "False for cell='mingru' (a MinGRU layer takes its "
+                                           "state as initial_state and keeps none between batches)", "True",
+                                           where))
     if batch_size is not None:
         batch_size = arguments.positive_int(batch_size, "batch_size", where)
     elif stateful:
@@ -120,7 +132,7 @@ def char_model(vocab_size: int, units: int = 256, cell: str = "vanilla", num_lay
         clipnorm = arguments.number(clipnorm, "clipnorm", low=0.0, include_low=False, where=where)
     layers = [keras.Input(batch_shape=(batch_size, None), dtype="int32"),
               keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")]
-    layers += [_recurrent_layer(cell, units, stateful, f"{cell}_{i + 1}") for i in range(num_layers)]
+    layers += [_recurrent_layer(cell, units, stateful, f"{cell}_{i + 1}", mode) for i in range(num_layers)]
     layers.append(keras.layers.Dense(vocab_size, name="logits"))
     model = keras.Sequential(layers, name=f"char_{cell}_{num_layers}x{units}")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
