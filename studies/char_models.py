@@ -5,45 +5,43 @@ the 34 training plays, windows of 100 characters in batches of 64, stateless and
 clipnorm 1, `rnncourse.language.char_model` -- and scored in bits per character on the opening 50,000
 characters of each validation play (`language.model_bits_per_char`). The cells get similar recurrent
 parameter counts at one layer (vanilla 256 units, LSTM 120, GRU 140); two layers stack two such layers. The
-best n-gram on the same text is written beside them. The table goes to ``benchmarks/results/char_models.csv``
+best n-gram on the same text is written beside them. The table goes to ``studies/results/char_models.csv``
 (one row per cell, layers, seed and metric) with its provenance in ``#`` lines at the top.
 
-    python benchmarks/char_models.py                        # 3 seeds, 3 cells, 1 and 2 layers, 3 epochs
-    python benchmarks/char_models.py --epochs 6 --seeds 0 1 --cells vanilla lstm
+    python studies/char_models.py                        # 3 seeds, 3 cells, 1 and 2 layers, 3 epochs
+    python studies/char_models.py --epochs 6 --seeds 0 1 --cells vanilla lstm
 
 Runs are independent; ``--jobs N`` trains N at once, each in its own process with one TensorFlow thread.
 
 **Learning curves** (``--curve``): the same runs, scored on the validation *and* test text after every epoch
-(columns ``epoch`` and ``units`` added), written to ``benchmarks/results/char_curves.csv``: where each cell
+(columns ``epoch`` and ``units`` added), written to ``studies/results/char_curves.csv``: where each cell
 crosses the n-gram, in epochs and CPU seconds. ``--units 256`` overrides the cell's default width.
 
 **The long run** (``--long``): one model trained on *all* the training plays (4.56 million characters,
 batches of 128 windows of 100), scored on the validation and test plays after every epoch, Adam's learning
 rate halved whenever validation improves by less than 0.01 bits, stopped after two halvings in a row without
 a gain, at ``--epochs``, or when ``--budget`` minutes have passed; the weights of the epoch best on
-validation go to ``benchmarks/results/char_best.keras`` (notebook 6 loads them), the curve to
-``benchmarks/results/char_long_run.csv``. It runs in one process with TensorFlow's default threads.
+validation go to ``studies/results/char_best.keras`` (notebook 6 loads them), the curve to
+``studies/results/char_long_run.csv``. It runs in one process with TensorFlow's default threads.
 
-    python benchmarks/char_models.py --curve --epochs 12 --cells gru --units 256 --layers 1
-    python benchmarks/char_models.py --long --cells gru --units 256 --layers 2 --epochs 16 --budget 75
+    python studies/char_models.py --curve --epochs 12 --cells gru --units 256 --layers 1
+    python studies/char_models.py --long --cells gru --units 256 --layers 2 --epochs 16 --budget 75
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "benchmarks" / "results" / "char_models.csv"
-CURVES = ROOT / "benchmarks" / "results" / "char_curves.csv"
-LONG_RUN = ROOT / "benchmarks" / "results" / "char_long_run.csv"
-BEST_MODEL = ROOT / "benchmarks" / "results" / "char_best.keras"
+TABLE = ROOT / "studies" / "results" / "char_models.csv"
+CURVES = ROOT / "studies" / "results" / "char_curves.csv"
+LONG_RUN = ROOT / "studies" / "results" / "char_long_run.csv"
+BEST_MODEL = ROOT / "studies" / "results" / "char_best.keras"
 LONG_BATCH_SIZE = 128
 THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
@@ -197,11 +195,10 @@ def main(argv: list[str] | None = None) -> int:
                         "TF_ENABLE_ONEDNN_OPTS": "0", **THREAD_ENV}.items():
         os.environ.setdefault(name, value)
     sys.path.insert(0, str(ROOT))
-    import numpy as np
     import pandas as pd
 
-    import rnncourse
     from rnncourse.baselines import CharNGramModel
+    from rnncourse.experiments import load_table, write_table
 
     started = time.perf_counter()
     vocab, train_ids, val_ids = texts()
@@ -220,39 +217,24 @@ def main(argv: list[str] | None = None) -> int:
                 for metric, ids in [("validation bits/char", val_ids), ("test bits/char", test_ids)]]
         table_path = LONG_RUN if args.long else CURVES
         if args.append and CURVES.exists():
-            from rnncourse.experiments import load_table
-
             earlier, earlier_provenance = load_table(
                 CURVES, ["cell", "units", "layers", "seed", "epoch", "metric", "value"],
-                written_by="benchmarks/char_models.py --curve")
+                written_by="studies/char_models.py --curve")
             rows += earlier[earlier["layers"] > 0].to_dict("records")
-            before = {key: earlier_provenance.get(key, "") for key in ("script", "wall time", "date")}
+            before = earlier_provenance
         jobs = [(c, n, s, args.epochs, args.units, args.long, args.budget, BEST_MODEL if args.long else None)
                 for s in args.seeds for c in args.cells for n in args.layers]
         task = curve
-    import keras
+    threads = ("TensorFlow's default threads, one run" if args.long
+               else f"1 TensorFlow thread per run, {args.jobs} runs at once")
+    command = " ".join(["studies/char_models.py", *(argv if argv is not None else sys.argv[1:])])
 
     def write(table: pd.DataFrame, done: int) -> None:
-        # Rewritten after every finished run, so an interrupted study keeps what it has (and says so).
-        provenance = {
-            "script": "benchmarks/char_models.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-            "rnncourse": rnncourse.__version__, "keras": keras.__version__, "numpy": np.__version__,
-            "python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
-            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "wall time": f"{time.perf_counter() - started:.0f} s", "epochs": str(args.epochs),
-            "threads": f"1 TensorFlow thread per run, {args.jobs} runs at once",
-            "runs": f"{done} of {len(jobs)} finished",
-        }
-        if args.long:
-            provenance["threads"] = "TensorFlow's default threads, one run"
-        if before:  # --append: the earlier invocations' runs are in the table too
-            provenance["script"] = f"{before['script']} ; then {provenance['script']}"
-            provenance["wall time"] = f"{before['wall time']} ; then {provenance['wall time']}"
-        table_path.parent.mkdir(parents=True, exist_ok=True)
-        with table_path.open("w", encoding="utf-8") as handle:
-            for key, value in provenance.items():
-                handle.write(f"# {key}: {value}\n")
-            table.to_csv(handle, index=False, float_format="%.6g", lineterminator="\n")
+        # Rewritten after every finished run, so an interrupted study keeps what it has (and says so);
+        # --append: the earlier invocations' runs are in the table too, and their lines come first.
+        write_table(table_path, table, written_by=command, wall_time=time.perf_counter() - started,
+                    earlier=before, provenance={"epochs": str(args.epochs), "threads": threads,
+                                                "runs": f"{done} of {len(jobs)} finished"})
 
     if args.long:  # one run, in this process, its table written after every epoch
         first = list(rows)
