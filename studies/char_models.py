@@ -37,13 +37,14 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from harness import THREAD_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "studies" / "results" / "char_models.csv"
 CURVES = ROOT / "studies" / "results" / "char_curves.csv"
 LONG_RUN = ROOT / "studies" / "results" / "char_long_run.csv"
 BEST_MODEL = ROOT / "studies" / "results" / "char_best.keras"
 LONG_BATCH_SIZE = 128
-THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 TRAIN_CHARS_PER_PLAY, HELD_OUT_CHARS_PER_PLAY = 20_000, 50_000   # as in notebook 6
 BATCH_SIZE, SEQ_LEN = 64, 100

@@ -18,20 +18,17 @@ where it stopped; ``--fresh`` starts over.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+
+from harness import THREAD_ENV, finished_runs, run_all
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "studies" / "results"
 TABLE = RESULTS / "compare_cells.csv"
 RUNS = RESULTS / ".compare_cells_runs.jsonl"
 COLUMNS = ["task", "cell", "seed", "metric", "value"]
-# The notebooks' environment (rnncourse.experiments.NOTEBOOK_ENVIRONMENT), with one thread per run.
-THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 def _one_run(task: str, cell: str, seed: int) -> dict:
@@ -59,32 +56,20 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(tasks) - set(TASKS)) + sorted(set(cells) - set(CELLS))
     if unknown:
         parser.error(f"unknown task or cell {unknown}; tasks: {list(TASKS)}, cells: {list(CELLS)}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    if args.fresh and RUNS.exists():
-        RUNS.unlink()
-    done = {}
-    if RUNS.exists():
-        for line in RUNS.read_text().splitlines():
-            run = json.loads(line)
-            done[(run["task"], run["cell"], run["seed"])] = run
+    done = finished_runs(RUNS, ("task", "cell", "seed"), fresh=args.fresh)
     # The slow synthetic tasks first, so that the workers stay busy to the end.
     todo = [(t, c, s) for s in args.seeds for t in tasks for c in cells if (t, c, s) not in done]
-    print(f"{len(done)} runs already done, {len(todo)} to go, {args.jobs} at a time", flush=True)
-    start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(_one_run, *key): key for key in todo}
-        for future in as_completed(futures):
-            run = future.result()
-            done[futures[future]] = run
-            with RUNS.open("a") as handle:
-                handle.write(json.dumps(run) + "\n")
-            print(
-                f"{time.perf_counter() - start:6.0f} s  {run['task']:9s} {run['cell']:11s} "
-                f"seed {run['seed']}: "
-                f"test {run['test']:.4f}, {run['epochs']} epochs, {run['s / epoch']:.2f} s/epoch",
-                flush=True,
-            )
-    wall = time.perf_counter() - start
+    wall = run_all(
+        _one_run,
+        todo,
+        done,
+        path=RUNS,
+        jobs=args.jobs,
+        describe=lambda run: (
+            f"{run['task']:9s} {run['cell']:11s} seed {run['seed']}: test {run['test']:.4f}, "
+            f"{run['epochs']} epochs, {run['s / epoch']:.2f} s/epoch"
+        ),
+    )
 
     from rnncourse.experiments import write_table
 

@@ -21,21 +21,20 @@ where it stopped; ``--fresh`` starts over.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
+
+from harness import THREAD_ENV, finished_runs, run_all
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "studies" / "results"
 TABLE = RESULTS / "regularisers.csv"
 RUNS = RESULTS / ".regularisers_runs.jsonl"
 COLUMNS = ("variant", "seed", "metric", "value")
-THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 # Notebook 4's recipe (sections 3 and 4).
 SPLIT_SEED, MAX_TOKENS, SEQ_LEN = 0, 10_000, 32
@@ -175,29 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     from rnncourse.experiments import NOTEBOOK_ENVIRONMENT
 
     os.environ.update({**NOTEBOOK_ENVIRONMENT, **THREAD_ENV})  # before TensorFlow is imported anywhere
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    if args.fresh and RUNS.exists():
-        RUNS.unlink()
-    done = {}
-    if RUNS.exists():
-        for line in RUNS.read_text().splitlines():
-            run = json.loads(line)
-            done[(run["variant"], run["seed"])] = run
+    done = finished_runs(RUNS, ("variant", "seed"), fresh=args.fresh)
     todo = [(v, s) for v in variants for s in args.seeds if (v, s) not in done]
-    print(f"{len(done)} runs already done, {len(todo)} to go, {args.jobs} at a time", flush=True)
-    start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(run_variant, *key): key for key in todo}
-        for future in as_completed(futures):
-            run = future.result()
-            done[futures[future]] = run
-            with RUNS.open("a") as handle:
-                handle.write(json.dumps(run) + "\n")
-            print(f"{time.perf_counter() - start:6.0f} s  {run['variant']:40s} seed {run['seed']}: test "
-                  f"{run['test accuracy']:.4f}, validation {run['validation accuracy']:.4f}, "
-                  f"{run['epochs run']} epochs (kept {run['epoch kept']}), {run['s / epoch']:.2f} s/epoch",
-                  flush=True)  # fmt: skip
-    wall = time.perf_counter() - start
+    wall = run_all(run_variant, todo, done, path=RUNS, jobs=args.jobs, describe=lambda run: (
+        f"{run['variant']:40s} seed {run['seed']}: test {run['test accuracy']:.4f}, validation "
+        f"{run['validation accuracy']:.4f}, {run['epochs run']} epochs (kept {run['epoch kept']}), "
+        f"{run['s / epoch']:.2f} s/epoch"))  # fmt: skip
 
     import pandas as pd
 

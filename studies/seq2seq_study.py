@@ -35,10 +35,11 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from harness import THREAD_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "studies" / "results" / "seq2seq_study.csv"
 COLUMNS = ["recipe", "units", "seed", "epoch", "split", "metric", "value"]
-THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
 N_PAIRS, BATCH_SIZE, UNITS = 20_000, 64, 64
 RECIPES = (
     "attention",
