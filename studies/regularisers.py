@@ -138,7 +138,13 @@ def run_variant(name: str, seed: int) -> dict:
     model.compile(optimizer, "binary_crossentropy", metrics=["accuracy"])
     start = time.perf_counter()
     history = fit_with_early_stopping(
-        model, x, y, (x_val, y_val), monitor=spec.monitor, patience=spec.patience, max_epochs=MAX_EPOCHS,
+        model,
+        x,
+        y,
+        (x_val, y_val),
+        monitor=spec.monitor,
+        patience=spec.patience,
+        max_epochs=MAX_EPOCHS,
         batch_size=BATCH_SIZE,
     )
     seconds = time.perf_counter() - start
