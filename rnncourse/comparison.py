@@ -353,11 +353,11 @@ def run_task(
 def load_results(path=None, columns: Sequence[str] = RESULT_COLUMNS) -> tuple[pd.DataFrame, dict]:
     """Read a results table written by ``studies/compare_cells.py``: the rows and the provenance.
 
-    Taught in: notebooks/05_lstm_gru.ipynb, section "2. One recipe for every cell".
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
-    ``experiments.load_table`` with this table's path and columns: the other studies of ``studies/`` write
-    their tables in the same form (``#`` provenance lines, then one row per seed and metric), and the
-    notebooks read those with ``experiments.load_table`` itself.
+    ``experiments.load_table`` with this table's path and columns filled in (notebook 05 calls
+    ``load_table`` itself, as every notebook reads every study table). The other studies of ``studies/``
+    write their tables in the same form (``#`` provenance lines, then one row per seed and metric).
 
     Args:
         path: the CSV file. Default: ``None``, the committed table ``studies/results/compare_cells.csv`` of

@@ -524,7 +524,7 @@ def load_table(path: str | os.PathLike, columns: Sequence[str], written_by: str 
                ) -> tuple[pd.DataFrame, dict]:
     r"""Read a study table of ``studies/results/``: the rows, and the provenance lines at its top.
 
-    Taught in: notebooks/07_translation.ipynb, section "3. Encoder and decoder, with and without attention".
+    Taught in: notebooks/04_sentiment.ipynb, section "5. Closing the gap".
 
     The studies write tidy CSV files with ``write_table``: ``# key: value`` lines saying how, where and when
     they were made (``written by``, ``date``, ``versions``, ``cpu``, ``wall time``, then the study's own),

@@ -543,7 +543,10 @@ BEST_MODEL = RESULTS / "char_best.keras"
 def load_study(path=None):
     """Read the cell x depth study of notebook 06 (written by ``studies/char_models.py``).
 
-    Taught in: notebooks/06_language_model.ipynb, section "6. Which cell, how many layers".
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    ``experiments.load_table`` with the table's path and columns filled in (notebook 06 calls ``load_table``
+    itself, as every notebook reads every study table).
 
     Args:
         path: the CSV file. Default: ``None``, the committed ``studies/results/char_models.csv`` of the
@@ -570,7 +573,10 @@ def load_study(path=None):
 def load_curves(which: str = "curves", path=None):
     """Read the learning curves of notebook 06 (``studies/char_models.py --curve`` or ``--long``).
 
-    Taught in: notebooks/06_language_model.ipynb, section "7. The verdict against the n-gram".
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    ``experiments.load_table`` with the table's path and columns filled in (notebook 06 calls ``load_table``
+    itself, as every notebook reads every study table).
 
     Args:
         which: ``"curves"`` -- cells and depths trained on the notebook's own text, scored after every
