@@ -42,7 +42,7 @@ PIP_LOG = VENV / "rnncourse-pip.log"
 
 NOTEBOOKS = ROOT / "notebooks"
 # The learner's working copies (git-ignored); the originals in notebooks/ are what the tests run.
-# my-work/ sits beside notebooks/, so paths relative to a notebook's folder (../benchmarks/) work from copies.
+# my-work/ sits beside notebooks/, so paths relative to a notebook's folder (../studies/) work from copies.
 WORK = Path(os.environ.get("RNNCOURSE_WORK", ROOT / "my-work"))
 COPIED = WORK / ".rnncourse-copies.json"  # original's sha256 at the time each copy was made
 COPY_PATTERNS = ("*.ipynb", "exercises/*.ipynb")  # course and (blank) exercise notebooks, not solutions

@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from grader_sandbox import _class  # noqa: E402  (the same class as the sandbox benchmark)
 
 from rnncourse import grading  # noqa: E402
+from rnncourse.experiments import machine  # noqa: E402
 
 
 def _same(a: grading.NotebookGrade, b: grading.NotebookGrade) -> bool:
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{kind}:{g.score}/{g.total}" for (kind, _), g in zip(handed_in, local, strict=True)
             ),
             "python": platform.python_version(),
-            "machine": platform.machine(),
+            "machine": machine(),
             "date": time.strftime("%Y-%m-%d"),
         }
         print(json.dumps(result, indent=2))

@@ -34,6 +34,7 @@ from pathlib import Path
 import nbformat
 
 from rnncourse import exercises, grading
+from rnncourse.experiments import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "scripts" / "make_exercises.py")
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 if k == "hostile"
             ),
             "python": platform.python_version(),
-            "machine": platform.machine(),
+            "machine": machine(),
             "date": time.strftime("%Y-%m-%d"),
             "questions": len(exercises.QUESTIONS),
         }

@@ -194,12 +194,14 @@ def run_backend(backend: str, shapes: list, reps: int, steps: int, seed: int) ->
     os.environ["KERAS_BACKEND"] = backend
     import keras
 
+    from rnncourse.experiments import machine
+
     if keras.backend.backend() != backend:
         sys.exit(
             f"asked for the {backend} backend, but Keras was already imported with {keras.backend.backend()}"
         )
     print(
-        f"keras {keras.__version__}, backend {backend} on {device_name()}, "
+        f"keras {keras.__version__}, backend {backend} on {device_name()} ({machine()}), "
         f"{reps} interleaved repetitions x {steps} train_on_batch steps, medians"
     )
     header = (

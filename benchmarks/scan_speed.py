@@ -36,9 +36,7 @@ differences of 10 %.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
 import statistics
 import sys
 import time
@@ -51,16 +49,6 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "benchmarks" / "results" / "scan_speed.csv"
 MODELS = ("GRU", "MinGRU parallel", "MinGRU log", "MinGRU sequential")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _lengths(text: str) -> list[int]:
@@ -130,29 +118,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=TABLE, help="the CSV file to write")
     args = parser.parse_args(argv)
 
-    import keras
-    import pandas as pd
-    import tensorflow as tf
+    from rnncourse.experiments import write_table
 
     start = time.perf_counter()
     rows = time_lengths(args.lengths, args.batch, args.features, args.units, args.reps)
     wall = time.perf_counter() - start
-    provenance = {
-        "written by": " ".join(["benchmarks/scan_speed.py", *(sys.argv[1:] if argv is None else argv)]),
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "versions": f"python {platform.python_version()}, keras {keras.__version__}, "
-        f"tensorflow {tf.__version__}, numpy {np.__version__}",
-        "cpu": f"{_cpu_model()} ({os.cpu_count()} logical cores, shared with other work)",
-        "wall time": f"{wall:.0f} s",
-        "recipe": f"one train_on_batch step of Input -> GRU({args.units}) or MinGRU({args.units}, mode) -> "
+    write_table(
+        args.out,
+        rows,
+        written_by=" ".join(["benchmarks/scan_speed.py", *(sys.argv[1:] if argv is None else argv)]),
+        wall_time=wall,
+        recipe=f"one train_on_batch step of Input -> GRU({args.units}) or MinGRU({args.units}, mode) -> "
         f"Dense(1), Adam, MSE, batch {args.batch}, {args.features} features; median of {args.reps} "
         "interleaved steps after one that compiles; ratio = time / GRU's time at the same length",
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", encoding="utf-8") as handle:
-        for key, value in provenance.items():
-            handle.write(f"# {key}: {value}\n")
-        pd.DataFrame(rows).to_csv(handle, index=False, float_format="%.4g", lineterminator="\n")
+        float_format="%.4g",
+    )
     print(f"wrote {args.out} ({wall:.0f} s)")
 
 

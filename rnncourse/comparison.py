@@ -1,7 +1,7 @@
 """Vanilla RNN, LSTM and GRU side by side: one recipe for every cell, four tasks, measured over seeds.
 
 This is the experiment of notebook 5, written once so that the notebook's live runs and the full study in
-``benchmarks/compare_cells.py`` (which writes the committed table ``benchmarks/results/compare_cells.csv``)
+``studies/compare_cells.py`` (which writes the committed table ``studies/results/compare_cells.csv``)
 are the same code. Everything but the recurrent layer is fixed per task: one recurrent layer of
 ``UNITS`` units, the same inputs, Adam with ``clipnorm=1.0``, the same learning rate, batch size and epoch
 budget, and early stopping on a validation set with the best weights restored
@@ -28,7 +28,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import ClassVar
 
 import keras
@@ -378,19 +377,19 @@ def run_task(
 
 
 def load_results(path=None, columns: Sequence[str] = RESULT_COLUMNS) -> tuple[pd.DataFrame, dict]:
-    """Read a results table written by ``benchmarks/compare_cells.py``: the rows and the provenance.
+    """Read a results table written by ``studies/compare_cells.py``: the rows and the provenance.
 
-    Taught in: notebooks/05_lstm_gru.ipynb, section "2. One recipe for every cell".
+    Taught in: none of the notebooks (library only; see docs/library.md).
 
-    The other studies in ``benchmarks/`` write their tables in the same form (``#`` provenance lines, then
-    one row per seed and metric); pass ``path`` and their ``columns`` to read one, e.g. the regulariser study
-    of notebook 4 (``benchmarks/regularisers.py``, columns ``variant, seed, metric, value``).
+    ``experiments.load_table`` with this table's path and columns filled in (notebook 05 calls
+    ``load_table`` itself, as every notebook reads every study table). The other studies of ``studies/``
+    write their tables in the same form (``#`` provenance lines, then one row per seed and metric).
 
     Args:
-        path: the CSV file. Default: ``None``, the committed table ``benchmarks/results/compare_cells.csv`` of
+        path: the CSV file. Default: ``None``, the committed table ``studies/results/compare_cells.csv`` of
             the repository this package was installed from (a clone; the table is not part of the wheel).
         columns: the columns the table must have, in order. Default: ``RESULT_COLUMNS``, those of
-            ``benchmarks/compare_cells.py`` (``task, cell, seed, metric, value``).
+            ``studies/compare_cells.py`` (``task, cell, seed, metric, value``).
 
     Returns:
         ``(results, provenance)``: a tidy DataFrame with ``columns`` and a
@@ -406,14 +405,14 @@ def load_results(path=None, columns: Sequence[str] = RESULT_COLUMNS) -> tuple[pd
         (['task', 'cell', 'seed', 'metric', 'value'], True)
     """
     if path is None:
-        path = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "compare_cells.csv"
+        path = experiments.STUDY_RESULTS / "compare_cells.csv"
         if not path.is_file():
             raise FileNotFoundError(
                 f"load_results expects the committed table of a clone of the course at {path}, got no file "
-                "there; pass path= to a table written by benchmarks/compare_cells.py"
+                "there; pass path= to a table written by studies/compare_cells.py"
             )
     expected = arguments.texts(columns, "columns", where="load_results")  # column names: a list of str
-    return experiments.load_table(path, expected, written_by="benchmarks/compare_cells.py or another study")
+    return experiments.load_table(path, expected, written_by="studies/compare_cells.py or another study")
 
 
 def verdicts(results: pd.DataFrame, digits: int = 2) -> dict[str, str]:

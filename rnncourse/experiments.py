@@ -11,7 +11,10 @@ each seed's value with the mean and the spread:
   metric stops improving and restores the best weights;
 - ``over_seeds(run, seeds)`` -- call ``run(seed)`` for each seed and collect its metrics in a tidy table,
   with the mean, standard deviation, minimum and maximum of each metric; ``summarize`` turns it into one row
-  per metric. ``rnncourse.plots.plot_over_seeds`` draws it.
+  per metric. ``rnncourse.plots.plot_over_seeds`` draws it;
+- ``write_table`` and ``load_table`` -- the committed tables of the studies in ``studies/`` (too slow for a
+  notebook, so run once and read back): rows in a CSV file whose ``#`` lines at the top say how, where and
+  when it was made (``machine()`` and ``versions()`` describe the computer and the libraries).
 
 Example:
     >>> import numpy as np
@@ -27,8 +30,10 @@ Example:
 
 from __future__ import annotations
 
+import datetime
 import numbers
 import os
+import platform
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -39,7 +44,8 @@ import pandas as pd
 from rnncourse import arguments
 
 __all__ = [
-    "setup_notebook", "fit_with_early_stopping", "over_seeds", "summarize", "format_spread", "load_table",
+    "setup_notebook", "fit_with_early_stopping", "over_seeds", "summarize", "format_spread", "write_table",
+    "load_table", "machine", "versions",
 ]
 
 STATS = ("mean", "std", "min", "max")
@@ -355,20 +361,180 @@ def format_spread(values, digits: int | None = 2, with_range: bool = True) -> st
     return f"{text} ({low:.{digits}f}–{high:.{digits}f})" if with_range else text
 
 
-def load_table(path: str | os.PathLike, columns: Sequence[str], written_by: str = "a benchmarks script"
+# The lines every study table starts with, in this order (write_table); a study adds its own after them.
+PROVENANCE = ("written by", "date", "versions", "cpu", "wall time")
+
+# The committed tables of the studies, in the clone this package runs from (they are not part of the wheel).
+STUDY_RESULTS = Path(__file__).resolve().parents[1] / "studies" / "results"
+
+
+def machine() -> str:
+    """The computer a measurement ran on, for a table's provenance: the CPU's model and its logical cores.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    Returns:
+        e.g. ``"AMD EPYC (2 logical cores)"``: the ``model name`` of ``/proc/cpuinfo`` on Linux, elsewhere
+        ``platform.processor()`` (or the machine type, ``x86_64``, where that is empty).
+
+    Example:
+        >>> machine().endswith("logical cores)")
+        True
+    """
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    model = model or platform.processor() or platform.machine() or "unknown CPU"
+    return f"{model} ({os.cpu_count()} logical cores)"
+
+
+def versions() -> str:
+    """The versions a measurement ran with, for a table's provenance: Python, rnncourse, Keras, its backend.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    Imports Keras (so set ``KERAS_BACKEND`` first, as a study does before it trains anything).
+
+    Returns:
+        e.g. ``"python 3.11.7, rnncourse 0.1.0, keras 3.15.1, tensorflow 2.21.0, numpy 2.4.6, pandas 3.1.1"``.
+
+    Example:
+        >>> versions().startswith("python ")
+        True
+    """
+    import keras
+
+    import rnncourse
+
+    backend = keras.backend.backend()
+    parts = [f"python {platform.python_version()}", f"rnncourse {rnncourse.__version__}",
+             f"keras {keras.__version__}"]
+    if backend in {"tensorflow", "jax", "torch"}:
+        parts.append(f"{backend} {__import__(backend).__version__}")
+    return ", ".join([*parts, f"numpy {np.__version__}", f"pandas {pd.__version__}"])
+
+
+def _line(text, name: str) -> str:
+    """A provenance key or value: text on one line (a newline would end the ``#`` header)."""
+    if not isinstance(text, str):
+        raise TypeError(f"write_table expects {name} to be text, got {type(text).__name__} {text!r:.60}")
+    if "\n" in text or "\r" in text:
+        raise ValueError(f"write_table expects {name} on one line, got {text!r:.80}")
+    return text.strip()
+
+
+def write_table(path: str | os.PathLike, rows, *, written_by: str, wall_time: float | str,
+                recipe: str | None = None, provenance: Mapping[str, str] | None = None,
+                columns: Sequence[str] | None = None, earlier: Mapping[str, str] | None = None,
+                float_format: str = "%.6g") -> Path:
+    r"""Write a study's table with its provenance: the twin of ``load_table``.
+
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    The file starts with ``# key: value`` lines -- ``written by`` (the script and its arguments), ``date``
+    (UTC), ``versions`` (``versions()``), ``cpu`` (``machine()``), ``wall time``, then ``recipe`` and the
+    study's own lines (seeds, threads, baselines, ...) -- followed by the rows as CSV, numbers with six
+    significant digits. Every study in ``studies/`` writes its table with this, and the notebooks read it
+    back with ``load_table``.
+
+    Args:
+        path: the CSV file to write (its folder is created).
+        rows: the table: a ``pd.DataFrame``, or a list of dicts (one per row).
+        written_by: the command that made the table, e.g. ``"studies/regularisers.py --seeds 0 1 2"``.
+        wall_time: seconds (a number, written as ``"229 s"``) or a sentence (``"229 s for 6 runs"``).
+        recipe: what was trained and how, in one line. Default: ``None`` writes no ``recipe`` line.
+        provenance: more ``key: value`` lines, in order, after the standard ones. Default: ``None``.
+        columns: the columns, in the order to write them; ``rows`` must have exactly these. Default:
+            ``None``, those of ``rows`` (which must then have some).
+        earlier: the provenance of the table this one extends (``--append``, read with ``load_table``): its
+            ``written by``, ``wall time`` and ``runs`` come first, joined to this run's by ``" ; then "``.
+            Default: ``None``.
+        float_format: how to write floating-point numbers. Default: ``"%.6g"``.
+
+    Returns:
+        The ``Path`` written.
+
+    Raises:
+        TypeError: for rows that are not a DataFrame or a list of dicts, or provenance that is not text.
+        ValueError: for no rows and no columns, rows whose columns are not ``columns``, an empty
+            ``written_by``, a provenance line that would break the header (a newline, a ``:`` in a key) or
+            that repeats a standard one.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "study.csv"
+        >>> _ = write_table(path, [{"cell": "GRU", "value": 2.6}], written_by="studies/example.py",
+        ...                 wall_time=12, recipe="one GRU, 3 epochs", provenance={"seeds": "0"})
+        >>> table, provenance = load_table(path, ["cell", "value"])
+        >>> table["value"].tolist(), list(provenance)
+        ([2.6], ['written by', 'date', 'versions', 'cpu', 'wall time', 'recipe', 'seeds'])
+    """
+    if isinstance(rows, pd.DataFrame):
+        table = rows
+    elif isinstance(rows, (list, tuple)) and all(isinstance(row, Mapping) for row in rows):
+        table = pd.DataFrame(list(rows)) if rows or columns is None else pd.DataFrame(columns=list(columns))
+    else:
+        raise TypeError(f"write_table expects rows as a DataFrame or a list of dicts, got "
+                        f"{type(rows).__name__} {rows!r:.60}")
+    if columns is None:
+        if not len(table.columns):
+            raise ValueError("write_table expects some rows or the columns of an empty table, got neither")
+    elif sorted(map(str, table.columns)) != sorted(map(str, columns)):
+        raise ValueError(f"write_table expects the columns {list(columns)}, got {list(table.columns)}")
+    else:
+        table = table[list(columns)]
+    if isinstance(wall_time, numbers.Real) and not isinstance(wall_time, bool):
+        wall_time = f"{wall_time:.0f} s"
+    lines = {
+        "written by": _line(written_by, "written_by"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "versions": versions(),
+        "cpu": machine(),
+        "wall time": _line(wall_time, "wall_time"),
+    }
+    if not lines["written by"]:
+        raise ValueError("write_table expects written_by to name the script that wrote the table, got ''")
+    if recipe is not None:
+        lines["recipe"] = _line(recipe, "recipe")
+    for key, value in (provenance or {}).items():
+        key = _line(key, "each provenance key")
+        if not key or ":" in key or key in lines:
+            raise ValueError(f"write_table expects provenance keys that are not empty, have no ':' and are "
+                             f"not one of {list(lines)}, got {key!r}")
+        lines[key] = _line(value, f"provenance[{key!r}]")
+    for key in ("written by", "wall time", "runs"):
+        before = (earlier or {}).get(key) or (earlier or {}).get("script" if key == "written by" else key)
+        if before and key in lines:  # "script": what the tables written before write_table call it
+            lines[key] = f"{before} ; then {lines[key]}"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for key, value in lines.items():
+            handle.write(f"# {key}: {value}\n")
+        table.to_csv(handle, index=False, float_format=float_format, lineterminator="\n")
+    return path
+
+
+def load_table(path: str | os.PathLike, columns: Sequence[str], written_by: str = "a study in studies/"
                ) -> tuple[pd.DataFrame, dict]:
-    r"""Read a study table of ``benchmarks/results/``: the rows, and the provenance lines at its top.
+    r"""Read a study table of ``studies/results/``: the rows, and the provenance lines at its top.
 
-    Taught in: notebooks/07_translation.ipynb, section "3. Encoder and decoder, with and without attention".
+    Taught in: notebooks/04_sentiment.ipynb, section "5. Closing the gap".
 
-    The benchmark scripts write tidy CSV files that start with ``# key: value`` lines saying how, where and
-    when they were made (script and arguments, versions, CPU, date, wall time); the notebooks read them with
-    this and show both.
+    The studies write tidy CSV files with ``write_table``: ``# key: value`` lines saying how, where and when
+    they were made (``written by``, ``date``, ``versions``, ``cpu``, ``wall time``, then the study's own),
+    then the rows; the notebooks read them with this and show both. (The tables of notebooks 06 and 07 were
+    written before ``write_table``: they name the command ``script`` and give the versions one per line.)
 
     Args:
         path: the CSV file.
         columns: the columns the table must have, in order.
-        written_by: what writes such a table, for the error messages. Default: ``"a benchmarks script"``.
+        written_by: what writes such a table, for the error messages. Default: ``"a study in studies/"``.
 
     Returns:
         ``(table, provenance)``: a DataFrame with ``columns`` and a dict of the ``#`` lines.

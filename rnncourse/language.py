@@ -13,7 +13,7 @@ pieces notebook 06 uses, in one place so the notebook, its exercises and the ben
 - ``generate`` -- write text one character at a time with a stateful model.
 - ``sample_statistics`` -- numbers to put beside a sample: known words, repeats, mean log-likelihood.
 - ``influence_by_lag`` -- how much a character k steps back moves the next-character prediction.
-- ``load_study`` -- the committed cell x depth table of ``benchmarks/char_models.py``.
+- ``load_study`` -- the committed cell x depth table of ``studies/char_models.py``.
 - ``load_curves``, ``load_best_model`` -- its learning curves, and the long run's best model.
 
 Everything runs on every Keras backend: the models are Keras layers and the sampling is NumPy on the
@@ -546,19 +546,22 @@ def influence_by_lag(model: keras.Model, ids, lags: Sequence[int] = (1, 2, 4, 8,
     return influence
 
 
-RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+RESULTS = experiments.STUDY_RESULTS
 STUDY = RESULTS / "char_models.csv"
 CURVES = {"curves": RESULTS / "char_curves.csv", "long run": RESULTS / "char_long_run.csv"}
 BEST_MODEL = RESULTS / "char_best.keras"
 
 
 def load_study(path=None):
-    """Read the cell x depth study of notebook 06 (written by ``benchmarks/char_models.py``).
+    """Read the cell x depth study of notebook 06 (written by ``studies/char_models.py``).
 
-    Taught in: notebooks/06_language_model.ipynb, section "6. Which cell, how many layers".
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    ``experiments.load_table`` with the table's path and columns filled in (notebook 06 calls ``load_table``
+    itself, as every notebook reads every study table).
 
     Args:
-        path: the CSV file. Default: ``None``, the committed ``benchmarks/results/char_models.csv`` of the
+        path: the CSV file. Default: ``None``, the committed ``studies/results/char_models.csv`` of the
             clone this package runs from (the table is not part of the wheel).
 
     Returns:
@@ -576,18 +579,21 @@ def load_study(path=None):
     """
     columns = ["cell", "layers", "seed", "metric", "value"]
     path = STUDY if path is None else path
-    return experiments.load_table(path, columns, written_by="benchmarks/char_models.py")
+    return experiments.load_table(path, columns, written_by="studies/char_models.py")
 
 
 def load_curves(which: str = "curves", path=None):
-    """Read the learning curves of notebook 06 (``benchmarks/char_models.py --curve`` or ``--long``).
+    """Read the learning curves of notebook 06 (``studies/char_models.py --curve`` or ``--long``).
 
-    Taught in: notebooks/06_language_model.ipynb, section "7. The verdict against the n-gram".
+    Taught in: none of the notebooks (library only; see docs/library.md).
+
+    ``experiments.load_table`` with the table's path and columns filled in (notebook 06 calls ``load_table``
+    itself, as every notebook reads every study table).
 
     Args:
         which: ``"curves"`` -- cells and depths trained on the notebook's own text, scored after every
             epoch -- or ``"long run"`` -- one model trained on all the training plays. Default: "curves".
-        path: the CSV file. Default: ``None``, the committed table in ``benchmarks/results/`` of the clone
+        path: the CSV file. Default: ``None``, the committed table in ``studies/results/`` of the clone
             this package runs from (the tables are not part of the wheel).
 
     Returns:
@@ -608,16 +614,16 @@ def load_curves(which: str = "curves", path=None):
     columns = ["cell", "units", "layers", "seed", "epoch", "metric", "value"]
     path = CURVES[which] if path is None else path
     flag = "--long" if which == "long run" else "--curve"
-    return experiments.load_table(path, columns, written_by=f"benchmarks/char_models.py {flag}")
+    return experiments.load_table(path, columns, written_by=f"studies/char_models.py {flag}")
 
 
 def load_best_model(path=None) -> keras.Model:
-    """The committed best character model of notebook 06's long run (``benchmarks/char_models.py --long``).
+    """The committed best character model of notebook 06's long run (``studies/char_models.py --long``).
 
     Taught in: notebooks/06_language_model.ipynb, section "7. The verdict against the n-gram".
 
     Args:
-        path: the ``.keras`` file. Default: ``None``, ``benchmarks/results/char_best.keras`` of the clone
+        path: the ``.keras`` file. Default: ``None``, ``studies/results/char_best.keras`` of the clone
             this package runs from.
 
     Returns:
@@ -630,6 +636,6 @@ def load_best_model(path=None) -> keras.Model:
     """
     path = BEST_MODEL if path is None else Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"load_best_model: no model at {path}; `python benchmarks/char_models.py "
+        raise FileNotFoundError(f"load_best_model: no model at {path}; `python studies/char_models.py "
                                 "--long` trains and saves it (it ships with a clone, not with the wheel)")
     return keras.saving.load_model(path)

@@ -1,9 +1,10 @@
 """Sphinx configuration of the course site: `python3 tasks.py site` builds it into build/site/.
 
 The source folder is the repository itself, narrowed by `include_patterns` to the README (the front page),
-the pages in docs/, the notebooks (rendered with their stored outputs, never re-run) and the data notes, so
-every link between them works on the site as it does in the repository. Formulas are typeset by MathJax
-shipped inside the site (sphinx-mathjax-offline), so the site works without a network.
+the pages in docs/, the notebooks (rendered with their stored outputs, never re-run), the data notes and the
+READMEs of studies/ and benchmarks/, so every link between them works on the site as it does in the
+repository. Formulas are typeset by MathJax shipped inside the site (sphinx-mathjax-offline), so the site
+works without a network.
 """
 
 from pathlib import Path
@@ -23,6 +24,8 @@ include_patterns = [
     "notebooks/exercises/*.ipynb",
     "notebooks/exercises/solutions/*.ipynb",
     "datasets/README.md",
+    "studies/README.md",
+    "benchmarks/README.md",
 ]
 exclude_patterns = [".*", "build", "my-work", "node_modules"]
 
@@ -39,7 +42,15 @@ SECTIONS = {
     "Course": ["notebooks/*.ipynb"],
     "Exercises": ["notebooks/exercises/*.ipynb"],
     "Solutions": ["notebooks/exercises/solutions/*.ipynb"],
-    "About": ["docs/library.md", "docs/teaching.md", "docs/contributing.md", "datasets/README.md", "*.md"],
+    "About": [
+        "docs/library.md",
+        "docs/teaching.md",
+        "docs/contributing.md",
+        "datasets/README.md",
+        "studies/README.md",
+        "benchmarks/README.md",
+        "*.md",
+    ],
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 from rnncourse.comparison import CELLS, TASKS, load_results, make_cell, run_task, verdicts
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "benchmarks" / "results" / "compare_cells.csv"
+TABLE = ROOT / "studies" / "results" / "compare_cells.csv"
 NOTEBOOK = ROOT / "notebooks" / "05_lstm_gru.ipynb"
 
 
@@ -113,7 +113,7 @@ def test_load_results_other_columns(tmp_path):
 
 
 def test_committed_regulariser_table():
-    path = ROOT / "benchmarks" / "results" / "regularisers.csv"
+    path = ROOT / "studies" / "results" / "regularisers.csv"
     results, provenance = load_results(path, columns=["variant", "seed", "metric", "value"])
     for key in ("date", "seeds", "versions", "cpu", "wall time", "recipe"):
         assert provenance.get(key), f"provenance line '# {key}: ...' missing"

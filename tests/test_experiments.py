@@ -1,6 +1,9 @@
-"""Tests for rnncourse.experiments: over_seeds / summarize / format_spread, the early-stopped fit, setup."""
+"""Tests for rnncourse.experiments: over_seeds / summarize / format_spread, the early-stopped fit, setup, and
+the study tables (write_table / load_table, and the committed tables of studies/results/)."""
 
 import os
+import re
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -8,12 +11,20 @@ import pandas as pd
 import pytest
 
 from rnncourse.experiments import (
+    PROVENANCE,
+    STUDY_RESULTS,
     fit_with_early_stopping,
     format_spread,
+    load_table,
+    machine,
     over_seeds,
     setup_notebook,
     summarize,
+    versions,
+    write_table,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 # ----------------------------------------------------------------------------------------------- over_seeds
@@ -200,3 +211,102 @@ def test_format_spread_of_the_values_themselves(values, kwargs, expected):
 def test_format_spread_bad_values(values, error, message):
     with pytest.raises(error, match=message):
         format_spread(values)
+
+
+# ------------------------------------------------------------------------------------------- study tables
+def test_write_table_round_trips_through_load_table(tmp_path):
+    rows = [{"cell": "GRU", "seed": 0, "value": 2.6}, {"cell": "LSTM", "seed": 1, "value": 1 / 3}]
+    path = write_table(tmp_path / "new" / "study.csv", rows, written_by="studies/example.py --seeds 0 1",
+                       wall_time=12.4, recipe="GRU(8), 3 epochs", provenance={"seeds": "0 1", "threads": "1"})
+    assert path == tmp_path / "new" / "study.csv"
+    table, provenance = load_table(path, ["cell", "seed", "value"])
+    assert table["cell"].tolist() == ["GRU", "LSTM"] and table["seed"].tolist() == [0, 1]
+    assert table["value"].tolist() == [2.6, 0.333333]  # six significant digits, as every study writes
+    assert list(provenance) == [*PROVENANCE, "recipe", "seeds", "threads"]
+    assert provenance["written by"] == "studies/example.py --seeds 0 1"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", provenance["date"])
+    assert provenance["versions"] == versions() and f"keras {keras.__version__}" in provenance["versions"]
+    assert provenance["cpu"] == machine() and provenance["cpu"].endswith(f"({os.cpu_count()} logical cores)")
+    assert provenance["wall time"] == "12 s" and provenance["recipe"] == "GRU(8), 3 epochs"
+    # a DataFrame goes in as it is, and a sentence for the wall time stays a sentence
+    write_table(path, table, written_by="x.py", wall_time="3 s for 2 runs", columns=["cell", "seed", "value"])
+    again, provenance = load_table(path, ["cell", "seed", "value"])
+    pd.testing.assert_frame_equal(again, table)
+    assert provenance["wall time"] == "3 s for 2 runs" and "recipe" not in provenance
+
+
+def test_write_table_appends_to_an_earlier_table(tmp_path):
+    path = tmp_path / "study.csv"
+    earlier = {"script": "studies/x.py", "wall time": "10 s", "runs": "3 of 3 finished", "date": "then"}
+    write_table(path, [{"a": 1}], written_by="studies/x.py --append", wall_time=2,
+                provenance={"runs": "1 of 1 finished"}, earlier=earlier)
+    _, provenance = load_table(path, ["a"])
+    assert provenance["written by"] == "studies/x.py ; then studies/x.py --append"  # "script": an older table
+    assert provenance["wall time"] == "10 s ; then 2 s"
+    assert provenance["runs"] == "3 of 3 finished ; then 1 of 1 finished"
+    assert provenance["date"] != "then"
+
+
+@pytest.mark.parametrize("rows, kwargs, error, match", [
+    ("a,b\n1,2", {}, TypeError, "rows as a DataFrame or a list of dicts"),
+    ([{"a": 1}, 2], {}, TypeError, "rows as a DataFrame or a list of dicts"),
+    ([], {}, ValueError, "some rows or the columns"),
+    ([{"a": 1, "b": 2}], {"columns": ["b", "a", "c"]}, ValueError, r"expects the columns \['b', 'a', 'c'\]"),
+    ([{"a": 1}], {"written_by": ""}, ValueError, "name the script"),
+    ([{"a": 1}], {"written_by": "x.py\n# date: forged"}, ValueError, "written_by on one line"),
+    ([{"a": 1}], {"wall_time": None}, TypeError, "wall_time to be text"),
+    ([{"a": 1}], {"provenance": {"seeds": 3}}, TypeError, "provenance\\['seeds'\\] to be text"),
+    ([{"a": 1}], {"provenance": {"key: value": "x"}}, ValueError, "have no ':'"),
+    ([{"a": 1}], {"provenance": {"date": "yesterday"}}, ValueError, "not one of"),
+])
+def test_write_table_says_what_it_expected(tmp_path, rows, kwargs, error, match):
+    kwargs = {"written_by": "studies/x.py", "wall_time": 1, **kwargs}
+    with pytest.raises(error, match=match):
+        write_table(tmp_path / "t.csv", rows, **kwargs)
+    assert not (tmp_path / "t.csv").exists()  # nothing half-written
+
+
+def test_write_table_of_no_rows_keeps_the_columns(tmp_path):
+    path = write_table(tmp_path / "t.csv", [], written_by="x.py", wall_time=0, columns=["a", "b"])
+    table, _ = load_table(path, ["a", "b"])
+    assert table.empty
+
+
+def test_load_table_says_what_it_expected(tmp_path):
+    with pytest.raises(FileNotFoundError, match="written by studies/x.py, got no file"):
+        load_table(tmp_path / "missing.csv", ["a"], written_by="studies/x.py")
+    path = write_table(tmp_path / "t.csv", [{"a": 1}], written_by="x.py", wall_time=0)
+    with pytest.raises(ValueError, match=r"expects the columns \['b'\], got \['a'\]"):
+        load_table(path, ["b"])
+
+
+# The tables of notebooks 06 and 07, written before write_table: `script` for `written by`, the versions one
+# per line. Rerunning such a study writes the full header; take its table off this list then.
+OLDER_HEADER = {"char_models.csv", "char_curves.csv", "char_long_run.csv", "seq2seq_study.csv"}
+OLDER_KEYS = ["script", "date", "keras", "cpu", "wall time"]
+TABLES = sorted(STUDY_RESULTS.glob("*.csv"))
+
+
+def _read(path):
+    return load_table(path, pd.read_csv(path, comment="#", nrows=0).columns)
+
+
+def test_the_committed_study_tables_are_where_the_library_reads_them():
+    assert STUDY_RESULTS == ROOT / "studies" / "results"
+    assert {p.name for p in TABLES} >= OLDER_HEADER | {"compare_cells.csv", "regularisers.csv"}
+    for path in (ROOT / "benchmarks" / "results").glob("*.csv"):  # the speed benchmarks' tables only
+        written_by = _read(path)[1]["written by"]
+        assert written_by.startswith("benchmarks/"), f"{path.name}: a study table belongs in studies/results/"
+
+
+@pytest.mark.parametrize("path", TABLES, ids=lambda p: p.name)
+def test_every_committed_study_table_has_its_provenance(path):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = [line for line in lines if line.startswith("#")]
+    assert lines[: len(header)] == header, "the provenance lines come first, all of them"
+    _, provenance = _read(path)
+    wanted = OLDER_KEYS if path.name in OLDER_HEADER else [*PROVENANCE]
+    missing = [key for key in wanted if not provenance.get(key)]
+    assert not missing, f"{path.name} lacks the provenance lines {missing} (write it with write_table)"
+    script = Path((provenance.get("written by") or provenance["script"]).split()[0])
+    assert (ROOT / "studies" / script.name).is_file(), f"{path.name}: no study {script.name} in studies/"

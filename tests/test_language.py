@@ -211,7 +211,7 @@ def test_the_committed_long_run_and_its_model(tmp_path):
 
     from rnncourse.language import BEST_MODEL
 
-    readme = (BEST_MODEL.parent / "README.md").read_text(encoding="utf-8")
+    readme = (BEST_MODEL.parents[1] / "README.md").read_text(encoding="utf-8")  # studies/README.md
     assert hashlib.sha256(BEST_MODEL.read_bytes()).hexdigest() in re.findall(r"`([0-9a-f]{64})`", readme)
     model = language.load_best_model()
     assert model.count_params() == 640_303 and getattr(model, "optimizer", None) is None   # weights only
@@ -233,5 +233,5 @@ def test_load_study_reads_the_committed_table(tmp_path):
     bad.write_text("# date: today\ncell,value\nGRU,2.6\n", encoding="utf-8")
     with pytest.raises(ValueError, match="expects the columns"):
         language.load_study(bad)
-    with pytest.raises(FileNotFoundError, match="benchmarks/char_models.py"):
+    with pytest.raises(FileNotFoundError, match="studies/char_models.py"):
         language.load_study(tmp_path / "missing.csv")

@@ -23,13 +23,20 @@ _spec = importlib.util.spec_from_file_location("tasks", ROOT / "tasks.py")
 tasks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(tasks)
 
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "datasets" / "README.md"]
+PAGES = [
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+    ROOT / "datasets" / "README.md",
+    ROOT / "studies" / "README.md",
+    ROOT / "benchmarks" / "README.md",
+]
 CODE = [
     ROOT / ".ci" / "run",
     ROOT / "site" / "conf.py",
     ROOT / "tasks.py",
     ROOT / "conftest.py",
     *sorted((ROOT / "benchmarks").glob("*.py")),
+    *sorted((ROOT / "studies").glob("*.py")),
     *sorted((ROOT / "scripts").glob("*.py")),
     *sorted((ROOT / "rnncourse").rglob("*.py")),
 ]

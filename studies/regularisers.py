@@ -6,38 +6,35 @@ This study trains that model once per variant and seed, each variant changing on
 embedded tokens, ``dropout=`` or ``recurrent_dropout=`` on the recurrent layer, weight decay (``AdamW``), the
 early-stopping rule -- and then the best of them together. Every run stops early on the validation data and
 restores its best weights; it records the test accuracy, the validation and training accuracy of the
-restored weights, the epochs run and the epoch kept. The table goes to ``benchmarks/results/regularisers.csv``
+restored weights, the epochs run and the epoch kept. The table goes to ``studies/results/regularisers.csv``
 (one row per variant, seed and metric) with its provenance in ``#`` lines at the top; notebook 4 reads it
-with ``rnncourse.comparison.load_results(path, columns=COLUMNS)`` and draws its verdicts from it.
+with ``rnncourse.experiments.load_table(path, COLUMNS)`` and draws its verdicts from it.
 
-    python benchmarks/regularisers.py --jobs 1                      # every variant, seeds 0 1 2
-    python benchmarks/regularisers.py --variants none "embedding dropout 0.5" --seeds 0
+    python studies/regularisers.py --jobs 1                         # every variant, seeds 0 1 2
+    python studies/regularisers.py --variants none "embedding dropout 0.5" --seeds 0
 
 Runs are independent; ``--jobs N`` trains N at once, each in its own process with one TensorFlow thread.
-Finished runs are kept in ``benchmarks/results/.regularisers_runs.jsonl`` so an interrupted study resumes
+Finished runs are kept in ``studies/results/.regularisers_runs.jsonl`` so an interrupted study resumes
 where it stopped; ``--fresh`` starts over.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import os
-import platform
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
+from harness import THREAD_ENV, finished_runs, run_all
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS = ROOT / "studies" / "results"
 TABLE = RESULTS / "regularisers.csv"
 RUNS = RESULTS / ".regularisers_runs.jsonl"
 COLUMNS = ("variant", "seed", "metric", "value")
-THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 # Notebook 4's recipe (sections 3 and 4).
 SPLIT_SEED, MAX_TOKENS, SEQ_LEN = 0, 10_000, 32
@@ -79,16 +76,6 @@ VARIANTS = {
         dropout=0.2, recurrent_dropout=0.2, weight_decay=1e-2
     ),
 }
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 @cache
@@ -151,7 +138,13 @@ def run_variant(name: str, seed: int) -> dict:
     model.compile(optimizer, "binary_crossentropy", metrics=["accuracy"])
     start = time.perf_counter()
     history = fit_with_early_stopping(
-        model, x, y, (x_val, y_val), monitor=spec.monitor, patience=spec.patience, max_epochs=MAX_EPOCHS,
+        model,
+        x,
+        y,
+        (x_val, y_val),
+        monitor=spec.monitor,
+        patience=spec.patience,
+        max_epochs=MAX_EPOCHS,
         batch_size=BATCH_SIZE,
     )
     seconds = time.perf_counter() - start
@@ -187,34 +180,16 @@ def main(argv: list[str] | None = None) -> int:
     from rnncourse.experiments import NOTEBOOK_ENVIRONMENT
 
     os.environ.update({**NOTEBOOK_ENVIRONMENT, **THREAD_ENV})  # before TensorFlow is imported anywhere
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    if args.fresh and RUNS.exists():
-        RUNS.unlink()
-    done = {}
-    if RUNS.exists():
-        for line in RUNS.read_text().splitlines():
-            run = json.loads(line)
-            done[(run["variant"], run["seed"])] = run
+    done = finished_runs(RUNS, ("variant", "seed"), fresh=args.fresh)
     todo = [(v, s) for v in variants for s in args.seeds if (v, s) not in done]
-    print(f"{len(done)} runs already done, {len(todo)} to go, {args.jobs} at a time", flush=True)
-    start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(run_variant, *key): key for key in todo}
-        for future in as_completed(futures):
-            run = future.result()
-            done[futures[future]] = run
-            with RUNS.open("a") as handle:
-                handle.write(json.dumps(run) + "\n")
-            print(f"{time.perf_counter() - start:6.0f} s  {run['variant']:40s} seed {run['seed']}: test "
-                  f"{run['test accuracy']:.4f}, validation {run['validation accuracy']:.4f}, "
-                  f"{run['epochs run']} epochs (kept {run['epoch kept']}), {run['s / epoch']:.2f} s/epoch",
-                  flush=True)  # fmt: skip
-    wall = time.perf_counter() - start
+    wall = run_all(run_variant, todo, done, path=RUNS, jobs=args.jobs, describe=lambda run: (
+        f"{run['variant']:40s} seed {run['seed']}: test {run['test accuracy']:.4f}, validation "
+        f"{run['validation accuracy']:.4f}, {run['epochs run']} epochs (kept {run['epoch kept']}), "
+        f"{run['s / epoch']:.2f} s/epoch"))  # fmt: skip
 
-    import keras
-    import numpy as np
     import pandas as pd
-    import tensorflow as tf
+
+    from rnncourse.experiments import write_table
 
     metrics = ("test accuracy", "validation accuracy", "train accuracy", "epochs run", "epoch kept",
                "s / epoch")  # fmt: skip
@@ -227,32 +202,28 @@ def main(argv: list[str] | None = None) -> int:
     rows.append({"variant": "bag of words", "seed": -1, "metric": "test accuracy", "value": bag_of_words()})
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     seeds = sorted({s for (_, s) in done})
-    provenance = {
-        "written by": "benchmarks/regularisers.py (notebook 4's VanillaRNN sentiment model, one change "
-        "per variant)",
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "seeds": " ".join(map(str, seeds)),
-        "versions": f"python {platform.python_version()}, keras {keras.__version__}, "
-        f"tensorflow {tf.__version__}, numpy {np.__version__}, pandas {pd.__version__}",
-        "cpu": f"{_cpu_model()} ({os.cpu_count()} logical cores, shared with other work), "
-        f"{args.jobs} run(s) at once, 1 thread each",
-        "wall time": f"{wall:.0f} s for the {len(todo)} runs of this invocation; training time of all "
+    write_table(
+        TABLE,
+        table,
+        written_by=" ".join(["studies/regularisers.py", *(sys.argv[1:] if argv is None else argv)]),
+        wall_time=f"{wall:.0f} s for the {len(todo)} runs of this invocation; training time of all "
         f"{len(done)} runs {sum(r['s / epoch'] * r['epochs run'] for r in done.values()):.0f} s",
-        "recipe": f"split seed {SPLIT_SEED}, {MAX_TOKENS} tokens, {SEQ_LEN} ids, Embedding({EMBED_DIM}, "
-        f"mask_zero) -> [Dropout] -> VanillaRNN({UNITS}) -> Dense(1, sigmoid), Adam/AdamW {LEARNING_RATE}, "
-        f"batch {BATCH_SIZE}, at most {MAX_EPOCHS} epochs, best weights restored",
-        "variants": "; ".join(
-            f"{name}: " + ", ".join(f"{k} {v}" for k, v in asdict(spec).items())
-            for name, spec in VARIANTS.items()
-            if name in {v for (v, _) in done}
-        ),
-        "baseline rows": "variant 'bag of words', seed -1: TF-IDF of words and word pairs + logistic "
-        "regression",
-    }
-    with TABLE.open("w", encoding="utf-8") as handle:
-        for key, value in provenance.items():
-            handle.write(f"# {key}: {value}\n")
-        table.to_csv(handle, index=False, float_format="%.6g", lineterminator="\n")
+        recipe=f"notebook 4's VanillaRNN sentiment model, one change per variant: split seed {SPLIT_SEED}, "
+        f"{MAX_TOKENS} tokens, {SEQ_LEN} ids, Embedding({EMBED_DIM}, mask_zero) -> [Dropout] -> "
+        f"VanillaRNN({UNITS}) -> Dense(1, sigmoid), Adam/AdamW {LEARNING_RATE}, batch {BATCH_SIZE}, at most "
+        f"{MAX_EPOCHS} epochs, best weights restored",
+        provenance={
+            "seeds": " ".join(map(str, seeds)),
+            "threads": f"{args.jobs} run(s) at once, 1 thread each",
+            "variants": "; ".join(
+                f"{name}: " + ", ".join(f"{k} {v}" for k, v in asdict(spec).items())
+                for name, spec in VARIANTS.items()
+                if name in {v for (v, _) in done}
+            ),
+            "baseline rows": "variant 'bag of words', seed -1: TF-IDF of words and word pairs + logistic "
+            "regression",
+        },
+    )
     print(f"wrote {TABLE.relative_to(ROOT)}: {len(table)} rows, seeds {seeds}, {wall:.0f} s")
     summary = (
         table[table["metric"].isin(["test accuracy", "epochs run"])]

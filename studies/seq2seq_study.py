@@ -16,12 +16,12 @@ Adam 3e-3 with clipnorm 1, batches of 64 -- and changes one thing:
 After every epoch each run is scored on test and long: exact match and character accuracy of greedy
 decoding, and teacher-forced accuracy (the decoder reads the true prefix); after the last epoch also the
 exact match per source-length bucket and per number of zero digits in the answer. The table goes to
-``benchmarks/results/seq2seq_study.csv`` (one row per recipe, units, seed, epoch, split and metric) with its
+``studies/results/seq2seq_study.csv`` (one row per recipe, units, seed, epoch, split and metric) with its
 provenance in ``#`` lines at the top; it is rewritten after every finished run.
 
-    python benchmarks/seq2seq_study.py                         # every recipe, seeds 0-2, 6 epochs
-    python benchmarks/seq2seq_study.py --recipes attention --seeds 0 --epochs 2
-    python benchmarks/seq2seq_study.py --recipes "no attention, own outputs" --append   # add to the table
+    python studies/seq2seq_study.py                         # every recipe, seeds 0-2, 6 epochs
+    python studies/seq2seq_study.py --recipes attention --seeds 0 --epochs 2
+    python studies/seq2seq_study.py --recipes "no attention, own outputs" --append   # add to the table
 
 Runs are independent; ``--jobs N`` trains N at once, each in its own process with one TensorFlow thread.
 """
@@ -29,18 +29,17 @@ Runs are independent; ``--jobs N`` trains N at once, each in its own process wit
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from harness import THREAD_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "benchmarks" / "results" / "seq2seq_study.csv"
+TABLE = ROOT / "studies" / "results" / "seq2seq_study.csv"
 COLUMNS = ["recipe", "units", "seed", "epoch", "split", "metric", "value"]
-THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
 N_PAIRS, BATCH_SIZE, UNITS = 20_000, 64, 64
 RECIPES = (
     "attention",
@@ -144,44 +143,36 @@ def main(argv: list[str] | None = None) -> int:
                         "TF_ENABLE_ONEDNN_OPTS": "0", **THREAD_ENV}.items():  # fmt: skip
         os.environ.setdefault(name, value)
     sys.path.insert(0, str(ROOT))
-    import keras
-    import numpy as np
     import pandas as pd
 
-    import rnncourse
+    from rnncourse.experiments import load_table, write_table
 
     jobs = [(r, u, s, args.epochs) for s in args.seeds for r in args.recipes for u in args.units]
     if args.wide_no_attention and "no attention" in args.recipes:
         jobs += [("no attention", args.wide_no_attention, s, args.epochs) for s in args.seeds]
     started, rows, before = time.perf_counter(), [], {}
     if args.append and TABLE.exists():
-        from rnncourse.experiments import load_table
-
-        earlier, before = load_table(TABLE, COLUMNS, written_by="benchmarks/seq2seq_study.py")
+        earlier, before = load_table(TABLE, COLUMNS, written_by="studies/seq2seq_study.py")
         redone = {(r, u, s) for r, u, s, _ in jobs}
         keys = zip(earlier["recipe"], earlier["units"], earlier["seed"], strict=True)
         keep = [key not in redone for key in keys]
         rows = earlier[keep].to_dict("records")
 
     def write(done: int) -> None:
-        provenance = {
-            "script": "benchmarks/seq2seq_study.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-            "rnncourse": rnncourse.__version__, "keras": keras.__version__, "numpy": np.__version__,
-            "python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
-            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "wall time": f"{time.perf_counter() - started:.0f} s", "epochs": str(args.epochs),
-            "threads": f"1 TensorFlow thread per run, {args.jobs} runs at once",
-            "runs": f"{done} of {len(jobs)} finished",
-        }  # fmt: skip
-        if before:  # --append: the earlier invocations' runs are in the table too
-            for key in ("script", "wall time", "runs"):
-                provenance[key] = f"{before[key]} ; then {provenance[key]}"
-        TABLE.parent.mkdir(parents=True, exist_ok=True)
-        with TABLE.open("w", encoding="utf-8") as handle:
-            for key, value in provenance.items():
-                handle.write(f"# {key}: {value}\n")
-            pd.DataFrame(rows, columns=COLUMNS).to_csv(handle, index=False, float_format="%.6g",
-                                                       lineterminator="\n")  # fmt: skip
+        # --append: the earlier invocations' runs are in the table too, and their lines come first
+        write_table(
+            TABLE,
+            rows,
+            columns=COLUMNS,
+            written_by=" ".join(["studies/seq2seq_study.py", *(argv if argv is not None else sys.argv[1:])]),
+            wall_time=time.perf_counter() - started,
+            earlier=before,
+            provenance={
+                "epochs": str(args.epochs),
+                "threads": f"1 TensorFlow thread per run, {args.jobs} runs at once",
+                "runs": f"{done} of {len(jobs)} finished",
+            },
+        )
 
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(run, *job) for job in jobs]

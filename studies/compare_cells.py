@@ -2,47 +2,33 @@
 
 Every (task, cell, seed) is trained with the recipe in ``rnncourse.comparison`` and measured: the test
 score, the epochs early stopping let it run, the seconds per epoch and the parameter count. The table is
-written to ``benchmarks/results/compare_cells.csv`` (one row per task, cell, seed and metric) with its
+written to ``studies/results/compare_cells.csv`` (one row per task, cell, seed and metric) with its
 provenance in ``#`` lines at the top: library versions, CPU, date, wall time, seeds and threads.
 Notebook 5 loads it, draws its verdicts from it, and re-runs a live slice that must land inside its spread.
 
-    python benchmarks/compare_cells.py                       # 5 seeds, every task, 2 worker processes
-    python benchmarks/compare_cells.py --seeds 0 1 2 --tasks recall ridership --jobs 1
+    python studies/compare_cells.py                          # 5 seeds, every task, 2 worker processes
+    python studies/compare_cells.py --seeds 0 1 2 --tasks recall ridership --jobs 1
 
 Runs are independent, so ``--jobs N`` trains N at once, each in its own process with one TensorFlow thread
 (small recurrent models gain little from more threads; seconds per epoch are measured that way too).
-Finished runs are kept in ``benchmarks/results/.compare_cells_runs.jsonl`` so an interrupted study resumes
+Finished runs are kept in ``studies/results/.compare_cells_runs.jsonl`` so an interrupted study resumes
 where it stopped; ``--fresh`` starts over.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import os
-import platform
 import sys
-import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from harness import THREAD_ENV, finished_runs, run_all
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS = ROOT / "studies" / "results"
 TABLE = RESULTS / "compare_cells.csv"
 RUNS = RESULTS / ".compare_cells_runs.jsonl"
-# The notebooks' environment (rnncourse.experiments.NOTEBOOK_ENVIRONMENT), with one thread per run.
-THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+COLUMNS = ["task", "cell", "seed", "metric", "value"]
 
 
 def _one_run(task: str, cell: str, seed: int) -> dict:
@@ -70,37 +56,22 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(tasks) - set(TASKS)) + sorted(set(cells) - set(CELLS))
     if unknown:
         parser.error(f"unknown task or cell {unknown}; tasks: {list(TASKS)}, cells: {list(CELLS)}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    if args.fresh and RUNS.exists():
-        RUNS.unlink()
-    done = {}
-    if RUNS.exists():
-        for line in RUNS.read_text().splitlines():
-            run = json.loads(line)
-            done[(run["task"], run["cell"], run["seed"])] = run
+    done = finished_runs(RUNS, ("task", "cell", "seed"), fresh=args.fresh)
     # The slow synthetic tasks first, so that the workers stay busy to the end.
     todo = [(t, c, s) for s in args.seeds for t in tasks for c in cells if (t, c, s) not in done]
-    print(f"{len(done)} runs already done, {len(todo)} to go, {args.jobs} at a time", flush=True)
-    start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(_one_run, *key): key for key in todo}
-        for future in as_completed(futures):
-            run = future.result()
-            done[futures[future]] = run
-            with RUNS.open("a") as handle:
-                handle.write(json.dumps(run) + "\n")
-            print(
-                f"{time.perf_counter() - start:6.0f} s  {run['task']:9s} {run['cell']:11s} "
-                f"seed {run['seed']}: "
-                f"test {run['test']:.4f}, {run['epochs']} epochs, {run['s / epoch']:.2f} s/epoch",
-                flush=True,
-            )
-    wall = time.perf_counter() - start
+    wall = run_all(
+        _one_run,
+        todo,
+        done,
+        path=RUNS,
+        jobs=args.jobs,
+        describe=lambda run: (
+            f"{run['task']:9s} {run['cell']:11s} seed {run['seed']}: test {run['test']:.4f}, "
+            f"{run['epochs']} epochs, {run['s / epoch']:.2f} s/epoch"
+        ),
+    )
 
-    import keras
-    import numpy as np
-    import pandas as pd
-    import tensorflow as tf
+    from rnncourse.experiments import write_table
 
     rows = [
         {"task": t, "cell": c, "seed": s, "metric": metric, "value": run[metric]}
@@ -115,25 +86,26 @@ def main(argv: list[str] | None = None) -> int:
         for t in TASKS
         if any(r["task"] == t for r in rows)
     ]
-    table = pd.DataFrame(rows)
     seeds = sorted({s for (_, _, s) in done})
-    provenance = {
-        "written by": "benchmarks/compare_cells.py (rnncourse.comparison.run_task)",
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "seeds": " ".join(map(str, seeds)),
-        "versions": f"python {platform.python_version()}, keras {keras.__version__}, "
-        f"tensorflow {tf.__version__}, numpy {np.__version__}, pandas {pd.__version__}",
-        "cpu": f"{_cpu_model()} ({os.cpu_count()} logical cores), {args.jobs} runs at once, 1 thread each",
-        "wall time": f"{wall:.0f} s for the {len(todo)} runs of this invocation",
-        "baseline rows": "cell 'baseline', seed -1: "
-        + "; ".join(f"{t}: {spec.baseline}" for t, spec in TASKS.items()),
-        "test metric": "; ".join(f"{t}: {spec.metric}" for t, spec in TASKS.items())
-        + " (ridership MAE in thousands of riders)",
-    }
-    with TABLE.open("w", encoding="utf-8") as handle:
-        for key, value in provenance.items():
-            handle.write(f"# {key}: {value}\n")
-        table.to_csv(handle, index=False, float_format="%.6g", lineterminator="\n")
+    write_table(
+        TABLE,
+        rows,
+        columns=COLUMNS,
+        written_by=" ".join(["studies/compare_cells.py", *(sys.argv[1:] if argv is None else argv)]),
+        wall_time=f"{wall:.0f} s for the {len(todo)} runs of this invocation",
+        recipe="rnncourse.comparison.run_task(task, cell, seed): the recipe of rnncourse.comparison.TASKS",
+        provenance={
+            "seeds": " ".join(map(str, seeds)),
+            "threads": f"{args.jobs} runs at once, 1 thread each",
+            "baseline rows": "cell 'baseline', seed -1: "
+            + "; ".join(f"{t}: {spec.baseline}" for t, spec in TASKS.items()),
+            "test metric": "; ".join(f"{t}: {spec.metric}" for t, spec in TASKS.items())
+            + " (ridership MAE in thousands of riders)",
+        },
+    )
+    import pandas as pd
+
+    table = pd.DataFrame(rows, columns=COLUMNS)
     print(f"wrote {TABLE.relative_to(ROOT)}: {len(table)} rows, seeds {seeds}, {wall:.0f} s")
     summary = (
         table[table["metric"] == "test"]
