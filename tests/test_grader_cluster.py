@@ -105,7 +105,8 @@ def test_teacher_mode_refuses_a_plain_tcp_scheduler_unless_told(tmp_path, capsys
 
     given = Security(tls_ca_file="ca.pem", tls_client_cert="cert.pem", require_encryption=False)
     security, warning = cluster.connection("tls://h:1", security=given, teacher=True)
-    assert security.require_encryption and warning is None
+    assert security.require_encryption and warning is None and not given.require_encryption
+    assert security.tls_ca_file == "ca.pem" and security.tls_client_cert == "cert.pem"
 
 
 class _Future:
@@ -129,13 +130,23 @@ class _Future:
 
 
 class _Client:
-    def __init__(self, *outcomes):
-        self.outcomes, self.futures = list(outcomes), []
+    """What `cluster.submit` needs of an asynchronous `distributed.Client`, with the outcomes of its tasks."""
+
+    def __init__(self, *outcomes, workers=("tls://a:1", "tls://b:1")):
+        self.outcomes, self.futures, self.placements, self.workers = list(outcomes), [], [], workers
 
     def submit(self, function, *args, pure, **kwargs):
         assert function is cluster.grade_task and pure is False  # never one shared result
+        self.placements.append({k: kwargs[k] for k in ("workers", "allow_other_workers") if k in kwargs})
         self.futures.append(_Future(self.outcomes.pop(0)))
         return self.futures[-1]
+
+    async def nthreads(self):
+        return {address: 1 for address in self.workers}
+
+
+def _result(worker: str, fault: bool = False) -> dict:
+    return {"grade": {"fault": fault}, "address": worker}
 
 
 def test_a_lost_task_is_submitted_again_and_a_failed_one_is_not():
@@ -146,23 +157,42 @@ def test_a_lost_task_is_submitted_again_and_a_failed_one_is_not():
 
     last = types.SimpleNamespace(address="tls://10.0.0.9:40000")  # (a WorkerState, for the message)
     killed = distributed.KilledWorker("grade_task-1", last, 3)
-    lost = _Client("cancelled", killed, {"grade": "here"})
-    assert asyncio.run(cluster.submit(lost, "a.ipynb")) == {"grade": "here"}
+    lost = _Client("cancelled", killed, _result("tls://b:1"))
+    assert asyncio.run(cluster.submit(lost, "a.ipynb")) == _result("tls://b:1")
     assert len(lost.futures) == 3 and all(f.released for f in lost.futures)
-    gone = _Client(CommClosedError("worker gone"), "cancelled", "cancelled", {"grade": "too late"})
+    assert lost.placements == [{}, {}, {}]  # the scheduler places them (a dead worker is gone)
+    gone = _Client(CommClosedError("worker gone"), "cancelled", "cancelled", _result("tls://b:1"))
     with pytest.raises(grader.GradingError, match="its task was lost 3 times .*CommClosedError"):
         asyncio.run(cluster.submit(gone, "a.ipynb"))
     assert len(gone.futures) == cluster.ATTEMPTS == 3
     # the task's own exception comes back at once: a worker without a sandbox refuses again elsewhere
-    refused = _Client(grader.GradingError("teacher mode needs a sandbox"), {"grade": "never"})
+    refused = _Client(grader.GradingError("teacher mode needs a sandbox"), _result("tls://b:1"))
     with pytest.raises(grader.GradingError, match="needs a sandbox"):
         asyncio.run(cluster.submit(refused, "a.ipynb"))
     assert len(refused.futures) == 1
     # and this coroutine's own cancellation is not taken for a lost task
-    mine = _Client(asyncio.CancelledError(), {"grade": "never"})
+    mine = _Client(asyncio.CancelledError(), _result("tls://b:1"))
     with pytest.raises(asyncio.CancelledError):
         asyncio.run(cluster.submit(mine, "a.ipynb"))
     assert len(mine.futures) == 1
+
+
+def test_a_fault_of_a_workers_machine_is_graded_again_on_another_worker():
+    import asyncio
+
+    pytest.importorskip("distributed")
+    broken = _Client(_result("tls://a:1", fault=True), _result("tls://b:1"))
+    assert asyncio.run(cluster.submit(broken, "a.ipynb")) == _result("tls://b:1")
+    assert broken.placements == [{}, {"workers": ["tls://b:1"], "allow_other_workers": True}]
+    # a fault everywhere comes back as the last fault (an error of the notebook, exit status 3)
+    everywhere = _Client(*[_result(w, fault=True) for w in ("tls://a:1", "tls://b:1", "tls://c:1")])
+    everywhere.workers = ("tls://a:1", "tls://b:1", "tls://c:1")
+    assert asyncio.run(cluster.submit(everywhere, "a.ipynb")) == _result("tls://c:1", fault=True)
+    assert everywhere.placements[2] == {"workers": ["tls://c:1"], "allow_other_workers": True}
+    # with no other worker left, the fault comes back at once
+    alone = _Client(_result("tls://a:1", fault=True), _result("tls://a:1"), workers=("tls://a:1",))
+    assert asyncio.run(cluster.submit(alone, "a.ipynb")) == _result("tls://a:1", fault=True)
+    assert len(alone.futures) == 1
 
 
 @pytest.mark.slow

@@ -18,14 +18,16 @@ teacher says the network is theirs alone (`insecure`, ``--insecure-cluster``), a
 Self-study grading sends no secret and may use ``tcp://``.
 
 A worker that dies costs time, never a grade: each task carries everything it needs (nothing is scattered,
-so the scheduler can run it again from its arguments on another worker when the one running it dies), and a
-task lost all the same (cancelled, or ``KilledWorker`` after Dask's own retries) is submitted again, up to
-`ATTEMPTS` times in all, before its notebook is reported as not graded, a fault of the machine.
+so the scheduler can run it again from its arguments on another worker when the one running it dies), a
+task lost all the same (cancelled, or ``KilledWorker`` after Dask's own retries) is submitted again, and so is
+a notebook whose grade is a fault of its worker's machine (to the other workers), up to `ATTEMPTS` times in
+all (`submit`), before its notebook is reported as not graded, a fault of the machine.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import copy
 import hashlib
 import re
 import shutil
@@ -139,8 +141,9 @@ def connection(address, *, security=None, teacher: bool, insecure: bool = False)
                 f"{address}: a tls:// scheduler needs a CA file and a client certificate, given as "
                 f"{_TLS_OPTIONS}"
             )
-        if teacher:
-            security.require_encryption = True  # nothing of the batch on a plain connection, ever
+        if teacher and not security.require_encryption:  # nothing of the batch on a plain connection, ever
+            security = copy.copy(security)  # (the caller's stays as it was)
+            security.require_encryption = True
     elif teacher and scheme not in _LOCAL_SCHEMES:
         if not insecure:
             raise GradingError(
@@ -170,12 +173,17 @@ def client(address: str, security=None):
 
 
 async def submit(dask, *args, **kwargs) -> dict:
-    """Run `grade_task(*args, **kwargs)` on the cluster of the client `dask`; submit it again when lost.
+    """Run `grade_task(*args, **kwargs)` on the cluster of the client `dask`; again when its worker failed.
 
     A task whose worker dies is run again by the scheduler on another worker (it has no scattered
     dependencies); one lost all the same (cancelled, `KilledWorker`, a closed connection) is submitted
-    again, `ATTEMPTS` times in all. An exception the task raised itself (such as a worker without a sandbox
-    in teacher mode) is raised at once: running it again would raise it again.
+    again. A grade that is a fault of its worker's machine (`NotebookGrade.fault`: no kernel started there,
+    its sandbox failed, ...) is submitted again to the other workers. `ATTEMPTS` submissions in all, at most;
+    a fault comes back as it is when no other worker is left. An exception the task raised itself (such as
+    a worker without a sandbox in teacher mode) is raised at once: running it again would raise it again.
+
+    Returns:
+        `grade_task`'s result (the last fault, when every attempt gave one or was lost).
 
     Raises:
         GradingError: the task was lost `ATTEMPTS` times (its message says how).
@@ -184,17 +192,31 @@ async def submit(dask, *args, **kwargs) -> dict:
     from distributed import KilledWorker
     from distributed.comm.core import CommClosedError
 
-    why = []
+    why: list[str] = []
+    faulty: set[str] = set()  # workers whose machine failed this notebook
+    result = None
     for _attempt in range(ATTEMPTS):
-        future = dask.submit(grade_task, *args, pure=False, **kwargs)
+        placement = {}
+        if faulty:
+            others = [address for address in await dask.nthreads() if address not in faulty]
+            if not others:
+                break
+            placement = dict(workers=others, allow_other_workers=True)
+        future = dask.submit(grade_task, *args, pure=False, **placement, **kwargs)
         try:
-            return await future
+            result = await future
         # (a cancelled Dask future raises concurrent.futures' CancelledError, an Exception: asyncio's, which
         # cancels this coroutine itself, is not caught)
         except (concurrent.futures.CancelledError, KilledWorker, CommClosedError) as error:
             why.append(f"{type(error).__name__}: {str(error)[:150]}")
+            continue
         finally:
             future.release()
+        if not result["grade"].get("fault") or not result.get("address"):
+            return result
+        faulty.add(result["address"])
+    if result is not None:
+        return result
     raise GradingError(f"its task was lost {ATTEMPTS} times ({'; '.join(why)})")
 
 
@@ -218,7 +240,8 @@ def grade_task(
         sandbox: as `grade_notebooks`'s `sandbox`.
 
     Returns:
-        ``{"grade": NotebookGrade.to_dict(), "package": package_digest(...), "worker": host name}``.
+        ``{"grade": NotebookGrade.to_dict(), "package": package_digest(...), "worker": host name,
+        "address": the Dask worker's address}``.
     """
     from rnncourse.grading import grade_notebooks
     from rnncourse.grading import sandbox as sandboxing
@@ -238,10 +261,17 @@ def grade_task(
             )[0]
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+    try:
+        from distributed import get_worker
+
+        address = get_worker().address
+    except (ImportError, ValueError):  # (called outside a Dask worker)
+        address = None
     return {
         "grade": grade.to_dict(),
         "package": package_digest(sandboxing.package_files()),
         "worker": socket.gethostname(),
+        "address": address,
     }
 
 
