@@ -107,6 +107,8 @@ def test_teacher_mode_refuses_a_plain_tcp_scheduler_unless_told(tmp_path, capsys
     security, warning = cluster.connection("tls://h:1", security=given, teacher=True)
     assert security.require_encryption and warning is None and not given.require_encryption
     assert security.tls_ca_file == "ca.pem" and security.tls_client_cert == "cert.pem"
+    with pytest.raises(TypeError, match="expects a distributed.security.Security, got dict"):
+        grader.grade_notebooks([], seed=1, scheduler="tls://h:1", cluster_security={"tls_ca_file": "ca.pem"})
 
 
 class _Future:

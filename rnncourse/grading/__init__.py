@@ -459,6 +459,7 @@ def grade_notebooks(
         ValueError: a limit that is not a positive integer.
         GradingError: an unreadable key, no sandbox where one is needed, a scheduler address refused in
             teacher mode (not ``tls://``), or a scheduler that cannot be reached.
+        TypeError: `cluster_security` that is not a `distributed.security.Security`.
     """
     where = "grade_notebooks"
     for name, value in (

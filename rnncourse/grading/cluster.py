@@ -122,6 +122,7 @@ def connection(address, *, security=None, teacher: bool, insecure: bool = False)
 
     Raises:
         GradingError: a bad address, a refused scheme, ``tls://`` without certificates, no `distributed`.
+        TypeError: `security` is not a `Security`.
     """
     if not isinstance(address, str) or not address.strip():
         raise GradingError(f"expected a Dask scheduler address such as tls://host:8786, got {address!r}")
@@ -132,7 +133,7 @@ def connection(address, *, security=None, teacher: bool, insecure: bool = False)
     if security is None:
         security = Security()
     elif not isinstance(security, Security):
-        raise GradingError(f"expected a distributed.security.Security, got {type(security).__name__}")
+        raise TypeError(f"`security` expects a distributed.security.Security, got {type(security).__name__}")
     scheme, _ = parse_address(address.strip())
     warning = None
     if scheme == "tls":
