@@ -4,7 +4,8 @@ The class is the one benchmarks/grader_sandbox.py builds (default 8 learners, ea
 notebook: blank, solution and solution-with-a-hostile-cell copies), graded in teacher mode with one key:
 
 1. here, ``jobs=2``, with a results cache (a fresh one);
-2. on a ``distributed.LocalCluster`` of 2 worker processes (1 thread each), without a cache;
+2. on a ``distributed.LocalCluster`` of 2 worker processes (1 thread each) with TLS (temporary
+   certificates: teacher mode sends the key only over TLS), without a cache;
 3. one learner's notebook changed (a cell added), the class regraded here with the cache of run 1.
 
 It prints each run's wall time, whether the grades of runs 1 and 2 are identical (every question's points
@@ -68,10 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"jobs=2: {len(paths)} notebooks in {times['jobs_2']:.0f} s", flush=True)
 
         with distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, security=True
         ) as cluster:
             started = time.monotonic()
-            remote = grading.grade_notebooks(paths, key=key, scheduler=cluster.scheduler_address)
+            remote = grading.grade_notebooks(
+                paths, key=key, scheduler=cluster.scheduler_address, cluster_security=cluster.security
+            )
             times["cluster_2_workers"] = time.monotonic() - started
         print(f"cluster: {len(paths)} notebooks in {times['cluster_2_workers']:.0f} s", flush=True)
         differ = [str(a.path) for a, b in zip(local, remote, strict=True) if not _same(a, b)]

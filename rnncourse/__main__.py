@@ -143,7 +143,26 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler",
         metavar="ADDRESS",
         help="grade on a Dask cluster: one task per notebook to the scheduler at ADDRESS "
-        "(tcp://host:8786; needs rnncourse[cluster] here and on the workers)",
+        "(tls://host:8786; needs rnncourse[cluster] here and on the workers); with --key the address must "
+        "be tls:// (the key goes with every task) unless --insecure-cluster; a task lost with its worker is "
+        "graded on another",
+    )
+    for option, what in (
+        ("--tls-ca-file", "the CA certificate(s) of the cluster"),
+        ("--tls-cert", "this client's certificate (it may hold its private key too)"),
+        ("--tls-key", "this client's private key (not the teacher's --key)"),
+    ):
+        grade.add_argument(
+            option,
+            metavar="PEM",
+            help=f"with a tls:// --scheduler: {what}, as `dask scheduler` and `dask worker` take it "
+            "(default: Dask's configuration, distributed.comm.tls.*)",
+        )
+    grade.add_argument(
+        "--insecure-cluster",
+        action="store_true",
+        help="with --key and a --scheduler that is not tls://: send the key in clear all the same (only on "
+        "a network that is yours alone; a warning says so); without it such an address is refused",
     )
     grade.add_argument(
         "--no-sandbox",
@@ -291,7 +310,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except grading.GradingError as error:
         parser.error(str(error))
     cache = _cache_path(args, parser)
+    security = None
+    tls = (args.tls_ca_file, args.tls_cert, args.tls_key)
+    if args.scheduler is None and (any(tls) or args.insecure_cluster):
+        parser.error("--tls-ca-file, --tls-cert, --tls-key and --insecure-cluster are for --scheduler")
     try:
+        if any(tls):
+            from rnncourse.grading import cluster
+
+            security = cluster.security(*tls)
         grades = grading.grade_notebooks(
             args.notebooks,
             key=args.key,
@@ -303,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sandbox=False if args.no_sandbox else args.sandbox,
             cache=cache,
             scheduler=args.scheduler,
+            cluster_security=security,
+            insecure_cluster=args.insecure_cluster,
             progress=_show_progress if len(args.notebooks) > 1 else None,
         )
     except grading.GradingError as error:

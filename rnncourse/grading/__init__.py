@@ -40,7 +40,8 @@ the CSV gradebook, Gradescope's results.json; `feedback.write_feedback`: a page 
 cache (`cache=`, `cache.ResultsCache`) a notebook whose bytes were graded before in the same context gets that
 grade without a kernel; the cache is read before the first kernel starts and written after the last is dead.
 With a Dask scheduler (`scheduler=`, `cluster`) each notebook still to grade is one task: a worker grades it
-as above, in its own sandbox with the same limits, and the grade comes back to this process.
+as above, in its own sandbox with the same limits, and the grade comes back to this process; in teacher mode
+only over TLS (the key goes with each task), and a task lost with its worker is graded on another.
 
 The sandbox (`sandbox`) has three levels, and the grader uses the strongest that works here (`sandbox=None`,
 the default; ``RNNCOURSE_SANDBOX`` or ``--sandbox LEVEL`` names one): bubblewrap's namespaces, else, for a
@@ -409,6 +410,8 @@ def grade_notebooks(
     cache: str | os.PathLike | None = None,
     progress: Callable[[int, int, NotebookGrade], None] | None = None,
     scheduler: str | None = None,
+    cluster_security=None,
+    insecure_cluster: bool = False,
 ) -> list[NotebookGrade]:
     """Grade exercise notebooks, one fresh kernel each, `jobs` at a time; results in input order.
 
@@ -436,17 +439,27 @@ def grade_notebooks(
             (`NotebookGrade.cached`) without a kernel. Needs a key or a `seed`. Default: None (no cache).
         progress: called as ``progress(done, total, grade)`` each time a notebook's grade is ready (in the
             order they finish). Default: None.
-        scheduler: the address of a Dask scheduler (``tcp://host:8786``): grade one notebook per task on its
+        scheduler: the address of a Dask scheduler (``tls://host:8786``): grade one notebook per task on its
             workers (`rnncourse.grading.cluster`; `jobs` is then unused: the workers set the pace), each in
-            its own sandbox with the same limits (`sandbox` is decided on each worker). Needs the `cluster`
-            extra. Default: None (grade here).
+            its own sandbox with the same limits (`sandbox` is decided on each worker); a task lost with its
+            worker is run again elsewhere. In teacher mode the address must be ``tls://`` (the key goes with
+            every task), unless `insecure_cluster`. Needs the `cluster` extra. Default: None (grade here).
+        cluster_security: the `distributed.security.Security` (TLS certificates) to reach `scheduler` with:
+            `cluster.security(ca_file, cert, key)`, or ``cluster.security`` of a
+            ``distributed.LocalCluster(security=True)``. Default: None (Dask's configuration,
+            ``distributed.comm.tls.*``).
+        insecure_cluster: teacher mode: send the key to a scheduler whose address is not ``tls://`` (plain
+            ``tcp://``) all the same, with a warning; only on a network that is yours alone. Default: False
+            (such an address raises `GradingError`).
 
     Returns:
         One `NotebookGrade` per path; when a file cannot be graded its `error` says why.
 
     Raises:
         ValueError: a limit that is not a positive integer.
-        GradingError: an unreadable key, or no sandbox where one is needed.
+        GradingError: an unreadable key, no sandbox where one is needed, a scheduler address refused in
+            teacher mode (not ``tls://``), or a scheduler that cannot be reached.
+        TypeError: `cluster_security` that is not a `distributed.security.Security`.
     """
     where = "grade_notebooks"
     for name, value in (
@@ -473,6 +486,15 @@ def grade_notebooks(
             "so nothing graded before could be reused)"
         )
     progress = arguments.callable_or_none(progress, "progress", "a function (done, total, grade)", where)
+    insecure_cluster = arguments.boolean(insecure_cluster, "insecure_cluster", where)
+    if scheduler is not None:  # the key never goes in clear (refused before anything is read or sent)
+        cluster_security, insecure = cluster.connection(
+            scheduler, security=cluster_security, teacher=key is not None, insecure=insecure_cluster
+        )
+        if insecure:
+            warnings.warn(insecure, stacklevel=2)
+    elif cluster_security is not None or insecure_cluster:
+        raise ValueError("cluster_security and insecure_cluster are for grading on a cluster (scheduler=)")
     if scheduler is not None:  # the workers choose their sandbox (and refuse in teacher mode without one)
         # a worker's grade is cached only when it was graded under the level asked for (the strongest when
         # none is named), so a cached grade always names the level of the context it is filed under
@@ -605,29 +627,35 @@ def grade_notebooks(
         if setup is not None:
             setup.batch.start_lock = asyncio.Lock()
             return await asyncio.gather(*(one(*item) for item in read))
-        async with cluster.client(scheduler) as dask:
-            sent_key = await dask.scatter(key, broadcast=True) if key is not None else None
+        try:
+            dask = await cluster.client(scheduler, cluster_security)
+        except (OSError, TimeoutError) as error:
+            raise GradingError(
+                f"could not reach the Dask scheduler at {scheduler} "
+                f"({type(error).__name__}: {str(error)[:300]})"
+            ) from None
+        async with dask:
             own = cluster.package_digest(package)
 
             async def on_cluster(path: Path, name: str, content: bytes) -> NotebookGrade:
-                future = dask.submit(
-                    cluster.grade_task,
-                    path.name,
-                    content,
-                    teacher_key=sent_key,  # (submit's own `key` names the task)
-                    seed=seed,
-                    limits=limits,
-                    sandbox=sandbox,
-                    pure=False,
-                )
+                # the key goes with each task (a scattered key has no lineage: lost with a worker, it would
+                # fail every task that needs it); the scheduler reruns a task whose worker died
                 try:
-                    result = await future
-                except Exception as error:  # the task failed (its worker died each time it ran, ...)
+                    result = await cluster.submit(
+                        dask,
+                        path.name,
+                        content,
+                        teacher_key=key,  # (submit's own `key` names the task)
+                        seed=seed,
+                        limits=limits,
+                        sandbox=sandbox,
+                    )
+                except Exception as error:  # the task raised, or was lost ATTEMPTS times
                     return NotebookGrade(
                         path=str(path),
                         exercise=name,
                         error=f"not graded: its task failed on the cluster ({type(error).__name__}: "
-                        f"{str(error)[:200]})",
+                        f"{str(error)[:300]})",
                         fault=True,
                     )
                 grade = cluster.grade_from_task(result, str(path))
