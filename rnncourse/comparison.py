@@ -248,7 +248,7 @@ def _sentiment_data():
 def baseline(task: str) -> float:
     """The test score of the task's baseline (``Task.baseline``), on the same test data as the cells.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/08_parallel_recurrence.ipynb, section "5. What the simplification costs".
 
     Args:
         task: one of ``TASKS``.
