@@ -188,6 +188,7 @@ def test_autograder_zip_holds_the_scripts_the_package_and_the_key(tmp_path):
     )
     assert modes["run_autograder"] == modes["setup.sh"] == 0o755
     assert f"--expect {ONE}" in run and "--expect 02" not in run
+    assert 'chmod 700 "$root/source"' in run and 'chmod 700 "$root/submission"' in run
     assert re.search(r"^nbclient==\d", requirements, re.M) and "pytest" not in requirements
     for bad, message in (("autograder.tar", "expected a .zip"), ("x.zip", "unknown exercise")):
         with pytest.raises(grader.GradingError, match=message):
