@@ -316,6 +316,21 @@ def build_root(release: str, base: Path, logs: Path) -> float:
     return seconds
 
 
+def write_sources(root: Path, release: str) -> None:
+    """apt's sources as in the distribution's Docker image (Gradescope's base images start from those):
+    the release with its updates, backports and security pockets (debootstrap writes the release alone;
+    Ubuntu 22.04's python3.11 is in jammy-updates only)."""
+    distribution, mirror, _, _ = RELEASES[release]
+    if distribution == "ubuntu":
+        components = "main restricted universe multiverse"
+        lines = [f"deb {mirror} {release}{pocket} {components}" for pocket in ("", "-updates", "-backports")]
+        lines.append(f"deb http://security.ubuntu.com/ubuntu {release}-security {components}")
+    else:
+        lines = [f"deb {mirror} {release} main", f"deb {mirror} {release}-updates main",
+                 f"deb http://deb.debian.org/debian-security {release}-security main"]  # fmt: skip
+    (root / "etc" / "apt" / "sources.list").write_text("\n".join(lines) + "\n")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------------------------------------
@@ -466,6 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run(["cp", "-a", "--reflink=auto", base, run], check=True)
         timings["copy root"] = time.monotonic() - started
     shutil.copy2("/etc/resolv.conf", run / "etc" / "resolv.conf")  # the network as Docker gives it
+    write_sources(run, args.release)
     # this machine's own certificate authorities (a proxy that inspects TLS): the root trusts them too, and
     # setup.sh's pip is told to (Gradescope's network needs neither)
     local_cas = sorted(HOST_CAS.glob("*.crt"))
