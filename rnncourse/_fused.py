@@ -135,8 +135,7 @@ def _torch_rnn(sequences, h0, mask, kernel, recurrent_kernel, bias, nonlinearity
     # module's bookkeeping. Measured on 2026-12-06 (torch 2.13.0 CPU build, one thread, 2 shared Xeon cores;
     # batch 64, 100 steps, 16 features, 64 units, forward + backward, median of 15): 7.9 ms for
     # `torch._VF.rnn_tanh`, 8.0 ms for `torch.rnn_tanh`, 8.4 ms through `functional_call`. If a PyTorch
-    # release renames the op, tests/test_layers.py::test_fused_kernel_* fail on the torch backend
-    # (`python3 tasks.py backends`).
+    # release renames the op, tests/test_layers.py::test_fused_kernel_* fail on the torch backend.
     op = torch.rnn_tanh if nonlinearity == "tanh" else torch.rnn_relu
     params = [kernel.T.contiguous(), recurrent_kernel.T.contiguous()]
     if bias is not None:
