@@ -8,20 +8,20 @@ is checked here, so a test notices the next time, not a reader.
 - a count of notebooks is either dated (a "Measured ..." paragraph) or not written at all, since notebooks
   keep coming;
 - the `git clone` line of the README uses the repository's address once pyproject.toml has one, and says
-  that there is none until then.
+  that there is none until then;
+- a tool is run one way, `python3 tasks.py NAME`: no page or script says `python scripts/x.py` (or
+  `studies/`, `benchmarks/`), and docs/contributing.md and tasks.py's docstring name every command.
 """
 
-import importlib.util
 import re
 import tomllib
 from pathlib import Path
 
 import pytest
 
+import tasks
+
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("tasks", ROOT / "tasks.py")
-tasks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tasks)
 
 PAGES = [
     ROOT / "README.md",
@@ -220,6 +220,38 @@ def test_an_undated_count_is_caught():
     assert undated_counts("grades the 40-notebook class") == ["40-notebook"]
     assert undated_counts("which grade 36 notebooks in real kernels") == ["36 notebooks"]
     assert undated_counts("Measured on 2026-12-03: 48 notebooks in 142 s") == []
+
+
+# ----------------------------------------------------------------------------------------------------
+# One way to run a tool
+# ----------------------------------------------------------------------------------------------------
+
+DIRECT_RUN = re.compile(r"(?:\.venv/bin/)?\bpython3? (?:scripts|studies|benchmarks)/\w+\.py")
+
+
+def test_tools_are_run_through_tasks_py():
+    problems = [
+        f"{_rel(path)}: {found!r}"
+        for path in PAGES + CODE
+        for found in DIRECT_RUN.findall(path.read_text(encoding="utf-8"))
+    ]
+    assert problems == [], (
+        "\n".join(problems) + '\n\nSay `python3 tasks.py NAME` (docs/contributing.md, "Tools").'
+    )
+    assert DIRECT_RUN.findall("run `.venv/bin/python studies/x.py --seeds 0` or python3 benchmarks/y.py") == [
+        ".venv/bin/python studies/x.py",
+        "python3 benchmarks/y.py",
+    ]
+
+
+def test_every_command_of_tasks_py_is_documented():
+    """In its docstring, and in the README (the learner's commands) or docs/contributing.md (the others)."""
+    guides = "".join(
+        (ROOT / page).read_text(encoding="utf-8") for page in ("README.md", "docs/contributing.md")
+    )
+    for name in tasks.COMMANDS:
+        assert f"python3 tasks.py {name}" in tasks.__doc__, f"tasks.py's docstring leaves out {name!r}"
+        assert f"python3 tasks.py {name}" in guides, f"no guide says `python3 tasks.py {name}`"
 
 
 # ----------------------------------------------------------------------------------------------------
