@@ -1,6 +1,7 @@
 """tasks.py: no reinstall when nothing changed, copies never overwrite a learner's work, lab as root."""
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -176,3 +177,15 @@ def test_a_tool_runs_with_its_arguments_in_the_venv(tasks, monkeypatch):
         tasks.benchmark(["nope"])
     with pytest.raises(SystemExit, match=r"usage: python3 tasks.py study NAME .*compare_cells"):
         tasks.study([])
+
+
+def test_tests_import_what_they_test():
+    """No test loads a script by its path or takes a script from another test file: pyproject.toml's pytest
+    `pythonpath` makes tasks.py and scripts/ importable, as rnncourse is."""
+    scripts = "|".join(path.stem for path in (ROOT / "scripts").glob("*.py"))
+    by_path = re.compile(rf"spec_from_file_location|\brunpy\b|^from test_\w+ import (?:{scripts})\b", re.M)
+    found = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        if path.name != "test_tasks.py":  # this test names what it looks for
+            found += [f"{path.name}: {match}" for match in by_path.findall(path.read_text(encoding="utf-8"))]
+    assert found == [], f"import the module instead (`import make_exercises`): {found}"
