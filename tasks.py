@@ -13,6 +13,7 @@
     python3 tasks.py exercises [ARGS]   # regenerate the exercise notebooks from their sources
     python3 tasks.py lessons [ARGS]     # check the `Taught in:` tags (--write: the index of docs/library.md)
     python3 tasks.py datasets [ARGS]    # rebuild datasets/ (installs the `data` extra first)
+    sudo python3 tasks.py gradescope-e2e [ARGS]   # the Gradescope autograder in a fresh root (as root)
     python3 tasks.py study NAME [ARGS]      # run studies/NAME.py (no NAME: the list)
     python3 tasks.py benchmark NAME [ARGS]  # run benchmarks/NAME.py (no NAME: the list)
 
@@ -398,6 +399,7 @@ SCRIPTS = {
     "exercises": "scripts/make_exercises.py",
     "lessons": "scripts/lessons.py",
     "datasets": "scripts/build_datasets.py",
+    "gradescope-e2e": "scripts/gradescope_e2e.py",
 }
 TOOL_FOLDERS = {"study": "studies", "benchmark": "benchmarks"}
 
@@ -447,6 +449,11 @@ def datasets(args: list[str]) -> None:
         _pip("install", "--quiet", "-c", str(constraints), *project["optional-dependencies"]["data"],
              what="installing the `data` extra within the lock's versions")  # fmt: skip
     run(PYTHON, SCRIPTS["datasets"], *args)
+
+
+def gradescope_e2e(args: list[str]) -> None:
+    """The Gradescope autograder end to end in a fresh root file system (as root; minutes, about 2 GB)."""
+    run_script(SCRIPTS["gradescope-e2e"], args)
 
 
 def _named_tool(command: str, args: list[str]) -> None:
@@ -527,6 +534,7 @@ COMMANDS: dict[str, Callable[[list[str]], None]] = {
     "exercises": exercises,
     "lessons": lessons,
     "datasets": datasets,
+    "gradescope-e2e": gradescope_e2e,
     "study": study,
     "benchmark": benchmark,
 }

@@ -40,8 +40,8 @@ from rnncourse.layers import VanillaRNN
 from rnncourse.min_rnn import MinGRU, MinLSTM
 from rnncourse.timeseries import make_forecast_data
 
-__all__ = ["CELLS", "MIN_CELLS", "TASKS", "UNITS", "Task", "make_cell", "run_task", "baseline", "load_results",
-           "verdicts"]
+__all__ = ["CELLS", "MIN_CELLS", "TASKS", "UNITS", "Task", "make_cell", "run_task", "baseline",
+           "load_results", "verdicts"]
 
 UNITS = 32
 CELLS = ("vanilla RNN", "LSTM", "GRU")
@@ -177,7 +177,7 @@ TEXT_LEN, VOCAB, EMBED_DIM = 32, 10_000, 32
 
 
 def make_cell(kind: str, units: int = UNITS, **kwargs) -> keras.layers.Layer:
-    """The recurrent layer under test: ``"vanilla RNN"`` (``VanillaRNN``), ``"LSTM"``, ``"GRU"``, or ``MIN_CELLS``.
+    """The recurrent layer under test: vanilla RNN, LSTM, GRU (``CELLS``) or a minimal RNN (``MIN_CELLS``).
 
     Taught in: notebooks/05_lstm_gru.ipynb, section "1. Inside the cells: gates and the additive path".
 
@@ -248,7 +248,7 @@ def _sentiment_data():
 def baseline(task: str) -> float:
     """The test score of the task's baseline (``Task.baseline``), on the same test data as the cells.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/08_parallel_recurrence.ipynb, section "5. What the simplification costs".
 
     Args:
         task: one of ``TASKS``.

@@ -419,7 +419,8 @@ class _MinimalRNN(keras.layers.Layer):
 class MinGRU(_MinimalRNN):
     """The minimal GRU: h_t = (1 - z_t) * h_{t-1} + z_t * h~_t, gate and candidate from x_t alone.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/08_parallel_recurrence.ipynb,
+    section "8 · Recurrence in parallel: the minimal GRU and the scan".
 
     z_t = sigmoid(x_t W_z + b_z) and h~_t = x_t W_h + b_h (or g of it, `candidate="positive"`). Neither reads
     h_{t-1}, so all T steps are computed at once by a scan (`linear_recurrence`) instead of a loop. Weights:
@@ -488,7 +489,8 @@ class MinGRU(_MinimalRNN):
 class MinLSTM(_MinimalRNN):
     """The minimal LSTM: h_t = f'_t * h_{t-1} + i'_t * h~_t, normalised gates from x_t alone.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/08_parallel_recurrence.ipynb,
+    section "2. The minimal GRU: gates that read only the input".
 
     f_t = sigmoid(x_t W_f + b_f), i_t = sigmoid(x_t W_i + b_i), f'_t = f_t / (f_t + i_t),
     i'_t = i_t / (f_t + i_t), and the candidate h~_t = x_t W_h + b_h (or g of it). There is no separate

@@ -726,7 +726,8 @@ def lstm_step(
 def recurrent_param_count(kind: str, features: int, units: int) -> int:
     """Trainable parameters of `keras.layers.<kind>(units)` on inputs with `features` features.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/08_parallel_recurrence.ipynb,
+    section "2. The minimal GRU: gates that read only the input".
 
     With Keras's defaults: SimpleRNN has units (features + units + 1); LSTM four times that (four gates);
     GRU (reset_after=True, so a second bias per gate) 3 (units (features + units + 1) + units). The minimal
@@ -783,7 +784,7 @@ def _check_coefficients(a, b, h0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def linear_recurrence(a: np.ndarray, b: np.ndarray, h0: np.ndarray | None = None) -> np.ndarray:
     """The linear recurrence h_t = a_t * h_{t-1} + b_t (elementwise), one step after another.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/08_parallel_recurrence.ipynb, section "1. Why a tanh RNN cannot skip ahead".
 
     The loop every parallel form of `rnncourse.min_rnn.linear_recurrence` must agree with.
 
@@ -815,7 +816,7 @@ def linear_recurrence(a: np.ndarray, b: np.ndarray, h0: np.ndarray | None = None
 def recurrence_combine(first: tuple[Any, Any], second: tuple[Any, Any]) -> tuple[Any, Any]:
     """Two steps of h -> a h + b made into one: `(a1, b1)` then `(a2, b2)` is `(a1 a2, a2 b1 + b2)`.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/08_parallel_recurrence.ipynb, section "1. Why a tanh RNN cannot skip ahead".
 
     Applying `(a1, b1)` and then `(a2, b2)` to h gives a2 (a1 h + b1) + b2 = (a1 a2) h + (a2 b1 + b2). The
     combination is associative (though not commutative), which is all a prefix scan needs: the steps can be
@@ -868,7 +869,7 @@ _SCAN_METHODS = ("hillis_steele", "blelloch", "sequential")
 def prefix_scan(values: list, combine: Callable[[Any, Any], Any], method: str = "hillis_steele") -> ScanTrace:
     """Every prefix combine(values[0], ..., values[i]) of an associative `combine`, and how it was found.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/08_parallel_recurrence.ipynb, section "1. Why a tanh RNN cannot skip ahead".
 
     Three ways to the same result, for n values:
 
@@ -971,7 +972,8 @@ def min_gru_forward(
 ) -> np.ndarray:
     """minGRU in a plain loop: z_t = sigmoid(x_t W_z + b_z), h_t = (1 - z_t) h_{t-1} + z_t h~_t.
 
-    Taught in: none of the notebooks (library only; see docs/library.md).
+    Taught in: notebooks/08_parallel_recurrence.ipynb,
+    section "2. The minimal GRU: gates that read only the input".
 
     The candidate is h~_t = x_t W_h + b_h (`candidate="linear"`), or g(x_t W_h + b_h) with g(v) = v + 1/2
     for v >= 0 and sigmoid(v) below (`"positive"`, what the log-space scan needs). Neither the gate nor the

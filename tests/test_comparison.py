@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnncourse.comparison import CELLS, TASKS, load_results, make_cell, run_task, verdicts
+from rnncourse.comparison import CELLS, MIN_CELLS, TASKS, load_results, make_cell, run_task, verdicts
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "studies" / "results" / "compare_cells.csv"
@@ -131,6 +131,8 @@ def test_make_cell_kinds_and_unknown():
     assert make_cell("GRU", units=4, return_sequences=True).return_sequences
     with pytest.raises(KeyError, match="'RNN'"):
         make_cell("RNN")
+    assert [type(make_cell(k)).__name__ for k in MIN_CELLS] == ["MinGRU", "MinLSTM"]
+    assert make_cell("minGRU", units=4, mode="sequential").mode == "sequential"
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -150,6 +152,31 @@ def test_run_task_smoke_is_seeded_and_stops_when_solved():
     result, model = run_task("adding", "GRU", seed=0, budget="smoke", return_model=True, solved_at=10.0)
     assert result["epochs"] == 1
     assert model.count_params() == result["parameters"] == 3 * (2 + 32 + 2) * 32 + 33
+
+
+def test_run_task_stacks_minimal_cells_with_their_options():
+    result, model = run_task("adding", "minGRU", seed=0, budget="smoke", return_model=True, units=5, layers=2,
+                             cell_options={"mode": "sequential"})
+    recurrent = [layer for layer in model.layers if type(layer).__name__ == "MinGRU"]
+    assert [(layer.units, layer.mode, layer.return_sequences) for layer in recurrent] == [
+        (5, "sequential", True), (5, "sequential", False)]
+    assert result["parameters"] == 2 * 5 * (2 + 1) + 2 * 5 * (5 + 1) + 6   # two MinGRU layers and Dense(1)
+    assert run_task("adding", "minGRU", seed=0, budget="smoke", epochs=3)["epochs"] == 1   # smoke: one epoch
+
+
+def test_run_task_epochs_override_the_budget():
+    assert run_task("recall", "minGRU", seed=0, budget="full", epochs=2)["epochs"] == 2
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"units": 0}, ValueError, "`units` expects a positive integer"),
+    ({"layers": 1.5}, TypeError, "`layers` expects a positive integer"),
+    ({"cell_options": ["mode"]}, TypeError, "`cell_options` expects a dict"),
+    ({"epochs": 0}, ValueError, "`epochs` expects a positive integer"),
+])
+def test_run_task_bad_sizes(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        run_task("recall", "minGRU", seed=0, budget="smoke", **kwargs)
 
 
 def test_each_task_carries_its_data_head_loss_and_score():

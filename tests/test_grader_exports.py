@@ -15,6 +15,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import make_exercises
 import nbformat
 import pytest
@@ -25,6 +26,17 @@ from rnncourse.grading import feedback, gradescope, sandbox
 
 ONE, TWO = "01_the_rnn_unit_exercises", "02_training_rnns_exercises"
 HOSTILE = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+# Gradescope's results.json, from its autograder specification (scripts/gradescope_e2e.py uses it too)
+RESULTS_SCHEMA = json.loads(
+    (Path(__file__).parent / "fixtures" / "gradescope_results.schema.json").read_text()
+)
+
+
+def _check_schema(results: dict) -> dict:
+    """`results` after checking it against Gradescope's results.json schema (raises on the first error)."""
+    jsonschema.Draft202012Validator.check_schema(RESULTS_SCHEMA)
+    jsonschema.validate(results, RESULTS_SCHEMA, cls=jsonschema.Draft202012Validator)
+    return results
 
 
 def _grade(name: str, earned: list[int], path: str, **fields) -> grader.NotebookGrade:
@@ -56,7 +68,7 @@ def test_gradescope_results_have_one_test_per_question_and_the_summed_score():
         _grade(TWO, half, "sub/02.ipynb", seconds=3.4),
         grader.NotebookGrade(path="sub/notes.ipynb", exercise=None, error="sub/notes.ipynb: not an exercise"),
     ]
-    results = grader.format_gradescope(grades, expected=[ONE, TWO, "03_forecasting_exercises"])
+    results = _check_schema(grader.format_gradescope(grades, expected=[ONE, TWO, "03_forecasting_exercises"]))
     assert set(results) == {"score", "execution_time", "output", "output_format", "test_output_format"} | {
         "tests",
         "extra_data",
@@ -84,7 +96,7 @@ def test_only_the_expected_exercises_count_the_others_are_listed_as_ignored():
         _grade(three, _points(three), "sub/03.ipynb"),  # the published solution, not asked for
     ]
     assert grader.format_gradescope(grades)["score"] == 17  # without `expected` every exercise counts
-    results = grader.format_gradescope(grades, expected=[ONE, TWO])
+    results = _check_schema(grader.format_gradescope(grades, expected=[ONE, TWO]))
     tests = results["tests"]
     assert results["score"] == sum(t["max_score"] for t in tests) == 12, results
     assert not any(t["number"].startswith("03.") for t in tests)
@@ -94,7 +106,9 @@ def test_only_the_expected_exercises_count_the_others_are_listed_as_ignored():
 
 def test_visibility_applies_to_the_teachers_hidden_test_cases_only():
     grades = [_grade(ONE, _points(ONE), "sub/01.ipynb", mode="teacher")]
-    results = grader.format_gradescope(grades, expected=[ONE, TWO], visibility="after_due_date")
+    results = _check_schema(
+        grader.format_gradescope(grades, expected=[ONE, TWO], visibility="after_due_date")
+    )
     shown = {t["number"][:2]: t.get("visibility") for t in results["tests"]}
     assert shown == {"01": "after_due_date", "02": None}  # 02 was not handed in: nothing hidden to hide
     self_study = grader.format_gradescope([_grade(ONE, _points(ONE), "s/01.ipynb")], visibility="hidden")
@@ -103,9 +117,29 @@ def test_visibility_applies_to_the_teachers_hidden_test_cases_only():
         grader.format_gradescope(grades, visibility="later")
 
 
+def test_the_results_schema_refuses_what_gradescope_would_misread():
+    """The schema itself: what format_gradescope writes passes, a misspelt field, an unknown visibility or
+    status, a test without a score when the top level has none, and a string score fail."""
+    good = _check_schema(grader.format_gradescope([_grade(ONE, _points(ONE), "s/01.ipynb")], expected=[ONE]))
+    bad = [
+        {**good, "visiblity": "hidden"},
+        {**good, "visibility": "later"},
+        {**good, "stdout_visibility": "never"},
+        {**good, "score": "6"},
+        {**good, "output_format": "rtf"},
+        {**good, "tests": [{**good["tests"][0], "status": "ok"}]},
+        {**good, "tests": [{**good["tests"][0], "tags": "a"}]},
+        {"tests": [{k: v for k, v in good["tests"][0].items() if k != "score"}]},
+    ]
+    for results in bad:
+        with pytest.raises(jsonschema.ValidationError):
+            _check_schema(results)
+    _check_schema({"tests": good["tests"]})  # a score on every test is enough
+
+
 def test_an_exercise_handed_in_twice_earns_nothing():
     grades = [_grade(ONE, _points(ONE), "sub/a.ipynb"), _grade(ONE, _points(ONE), "sub/b.ipynb")]
-    results = grader.format_gradescope(grades)
+    results = _check_schema(grader.format_gradescope(grades))
     assert results["score"] == 0 and len(results["tests"]) == len(_points(ONE))
     assert all(
         "handed in twice" in t["output"] and "a.ipynb, b.ipynb" in t["output"] for t in results["tests"]
@@ -154,6 +188,7 @@ def test_autograder_zip_holds_the_scripts_the_package_and_the_key(tmp_path):
     )
     assert modes["run_autograder"] == modes["setup.sh"] == 0o755
     assert f"--expect {ONE}" in run and "--expect 02" not in run
+    assert 'chmod 700 "$root/source"' in run and 'chmod 700 "$root/submission"' in run
     assert re.search(r"^nbclient==\d", requirements, re.M) and "pytest" not in requirements
     for bad, message in (("autograder.tar", "expected a .zip"), ("x.zip", "unknown exercise")):
         with pytest.raises(grader.GradingError, match=message):
@@ -191,7 +226,7 @@ def test_run_autograder_grades_a_submission_in_a_fake_autograder_layout(tmp_path
         ["bash", root / "source" / "run_autograder"], capture_output=True, text=True, env=env, timeout=600
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    results = json.loads((root / "results" / "results.json").read_text())
+    results = _check_schema(json.loads((root / "results" / "results.json").read_text()))
     tests = {t["number"]: t for t in results["tests"]}
     assert set(tests) == {q.qid for n in (ONE, TWO) for q in ex.questions_for(n)}
     assert results["score"] == sum(_points(ONE)), results
@@ -220,7 +255,7 @@ def test_a_submission_with_an_exercise_not_asked_for_scores_at_most_the_maximum(
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
-    results = json.loads(out.read_text())
+    results = _check_schema(json.loads(out.read_text()))
     print(json.dumps({k: results[k] for k in ("score", "output", "extra_data")}, indent=1))
     assert results["score"] == sum(t["max_score"] for t in results["tests"]) == 12, results
     assert results["extra_data"]["ignored"] == [f"{three}.ipynb"] and "ignored" in results["output"]
@@ -276,7 +311,7 @@ def test_cli_gradescope_json_without_notebooks_scores_every_expected_question_ze
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    results = json.loads(out.read_text())
+    results = _check_schema(json.loads(out.read_text()))
     assert results["score"] == 0 and len(results["tests"]) == len(_points(ONE))
     bad = subprocess.run(
         [sys.executable, "-m", "rnncourse", "grade", "x.ipynb", "--expect", "01"],
@@ -291,7 +326,7 @@ def test_cli_gradescope_json_without_notebooks_scores_every_expected_question_ze
 def test_the_sandbox_level_is_in_the_table_results_json_and_the_feedback_page():
     grade = _grade(ONE, _points(ONE), "class/ann/01.ipynb", sandbox=True, sandbox_level="container")
     assert "sandbox: container" in grader.format_table(grade)
-    results = grader.format_gradescope([grade], expected=[ONE])
+    results = _check_schema(grader.format_gradescope([grade], expected=[ONE]))
     assert results["extra_data"]["sandbox"] == "container"
     assert "graded in the sandbox level: container" in results["output"]
     assert json.loads(grader.format_report([grade]))[0]["sandbox_level"] == "container"

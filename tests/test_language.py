@@ -153,17 +153,35 @@ def test_top_p_keeps_the_nucleus_only():
             language.sample_from_logits(logits, top_p=bad)
 
 
+def test_mingru_char_model_modes_compute_the_same_model():
+    from rnncourse.min_rnn import MinGRU
+
+    ids = np.random.default_rng(2).integers(0, VOCAB.size, (3, 40)).astype("int32")
+    models = {mode: _model("mingru", 2, mode=mode) for mode in ("parallel", "sequential")}
+    layers = [layer for layer in models["sequential"].layers if isinstance(layer, MinGRU)]
+    assert [layer.mode for layer in layers] == ["sequential", "sequential"]
+    assert len(models["parallel"].layers) == 4
+    assert models["parallel"].count_params() == models["sequential"].count_params()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(models["sequential"](ids)),
+                               keras.ops.convert_to_numpy(models["parallel"](ids)), atol=1e-5)
+    assert language.model_bits_per_char(models["parallel"], ids.ravel(), batch_size=2, seq_len=20) > 0
+
+
 def test_time_per_char_is_positive():
     assert 0 < language.time_per_char(language.stateful_copy(_model()), length=5, rounds=2) < 5
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match=r"char_model: `cell` expects one of \['vanilla', 'lstm', 'gru'\]"):
+    with pytest.raises(ValueError, match=r"`cell` expects one of \['vanilla', 'lstm', 'gru', 'mingru'\]"):
         language.char_model(10, cell="rnn")
     with pytest.raises(ValueError, match="char_model: `batch_size` expects a positive integer when stateful"):
         language.char_model(10, stateful=True)
     with pytest.raises(ValueError, match="`units` expects a positive integer, got 0"):
         language.char_model(10, units=0)
+    with pytest.raises(ValueError, match=r"`mode` expects one of \['parallel', 'log', 'sequential'\]"):
+        language.char_model(10, cell="mingru", mode="fast")
+    with pytest.raises(ValueError, match="char_model: `stateful` expects False for cell='mingru'"):
+        language.char_model(10, cell="mingru", batch_size=2, stateful=True)
     with pytest.raises(ValueError, match=r"sample_from_logits: `temperature` expects a finite number >= 0"):
         language.sample_from_logits([1.0, 2.0], temperature=-1)
     with pytest.raises(ValueError, match=r"`top_k` expects an integer from 1 to 2, got 3"):

@@ -402,6 +402,7 @@ def test_run_autograder_falls_back_to_the_container_level_where_bwrap_fails(shar
         archive.extractall(root / "source")
     (root / "submission").mkdir(parents=True)
     nbformat.write(make_exercises.build(ONE, learner=False), root / "submission" / f"{ONE}.ipynb")
+    (root / "submission" / "notes.ipynb").write_text("{ not a notebook")  # two files: the folder is checked
     # a learner-facing clone in the working folder must not shadow the grader's package (python -P)
     (tmp_path / "rnncourse").mkdir()
     (tmp_path / "rnncourse" / "__init__.py").write_text("raise SystemExit('the clone was imported')\n")
@@ -427,3 +428,6 @@ def test_run_autograder_falls_back_to_the_container_level_where_bwrap_fails(shar
     assert results["score"] == sum(q.points for q in ex.questions_for(ONE)) == 6, results
     assert "graded in the sandbox level: container" in results["output"]
     assert stat.S_IMODE((root / "source").stat().st_mode) == 0o700
+    # the submission is closed too, so the grader has no reason to warn that the kernels can list it
+    assert stat.S_IMODE((root / "submission").stat().st_mode) == 0o700
+    assert "can list" not in errors, errors

@@ -19,7 +19,8 @@ results go to ``/autograder/results/results.json`` (`report.format_gradescope`).
   autograder as root in Docker, whose default seccomp profile refuses the namespaces bubblewrap needs, so
   there the grader falls back to the container level (`sandbox.Container`: each kernel an unprivileged uid
   of its own; ``run_autograder`` makes ``/autograder/source`` root's alone, mode 700, so that uid cannot
-  read the key or the package's checks). Teacher mode refuses to grade with neither (a zip written with
+  read the key or the package's checks) and ``/autograder/submission`` too (the kernels need not list the
+  notebooks). Teacher mode refuses to grade with neither (a zip written with
   ``--no-sandbox`` grades anyway, and its key can leak). ``run_autograder`` runs the grader with
   ``python -P``, so a folder called ``rnncourse`` in the working folder cannot shadow the package.
 
@@ -89,6 +90,8 @@ results="$root/results/results.json"
 # the key and the grader's copy of the package: for root alone (the container sandbox level runs each
 # learner kernel as an unprivileged uid, which must not read them)
 chmod 700 "$root/source"
+# the learner's notebooks: the grader reads them and sends their cells, the kernels' uids need not list them
+chmod 700 "$root/submission"
 mkdir -p "$root/results"
 chmod 700 "$root/results"  # the grader's standard error goes there while kernels run
 rm -f "$results"
