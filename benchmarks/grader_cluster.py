@@ -19,10 +19,10 @@ notebook. The cluster pays, per notebook, for a fresh `grade_notebooks` call on 
 and data read, fingerprint) and for its own processes on the same 2 cores; its gain is in more machines, not
 on one.
 
-Run it from the repository root (not part of the test suite; it takes several minutes):
+Run it through tasks.py (not part of the test suite; it takes several minutes):
 
-    .venv/bin/python benchmarks/grader_cluster.py                  # 8 learners
-    .venv/bin/python benchmarks/grader_cluster.py --learners 2     # 2 learners, a quicker run
+    python3 tasks.py benchmark grader_cluster                  # 8 learners
+    python3 tasks.py benchmark grader_cluster --learners 2     # 2 learners, a quicker run
 """
 
 from __future__ import annotations

@@ -14,10 +14,10 @@ round, sandbox on first, when there were 5 exercise notebooks): 40 notebooks in 
 276 s without, 2.4 s per notebook, every honest grade identical. The first run also pays for cold file
 caches, so that figure is an upper bound; use ``--rounds 2`` for a fairer pair.
 
-Run it from the repository root (it is not part of the test suite; a class takes several minutes):
+Run it through tasks.py (it is not part of the test suite; a class takes several minutes):
 
-    .venv/bin/python benchmarks/grader_sandbox.py                 # 8 learners, one round
-    .venv/bin/python benchmarks/grader_sandbox.py --learners 3    # 3 learners
+    python3 tasks.py benchmark grader_sandbox                 # 8 learners, one round
+    python3 tasks.py benchmark grader_sandbox --learners 3    # 3 learners
 """
 
 from __future__ import annotations

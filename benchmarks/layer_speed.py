@@ -11,12 +11,12 @@ VanillaRNN runs PyTorch's fused RNN kernel (cuDNN on a GPU), so the table also t
 `use_fused=False` (Keras's loop, as SimpleRNN) and gives fused / loop. PyTorch and JAX use the GPU when
 there is one (TensorFlow here is the CPU build).
 
-Run it from the repository root (it is not part of the test suite):
+Run it through tasks.py (it is not part of the test suite):
 
-    .venv/bin/python benchmarks/layer_speed.py                  # the default shapes, every backend
-    .venv/bin/python benchmarks/layer_speed.py --backend torch  # one backend
-    .venv/bin/python benchmarks/layer_speed.py --reps 15 --steps 10
-    .venv/bin/python benchmarks/layer_speed.py --shape 64,100,16,64 --shape 64,500,16,64
+    python3 tasks.py benchmark layer_speed                  # the default shapes, every backend
+    python3 tasks.py benchmark layer_speed --backend torch  # one backend
+    python3 tasks.py benchmark layer_speed --reps 15 --steps 10
+    python3 tasks.py benchmark layer_speed --shape 64,100,16,64 --shape 64,500,16,64
 
 On TensorFlow and JAX a ratio near 1.0 is expected: both layers run the same time loop (`keras.layers.RNN`)
 and the same operations per step (the graph-op column shows the counts are equal). On PyTorch the fused

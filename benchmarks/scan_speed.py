@@ -9,10 +9,10 @@ sequential, GRU, ... -- so that a busy machine slows them alike, after one untim
 table gives the median wall-clock and process CPU time per step, and each model's ratio to the GRU's
 (below 1: faster than the GRU).
 
-Run it from the repository root (it is not part of the test suite; about 70 s at the default sizes):
+Run it through tasks.py (it is not part of the test suite; about 70 s at the default sizes):
 
-    .venv/bin/python benchmarks/scan_speed.py          # writes benchmarks/results/scan_speed.csv
-    .venv/bin/python benchmarks/scan_speed.py --lengths 64,1024 --reps 3 --out /tmp/scan.csv
+    python3 tasks.py benchmark scan_speed          # writes benchmarks/results/scan_speed.csv
+    python3 tasks.py benchmark scan_speed --lengths 64,1024 --reps 3 --out /tmp/scan.csv
 
 What to expect on a CPU: a scan does more arithmetic than a loop (about 2 T log2 T multiplications for an
 associative scan against T), and a CPU has few cores to spread it over, so the parallel forms need not

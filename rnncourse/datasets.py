@@ -166,8 +166,9 @@ def _read_checked_csv(
         raise DatasetError(
             f"{dataset}: {path} does not have the expected contents (sha256 {digest}, expected {expected}). "
             "The file was changed or damaged; in a clone of the course, restore it with `git checkout -- "
-            "datasets/` or rebuild it with `python scripts/build_datasets.py`; in an installed rnncourse, "
-            "reinstall it (`pip install --force-reinstall --no-deps` with the wheel or address you used)."
+            "datasets/` or rebuild it with `python3 tasks.py datasets` (scripts/build_datasets.py); in an "
+            "installed rnncourse, reinstall it (`pip install --force-reinstall --no-deps` with the wheel or "
+            "address you used)."
         )
     try:
         frame = pd.read_csv(

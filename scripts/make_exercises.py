@@ -13,9 +13,9 @@ this script writes
 
 The sources are ``.py`` files so that neither nbval nor pytest collects them.
 
-    python scripts/make_exercises.py            # regenerate all (executes the solutions)
-    python scripts/make_exercises.py 01 03      # only those notebooks
-    python scripts/make_exercises.py --check    # exit 1 if a generated copy is out of date (no execution)
+    python3 tasks.py exercises            # regenerate all (executes the solutions)
+    python3 tasks.py exercises 01 03      # only those notebooks
+    python3 tasks.py exercises --check    # exit 1 if a generated copy is out of date (no execution)
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ script replaces the Setup cell's ``SEED = 0`` line (any integer) with ``SEED = <
 notebook in a fresh kernel (nothing is written back), and lists every cell that raised, with its
 ``assert`` line.
 
-    python scripts/run_seeds.py                      # seeds 1 and 2, every course notebook, 2 at a time
-    python scripts/run_seeds.py notebooks/04_sentiment.ipynb --seeds 3 4 --jobs 1
-    python scripts/run_seeds.py notebooks/02_training_rnns.ipynb --load 2 --seeds 3   # on a busy machine
+    python3 tasks.py seeds                      # seeds 1 and 2, every course notebook, 2 at a time
+    python3 tasks.py seeds notebooks/04_sentiment.ipynb --seeds 3 4 --jobs 1
+    python3 tasks.py seeds notebooks/02_training_rnns.ipynb --load 2 --seeds 3   # on a busy machine
 
 With ``--jobs N`` (default 2) N notebooks run at once, each kernel limited to one TensorFlow thread: the
 course's small models gain little from more threads, so on a 2-core machine this halves the wall time.

@@ -8,8 +8,8 @@ parameter counts at one layer (vanilla 256 units, LSTM 120, GRU 140); two layers
 best n-gram on the same text is written beside them. The table goes to ``studies/results/char_models.csv``
 (one row per cell, layers, seed and metric) with its provenance in ``#`` lines at the top.
 
-    python studies/char_models.py                        # 3 seeds, 3 cells, 1 and 2 layers, 3 epochs
-    python studies/char_models.py --epochs 6 --seeds 0 1 --cells vanilla lstm
+    python3 tasks.py study char_models                        # 3 seeds, 3 cells, 1 and 2 layers, 3 epochs
+    python3 tasks.py study char_models --epochs 6 --seeds 0 1 --cells vanilla lstm
 
 Runs are independent; ``--jobs N`` trains N at once, each in its own process with one TensorFlow thread.
 
@@ -24,8 +24,8 @@ a gain, at ``--epochs``, or when ``--budget`` minutes have passed; the weights o
 validation go to ``studies/results/char_best.keras`` (notebook 6 loads them), the curve to
 ``studies/results/char_long_run.csv``. It runs in one process with TensorFlow's default threads.
 
-    python studies/char_models.py --curve --epochs 12 --cells gru --units 256 --layers 1
-    python studies/char_models.py --long --cells gru --units 256 --layers 2 --epochs 16 --budget 75
+    python3 tasks.py study char_models --curve --epochs 12 --cells gru --units 256 --layers 1
+    python3 tasks.py study char_models --long --cells gru --units 256 --layers 2 --epochs 16 --budget 75
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ written to ``studies/results/compare_cells.csv`` (one row per task, cell, seed a
 provenance in ``#`` lines at the top: library versions, CPU, date, wall time, seeds and threads.
 Notebook 5 loads it, draws its verdicts from it, and re-runs a live slice that must land inside its spread.
 
-    python studies/compare_cells.py                          # 5 seeds, every task, 2 worker processes
-    python studies/compare_cells.py --seeds 0 1 2 --tasks recall ridership --jobs 1
+    python3 tasks.py study compare_cells                          # 5 seeds, every task, 2 worker processes
+    python3 tasks.py study compare_cells --seeds 0 1 2 --tasks recall ridership --jobs 1
 
 Runs are independent, so ``--jobs N`` trains N at once, each in its own process with one TensorFlow thread
 (small recurrent models gain little from more threads; seconds per epoch are measured that way too).

@@ -3,8 +3,8 @@
 A study trains many independent runs (a model, a seed); ``run_all`` trains them ``jobs`` at a time, each in
 its own process, and appends each finished run to a JSON-lines file as it comes, so that a study stopped
 half-way starts again where it stopped (``finished_runs``). The table itself is written by
-``rnncourse.experiments.write_table``. The scripts beside this file import it (``python studies/x.py`` puts
-this folder on the path).
+``rnncourse.experiments.write_table``. The scripts beside this file import it: ``python3 tasks.py study x``
+runs ``studies/x.py``, and Python puts the script's folder on the path.
 """
 
 from __future__ import annotations

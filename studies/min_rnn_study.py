@@ -15,8 +15,8 @@ epoch both are scored in bits per character on the opening 50,000 characters of 
 play, and the cumulative training wall-clock and process CPU seconds are recorded. Equal time is then read
 off the curves.
 
-    python studies/min_rnn_study.py                       # both parts, seeds 0 1 2 (about 25 minutes)
-    python studies/min_rnn_study.py --part chars --seeds 0 --epochs 2 --out /tmp/study.csv
+    python3 tasks.py study min_rnn_study      # both parts, seeds 0 1 2 (about 25 minutes)
+    python3 tasks.py study min_rnn_study --part chars --seeds 0 --epochs 2 --out /tmp/study.csv
 
 The table goes to ``studies/results/min_rnn_study.csv`` (columns task, model, seed, epoch, metric, value;
 epoch 0 for a whole run) with its provenance in ``#`` lines at the top (`experiments.write_table`); notebook 8

@@ -10,8 +10,8 @@ restored weights, the epochs run and the epoch kept. The table goes to ``studies
 (one row per variant, seed and metric) with its provenance in ``#`` lines at the top; notebook 4 reads it
 with ``rnncourse.experiments.load_table(path, COLUMNS)`` and draws its verdicts from it.
 
-    python studies/regularisers.py --jobs 1                         # every variant, seeds 0 1 2
-    python studies/regularisers.py --variants none "embedding dropout 0.5" --seeds 0
+    python3 tasks.py study regularisers --jobs 1                         # every variant, seeds 0 1 2
+    python3 tasks.py study regularisers --variants none "embedding dropout 0.5" --seeds 0
 
 Runs are independent; ``--jobs N`` trains N at once, each in its own process with one TensorFlow thread.
 Finished runs are kept in ``studies/results/.regularisers_runs.jsonl`` so an interrupted study resumes

@@ -19,9 +19,9 @@ exact match per source-length bucket and per number of zero digits in the answer
 ``studies/results/seq2seq_study.csv`` (one row per recipe, units, seed, epoch, split and metric) with its
 provenance in ``#`` lines at the top; it is rewritten after every finished run.
 
-    python studies/seq2seq_study.py                         # every recipe, seeds 0-2, 6 epochs
-    python studies/seq2seq_study.py --recipes attention --seeds 0 --epochs 2
-    python studies/seq2seq_study.py --recipes "no attention, own outputs" --append   # add to the table
+    python3 tasks.py study seq2seq_study                         # every recipe, seeds 0-2, 6 epochs
+    python3 tasks.py study seq2seq_study --recipes attention --seeds 0 --epochs 2
+    python3 tasks.py study seq2seq_study --recipes "no attention, own outputs" --append   # add to the table
 
 Runs are independent; ``--jobs N`` trains N at once, each in its own process with one TensorFlow thread.
 """

@@ -3,23 +3,18 @@ paragraph in its docstring, the notebooks bear each one out (the notebook exists
 headings, and that section uses the name), and the index on docs/library.md, which links each name to its
 lesson on the site, is written from them. scripts/lessons.py reads the notebooks and the tags."""
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
+import lessons
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("lessons", ROOT / "scripts" / "lessons.py")
-lessons = importlib.util.module_from_spec(spec)
-sys.modules["lessons"] = lessons  # its dataclasses look their module up there
-spec.loader.exec_module(lessons)
 
 FIX = (
     "\n\nEach line is a name whose `Taught in:` paragraph the notebooks do not bear out, with the paragraph"
     " they call for now. A renamed or renumbered heading of a notebook needs the tags that name it changed"
-    " too; `.venv/bin/python scripts/lessons.py` lists the same, and `--write` then rewrites the index of"
+    " too; `python3 tasks.py lessons` lists the same, and `--write` then rewrites the index of"
     " docs/library.md."
 )
 
@@ -44,9 +39,7 @@ def test_the_library_page_index_is_written_from_the_tags(tags):
     page = lessons.LIBRARY_PAGE.read_text(encoding="utf-8")
     start, end = page.index(lessons.INDEX_START) + len(lessons.INDEX_START), page.index(lessons.INDEX_END)
     up_to_date = page[start:end].strip() == lessons.index(tags)
-    assert up_to_date, (
-        "docs/library.md's index is out of date: run `.venv/bin/python scripts/lessons.py --write`"
-    )
+    assert up_to_date, "docs/library.md's index is out of date: run `python3 tasks.py lessons --write`"
 
 
 def test_the_index_links_to_the_headings_on_the_site():

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 
+import make_exercises
 import numpy as np
 import pytest
 
@@ -15,9 +15,6 @@ from rnncourse import reference
 from rnncourse.exercises import codec, sentiment, training
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "scripts" / "make_exercises.py")
-make_exercises = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(make_exercises)
 
 
 def _namespace(name: str, learner: bool) -> dict:
@@ -65,7 +62,7 @@ def test_catalogue_matches_the_sources():
 
 def test_generated_copies_are_up_to_date():
     stale = [path for name in make_exercises.names() for path in make_exercises.out_of_date(name)]
-    assert stale == [], f"run `python scripts/make_exercises.py`: {stale}"
+    assert stale == [], f"run `python3 tasks.py exercises`: {stale}"
 
 
 def test_learner_copies_have_no_solutions_and_no_outputs():

@@ -11,9 +11,9 @@ import os
 import subprocess
 import sys
 
+import make_exercises
 import nbformat
 import pytest
-from test_exercises import make_exercises
 
 from rnncourse import exercises as ex
 from rnncourse import grading as grader

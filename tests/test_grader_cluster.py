@@ -19,9 +19,9 @@ import time
 import types
 from pathlib import Path
 
+import make_exercises
 import nbformat
 import pytest
-from test_exercises import make_exercises
 
 from rnncourse import exercises as ex
 from rnncourse import grading as grader

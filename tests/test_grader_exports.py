@@ -16,9 +16,9 @@ import zipfile
 from pathlib import Path
 
 import jsonschema
+import make_exercises
 import nbformat
 import pytest
-from test_exercises import make_exercises
 
 from rnncourse import exercises as ex
 from rnncourse import grading as grader

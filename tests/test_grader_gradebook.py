@@ -13,10 +13,10 @@ import os
 import subprocess
 import sys
 
+import make_exercises
 import nbformat
 import pandas as pd
 import pytest
-from test_exercises import make_exercises
 
 from rnncourse import exercises as ex
 from rnncourse import grading as grader

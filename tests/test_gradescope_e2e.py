@@ -5,7 +5,6 @@ is run by hand: docs/contributing.md."""
 
 import ctypes
 import errno
-import importlib.util
 import os
 import platform
 import shutil
@@ -13,14 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import gradescope_e2e as e2e
 import pytest
 
 from rnncourse import grading as grader
 
 ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("gradescope_e2e", ROOT / "scripts" / "gradescope_e2e.py")
-e2e = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(e2e)
 
 
 def test_every_jump_of_the_filter_lands_inside_it_and_it_ends_in_a_return():

@@ -1,17 +1,14 @@
 """scripts/run_seeds.py: the seed line is replaced, failures are read from tracebacks, and --load starts and
 stops its busy processes."""
 
-import importlib.util
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
+import run_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("run_seeds", ROOT / "scripts" / "run_seeds.py")
-run_seeds = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(run_seeds)
 
 
 def _alive(pid: int) -> bool:

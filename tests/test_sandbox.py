@@ -18,9 +18,9 @@ import sys
 import threading
 from pathlib import Path
 
+import make_exercises
 import nbformat
 import pytest
-from test_exercises import make_exercises
 
 from rnncourse import exercises as ex
 from rnncourse.grading import sandbox

