@@ -19,23 +19,22 @@ How one notebook is graded (both modes), one job per module:
 1. Before the first kernel starts, the grader reads every notebook and the key (`key`; the source of the test
    cases, key or seed, is one `cases.CaseSource` that knows its mode) into memory, imports every check it
    needs, reads the package files and the data files into memory, and records a fingerprint of what a later
-   kernel could load (`prepare`, `sandbox.fingerprint`).
-2. The notebook runs top to bottom in a fresh Jupyter kernel (`notebook`, `kernel`), errors allowed, in
-   the bubblewrap sandbox (`sandbox`: no network, its own PID namespace, nothing of the machine but the
-   system and Python read-only and its private folder), with resource limits, in a private folder with an
-   unpredictable name that holds the kernel's HOME, TMPDIR, a fresh read-only copy of the package (first on
-   PYTHONPATH), of the data files and of the sentiment cache, written from memory. A cell that runs past
-   ``cell_timeout`` is interrupted, and killed with its kernel if it ignores the interrupt; the notebook is
-   then re-run in a fresh kernel without that cell (at most ``notebook.MAX_RESTARTS`` times). A kernel that
-   does not start is started once more, and otherwise reported as a fault of the machine
-   (`NotebookGrade.fault`: an error, not a zero; never cached).
+   kernel could load (`prepare`, `package_copy.fingerprint`).
+2. The notebook runs top to bottom in a fresh Jupyter kernel (`notebook`, `kernel`), errors allowed, in the
+   bubblewrap sandbox (`sandbox`: no network, its own PID namespace, nothing of the machine but the system and
+   Python read-only and its private folder), with resource limits (`processes`), in a private folder
+   (`package_copy`) with an unpredictable name that holds the kernel's HOME, TMPDIR, a fresh read-only copy of
+   the package (first on PYTHONPATH), of the data files and of the sentiment cache, written from memory. A
+   cell that runs past ``cell_timeout`` is interrupted, and killed with its kernel if it ignores the
+   interrupt; the notebook is then re-run in a fresh kernel without that cell (at most
+   ``notebook.MAX_RESTARTS`` times). A kernel that does not start is started once more, and otherwise reported
+   as a fault of the machine (`NotebookGrade.fault`: an error, not a zero; never cached).
 3. After the learner's cells, one grader cell per question sends the test cases (inputs only) into the
    kernel, calls the learner's function and sends the outputs back as a Jupyter display message (never a
    file). The verdict is computed in the grader's process (`scoring`).
-4. Every process the notebook started is killed before the next notebook starts (`kernel`). If the package
-   files
-   (bytecode included), site-packages or the cache changed, the notebook's grade says so and the remaining
-   notebooks are not graded (their kernels could have started from changed files).
+4. Every process the notebook started is killed before the next notebook starts (`processes`). If the
+   package files (bytecode included), site-packages or the cache changed, the notebook's grade says so and the
+   remaining notebooks are not graded (`local`: their kernels could have started from changed files).
 
 Reports are written by the caller after every kernel is dead, atomically (`report.write_report`: JSON,
 the CSV gradebook, Gradescope's results.json; `feedback.write_feedback`: a page per learner). With a results
@@ -72,8 +71,8 @@ The package, as a reader walks it (this face only re-exports; each step is a mod
 - `prepare`: the limits, the sandbox level, the notebooks read, the checks imported, the package hashed.
 - `local`: readable notebooks graded here, `jobs` at a time, stopped when a kernel changed the grader's files.
 - `notebook`: one notebook in fresh kernels (re-runs without a cell that killed its kernel), then its grade.
-- `kernel` (the Jupyter protocol, the answer cells), `scoring` (verdicts and notes), `sandbox` (the levels,
-  process limits and killing, the package copy).
+- `kernel` (the Jupyter protocol, the answer cells), `scoring` (verdicts and notes), `sandbox` (the levels:
+  bubblewrap, container, none), `processes` (limits, killing), `package_copy` (private folder, fingerprint).
 - `cluster` (the sender's side of a Dask batch) and `worker` (the task a worker runs: `prepare`, `local`).
 - `key`, `cache`, `report`, `gradebook`, `roster`, `feedback`, `gradescope`: what is kept and written.
 """

@@ -19,11 +19,11 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from rnncourse import arguments
 from rnncourse.grading import cluster, local
-from rnncourse.grading import sandbox as sandboxing
 from rnncourse.grading.cache import ResultsCache, context_digest
 from rnncourse.grading.cases import CaseSource
 from rnncourse.grading.kernel import DEFAULT_OUTPUT_LIMIT
 from rnncourse.grading.key import Key
+from rnncourse.grading.package_copy import package_files
 from rnncourse.grading.prepare import (
     DEFAULT_CELL_TIMEOUT,
     DEFAULT_MEMORY_MB,
@@ -32,6 +32,7 @@ from rnncourse.grading.prepare import (
     Submission,
     prepare,
     read_submission,
+    sandbox_argument,
     sandbox_level,
     warn_open_folders,
 )
@@ -120,10 +121,7 @@ def grade_notebooks(
         ("memory_mb", memory_mb),
     ):
         arguments.positive_int(value, name, where)
-    if sandbox is not None and not isinstance(sandbox, str):
-        sandbox = arguments.boolean(sandbox, "sandbox", where)
-    elif isinstance(sandbox, str):
-        sandboxing.level(sandbox)  # a ValueError for an unknown name
+    sandbox = sandbox_argument(sandbox, where)
     if cache is not None and key is None and seed is None:
         raise ValueError(
             "a results cache needs a key or a fixed seed (self-study draws fresh test cases on every call, "
@@ -154,9 +152,8 @@ def grade_notebooks(
 
     # Everything read, imported and hashed before the first learner kernel starts.
     submissions = [read_submission(p) for p in paths]
-    if isinstance(level, sandboxing.Container) and len(submissions) > 1:
-        warn_open_folders(submissions)  # the kernels' uids must not read each other's notebooks
-    package = sandboxing.package_files()
+    warn_open_folders(submissions, level)  # the kernels' uids must not read each other's notebooks
+    package = package_files()
     setup = None
     if level is not None:
         setup = prepare(submissions, cases=cases, limits=limits, level=level, package=package)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from rnncourse.grading import sandbox as sandboxing
+from rnncourse.grading import package_copy
 from rnncourse.grading.notebook import grade_submission
 from rnncourse.grading.prepare import Setup, Submission
 from rnncourse.grading.report import NotebookGrade
@@ -47,7 +47,7 @@ class Here:
                     error=f"not graded: {self.stopped}",
                 )
             grade = await grade_submission(submission, setup=setup, seed=seed)
-            changed = sandboxing.changed(setup.fingerprint, sandboxing.fingerprint(setup.package_root))
+            changed = package_copy.changed(setup.fingerprint, package_copy.fingerprint(setup.package_root))
             if changed:
                 shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
                 self.stopped = (

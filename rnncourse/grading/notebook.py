@@ -1,7 +1,7 @@
 """The second step of a batch: one notebook graded in fresh kernels, in its private folder.
 
 `grade_submission` builds the cells (the learner's, then one grader cell per question that sends the test
-cases' inputs into the kernel), gives the kernel a private folder (`sandbox.private_folder`), runs the
+cases' inputs into the kernel), gives the kernel a private folder (`package_copy.private_folder`), runs the
 cells (`kernel.run_once`) and re-runs the notebook in a fresh kernel without a cell that killed its kernel
 or ignored an interrupt (at most `MAX_RESTARTS` times; a kernel that does not start is started once more),
 then turns what happened into a grade (`scoring`).
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import zmq
 
 from rnncourse import exercises
-from rnncourse.grading import sandbox as sandboxing
+from rnncourse.grading import package_copy, sandbox
 from rnncourse.grading.kernel import ANSWER_CELL, Cell, CellResult, CellState, run_once
 from rnncourse.grading.prepare import Setup, Submission
 from rnncourse.grading.report import NotebookGrade
@@ -66,7 +66,7 @@ async def grade_submission(submission: Submission, *, setup: Setup, seed: int) -
         path=str(submission.path),
         exercise=submission.exercise,
         mode=setup.cases.mode,
-        sandbox=not isinstance(setup.batch.level, sandboxing.NoSandbox),
+        sandbox=not isinstance(setup.batch.level, sandbox.NoSandbox),
         sandbox_level=setup.batch.level.name,
     )
     questions = exercises.questions_for(submission.exercise)
@@ -87,10 +87,10 @@ async def grade_submission(submission: Submission, *, setup: Setup, seed: int) -
         cells.append(Cell(-1, source, question.qid))
     user = None
     try:
-        if isinstance(setup.batch.level, sandboxing.Container):
-            user = sandboxing.KernelUser.claim()
-        base = sandboxing.private_folder(
-            setup.package, setup.data, setup.hidden, parent=sandboxing.reachable_temp() if user else None
+        if isinstance(setup.batch.level, sandbox.Container):
+            user = sandbox.KernelUser.claim()
+        base = package_copy.private_folder(
+            setup.package, setup.data, setup.hidden, parent=sandbox.reachable_temp() if user else None
         )
         if user is not None:
             user.give(base)
@@ -131,7 +131,7 @@ async def grade_submission(submission: Submission, *, setup: Setup, seed: int) -
                 grade.notes.append(note)
     finally:
         try:
-            sandboxing.remove_private_folder(base)
+            package_copy.remove_private_folder(base)
         finally:
             if user is not None:
                 user.release()
@@ -149,7 +149,7 @@ async def _run(
         runs.status, runs.answers = {}, {}
         grade.check_output = {}
         if attempt:  # what a previous kernel left in the package copy goes
-            sandboxing.write_package(base, setup.package, setup.hidden)
+            package_copy.write_package(base, setup.package, setup.hidden)
             if user is not None:
                 user.give(base)
         try:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import nbformat
 
-from rnncourse import exercises
-from rnncourse.grading import sandbox as sandboxing
+from rnncourse import arguments, exercises
+from rnncourse.grading import package_copy, processes, sandbox
 from rnncourse.grading.cases import CaseSource
 from rnncourse.grading.kernel import DEFAULT_OUTPUT_LIMIT, Batch
 from rnncourse.grading.report import GradingError
@@ -33,6 +33,7 @@ __all__ = [
     "Submission",
     "prepare",
     "read_submission",
+    "sandbox_argument",
     "sandbox_level",
     "warn_open_folders",
 ]
@@ -107,33 +108,47 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode, str, bytes]:
     return nb, name, content
 
 
+def sandbox_argument(value: bool | str | None, where: str) -> bool | str | None:
+    """`grade_notebooks`'s `sandbox`, checked: None, a boolean, or a level's name (`sandbox.LEVELS`).
+
+    Raises:
+        ValueError: an unknown level's name.
+        TypeError: anything else.
+    """
+    if value is not None and not isinstance(value, str):
+        return arguments.boolean(value, "sandbox", where)
+    if isinstance(value, str):
+        sandbox.level(value)  # a ValueError for an unknown name
+    return value
+
+
 def sandbox_level(
     wanted: bool | str | None, *, teacher: bool, key_folder: Path | None
-) -> tuple[sandboxing.Level, dict[str, str]]:
-    """The sandbox level of the kernels (`sandboxing.choose_level`) and why each stronger one is not used:
+) -> tuple[sandbox.Level, dict[str, str]]:
+    """The sandbox level of the kernels (`sandbox.choose_level`) and why each stronger one is not used:
     `wanted` (a level's name, False for none, True for the strongest that works), or when it is None, the
     strongest level that works here (`RNNCOURSE_SANDBOX` may name one). Teacher mode refuses to grade
     without a sandbox unless told to, and refuses a container level whose kernels could read the key."""
     if wanted is False or wanted == "none":
-        return sandboxing.LEVELS["none"], {}
-    chosen, reasons = sandboxing.choose_level(wanted if isinstance(wanted, str) else None)
-    if isinstance(chosen, sandboxing.NoSandbox):
+        return sandbox.LEVELS["none"], {}
+    chosen, reasons = sandbox.choose_level(wanted if isinstance(wanted, str) else None)
+    if isinstance(chosen, sandbox.NoSandbox):
         why = "; ".join(f"{name}: {reason}" for name, reason in reasons.items())
         if wanted or teacher:
             mode = "teacher mode needs" if teacher else f"sandbox={wanted!r} needs"
             raise GradingError(
-                f"{mode} a sandbox, and none works here ({why}); for bubblewrap, {sandboxing.INSTALL_HINT}; "
+                f"{mode} a sandbox, and none works here ({why}); for bubblewrap, {sandbox.INSTALL_HINT}; "
                 "the container level needs the grader to run as root; or grade without one with "
                 "--no-sandbox (sandbox=False)"
             )
         warnings.warn(
             f"grading without a sandbox ({why}): the notebooks' code can read and change your files; "
-            f"{sandboxing.INSTALL_HINT}",
+            f"{sandbox.INSTALL_HINT}",
             stacklevel=3,
         )
         return chosen, reasons
-    if key_folder is not None and isinstance(chosen, sandboxing.Bubblewrap):
-        shown = sandboxing.exposes(key_folder)
+    if key_folder is not None and isinstance(chosen, sandbox.Bubblewrap):
+        shown = sandbox.exposes(key_folder)
         if shown is not None:
             raise GradingError(
                 f"{key_folder}: the key folder would be visible inside the sandbox (it is under {shown}, "
@@ -145,10 +160,10 @@ def sandbox_level(
             f"grading at the {chosen.name} sandbox level ({why}); it does not protect: {chosen.gaps}",
             stacklevel=3,
         )
-    if key_folder is not None and isinstance(chosen, sandboxing.Container):
-        uid = sandboxing.first_uid()
+    if key_folder is not None and isinstance(chosen, sandbox.Container):
+        uid = sandbox.first_uid()
         for path in (key_folder / "key.json", key_folder):
-            if path.exists() and sandboxing.readable_by(path, uid):
+            if path.exists() and sandbox.readable_by(path, uid):
                 raise GradingError(
                     f"{path}: the key is readable by the kernels' unprivileged users (uid {uid} and up) at "
                     "the container sandbox level; make it and its folder readable by its owner alone "
@@ -157,14 +172,16 @@ def sandbox_level(
     return chosen, reasons
 
 
-def warn_open_folders(submissions: Sequence[Submission]) -> None:
+def warn_open_folders(submissions: Sequence[Submission], level: sandbox.Level | None) -> None:
     """At the container level, warn when the kernels' uids could list the folders of a batch's notebooks
     (and so read each other's)."""
-    uid = sandboxing.first_uid()
+    if not isinstance(level, sandbox.Container) or len(submissions) < 2:
+        return
+    uid = sandbox.first_uid()
     open_folders = sorted(
         str(folder)
         for folder in {s.path.resolve().parent for s in submissions if s.path.exists()}
-        if sandboxing.readable_by(folder, uid)
+        if sandbox.readable_by(folder, uid)
     )
     if open_folders:
         warnings.warn(
@@ -194,7 +211,7 @@ def prepare(
     *,
     cases: CaseSource,
     limits: Limits,
-    level: sandboxing.Level,
+    level: sandbox.Level,
     package: dict[str, bytes],
 ) -> Setup:
     """Import every check, read the data files and fingerprint the package: the batch's `Setup`."""
@@ -206,7 +223,7 @@ def prepare(
         exercises.sentiment_data()  # loads and caches the data in this process
     package_root = Path(exercises.__file__).resolve().parents[1]
     spared = (
-        {pid for pid, (ppid, _, _) in sandboxing.processes().items() if ppid == os.getpid()}
+        {pid for pid, (ppid, _, _) in processes.processes().items() if ppid == os.getpid()}
         if os.path.isdir("/proc")
         else set()
     )
@@ -214,14 +231,14 @@ def prepare(
         cases=cases,
         limits=limits,
         package=package,
-        data=sandboxing.data_files(raw_sentiment=not cases.teacher),
+        data=package_copy.data_files(raw_sentiment=not cases.teacher),
         hidden={f"rnncourse/exercises/{m}.py" for m in CHECK_MODULES} if cases.teacher else set(),
         package_root=package_root,
-        fingerprint=sandboxing.fingerprint(package_root),
+        fingerprint=package_copy.fingerprint(package_root),
         batch=Batch(
             level=level,
             memory_mb=limits.memory_mb,
-            subreaper=sandboxing.become_subreaper(),
+            subreaper=processes.become_subreaper(),
             spared=spared,
         ),
     )

@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from rnncourse.grading import local
-from rnncourse.grading import sandbox as sandboxing
 from rnncourse.grading.cases import CaseSource
 from rnncourse.grading.key import Key
+from rnncourse.grading.package_copy import package_files
 from rnncourse.grading.prepare import Limits, prepare, read_submission, sandbox_level
 from rnncourse.grading.report import NotebookGrade
 
@@ -80,7 +80,7 @@ def grade_task(
         address = None
     return {
         "grade": grade.to_dict(),
-        "package": package_digest(sandboxing.package_files()),
+        "package": package_digest(package_files()),
         "worker": socket.gethostname(),
         "address": address,
     }
@@ -90,7 +90,7 @@ def _grade_here(path: Path, cases: CaseSource, limits: Limits, sandbox: bool | s
     """One notebook graded on this machine, as `grade_notebooks` grades it without a scheduler."""
     level, _reasons = sandbox_level(sandbox, teacher=cases.teacher, key_folder=None)
     submission = read_submission(path)
-    package = sandboxing.package_files()
+    package = package_files()
     setup = prepare([submission], cases=cases, limits=limits, level=level, package=package)
     if submission.notebook is None:
         return NotebookGrade(path=str(path), exercise=None, error=submission.exercise)
