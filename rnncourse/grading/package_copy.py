@@ -21,6 +21,7 @@ from rnncourse import exercises
 
 __all__ = [
     "SENTIMENT_SPLIT",
+    "SHORT_ROOTS",
     "SOCKET_PATH_MAX",
     "changed",
     "data_files",
@@ -114,8 +115,8 @@ def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
 SOCKET_PATH_MAX = 107
 # jupyter_client names a kernel's ipc sockets "<ip>-<port>", the ip being "<socket folder>/kernel"
 _SOCKET_NAME = "/kernel-65535"
-# Where a short socket folder goes when the private folder's path is too long (a long TMPDIR).
-_SHORT_ROOTS = ("/tmp", "/dev/shm", "/var/tmp")
+#: Where a short socket folder goes when the private folder's path is too long (a long TMPDIR).
+SHORT_ROOTS = ("/tmp", "/dev/shm", "/var/tmp")
 
 
 def _fits(folder: str | os.PathLike) -> bool:
@@ -124,7 +125,7 @@ def _fits(folder: str | os.PathLike) -> bool:
 
 def _short_socket_folder() -> Path:
     """A new private folder (mode 700, unpredictable name) whose path leaves room for a socket's name."""
-    for root in _SHORT_ROOTS:
+    for root in SHORT_ROOTS:
         if _fits(Path(root) / "rnc-12345678") and os.path.isdir(root) and os.access(root, os.W_OK | os.X_OK):
             try:
                 return Path(tempfile.mkdtemp(prefix="rnc-", dir=root))
@@ -132,7 +133,7 @@ def _short_socket_folder() -> Path:
                 continue
     raise OSError(
         f"no folder for the kernel's sockets has a path short enough for a Unix socket ({SOCKET_PATH_MAX} "
-        f"bytes; tried TMPDIR={tempfile.gettempdir()!r} and {', '.join(_SHORT_ROOTS)}): set TMPDIR to a "
+        f"bytes; tried TMPDIR={tempfile.gettempdir()!r} and {', '.join(SHORT_ROOTS)}): set TMPDIR to a "
         "shorter folder"
     )
 

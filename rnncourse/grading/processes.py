@@ -15,7 +15,15 @@ import sys
 import time
 from collections.abc import Callable
 
-__all__ = ["EXTRA_TASKS", "FILE_SIZE_MB", "become_subreaper", "kill_everything", "limits", "processes"]
+__all__ = [
+    "EXTRA_TASKS",
+    "FILE_SIZE_MB",
+    "become_subreaper",
+    "is_running",
+    "kill_everything",
+    "limits",
+    "processes",
+]
 
 #: Largest file a kernel may write (MiB).
 FILE_SIZE_MB = 64
@@ -73,7 +81,7 @@ def kill_everything(session: int, spared: set[int]) -> int:
                     targets.add(child)
                     stack.append(child)
         targets.discard(me)
-        alive = {pid for pid in targets if _is_running(pid)}
+        alive = {pid for pid in targets if is_running(pid)}
         if not alive:
             break
         for pid in alive:
@@ -91,7 +99,8 @@ def kill_everything(session: int, spared: set[int]) -> int:
     return len(killed)
 
 
-def _is_running(pid: int) -> bool:
+def is_running(pid: int) -> bool:
+    """Whether process `pid` is alive and not a zombie (from /proc, Linux)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"

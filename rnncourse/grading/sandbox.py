@@ -52,8 +52,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from rnncourse.grading.package_copy import _SHORT_ROOTS, package_files, remove_tree, socket_folder
-from rnncourse.grading.processes import EXTRA_TASKS, _is_running
+from rnncourse.grading.package_copy import SHORT_ROOTS, package_files, remove_tree, socket_folder
+from rnncourse.grading.processes import EXTRA_TASKS, is_running
 
 __all__ = [
     "FIRST_UID",
@@ -454,7 +454,7 @@ class KernelUser:
         many processes were killed."""
         killed = 0
         for _round in range(50):
-            alive = [pid for pid in _pids_of(self.uid) if _is_running(pid)]
+            alive = [pid for pid in _pids_of(self.uid) if is_running(pid)]
             if not alive:
                 break
             for pid in alive:
@@ -468,7 +468,7 @@ class KernelUser:
                     pass
             killed += len(alive)
             time.sleep(0.02)
-        for shared in _SHORT_ROOTS:
+        for shared in SHORT_ROOTS:
             try:
                 entries = list(os.scandir(shared))
             except OSError:
