@@ -22,7 +22,7 @@ import pytest
 from rnncourse import exercises as ex
 from rnncourse import grading as grader
 from rnncourse import reference
-from rnncourse.grading import sandbox
+from rnncourse.grading import processes, sandbox
 
 # fresh test cases on every run, like the grader itself; conftest.py draws the seed and prints it
 SEED = int(os.environ["RNNCOURSE_TEST_SEED"])
@@ -421,10 +421,11 @@ def test_kernel_limits_are_applied_to_the_process_and_its_children():
         "subprocess.run([sys.executable, '-c', child])"
     )
     run = subprocess.run(
-        [sys.executable, "-c", show], preexec_fn=sandbox.limits(2048, 77), capture_output=True, text=True
+        [sys.executable, "-c", show], preexec_fn=processes.limits(2048, 77), capture_output=True, text=True
     )
     as_limit, fsize, cpu, nproc = json.loads(run.stdout.splitlines()[0])
-    assert (as_limit, fsize, cpu) == (2048 * 2**20, sandbox.FILE_SIZE_MB * 2**20, 77), run.stdout
+    assert (as_limit, fsize, cpu) == (2048 * 2**20, processes.FILE_SIZE_MB * 2**20, 77), run.stdout
     assert int(run.stdout.splitlines()[1]) == as_limit  # inherited
     if os.getuid() != 0:
-        assert sandbox._user_task_count() < nproc <= sandbox._user_task_count() + sandbox.EXTRA_TASKS + 64
+        tasks = processes._user_task_count()
+        assert tasks < nproc <= tasks + processes.EXTRA_TASKS + 64

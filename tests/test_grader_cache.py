@@ -18,6 +18,7 @@ import pytest
 from rnncourse import exercises as ex
 from rnncourse import grading as grader
 from rnncourse.grading import cache as caching
+from rnncourse.grading import notebook
 
 SEED = int(os.environ["RNNCOURSE_TEST_SEED"])
 ONE = "01_the_rnn_unit_exercises"
@@ -109,7 +110,7 @@ def test_a_kernel_that_cannot_start_is_a_fault_of_the_machine_never_a_kept_zero(
             raise OSError("bwrap: No permissions to create new namespace")
         raise zmq.ZMQError(errno.ENAMETOOLONG, "File name too long")
 
-    monkeypatch.setattr(grader, "run_once", no_kernel)
+    monkeypatch.setattr(notebook, "run_once", no_kernel)  # (the step that runs a notebook's kernels)
     path = tmp_path / "ann" / f"{ONE}.ipynb"
     path.parent.mkdir()
     nbformat.write(make_exercises.build(ONE, learner=False), path)

@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 from rnncourse import exercises as ex
-from rnncourse.grading import sandbox
+from rnncourse.grading import package_copy, sandbox
 
 ONE = "01_the_rnn_unit_exercises"
 needs_sandbox = pytest.mark.skipif(
@@ -316,15 +316,15 @@ def test_socket_paths_fit_whatever_tmpdir_is(tmp_path, monkeypatch):
         folder = tmp_path / ("t" * 90) if short else Path(tempfile.mkdtemp(dir="/tmp", prefix="t"))
         folder.mkdir(exist_ok=True)
         monkeypatch.setattr(tempfile, "tempdir", str(folder))
-        base = sandbox.private_folder({"rnncourse/x.py": b"x = 1"}, {}, set())
-        sockets = sandbox.socket_folder(base)
+        base = package_copy.private_folder({"rnncourse/x.py": b"x = 1"}, {}, set())
+        sockets = package_copy.socket_folder(base)
         assert base.parent == folder and (sockets != base / "ipc") is short, (base, sockets)
-        assert len(os.fsencode(sockets / "kernel-65535")) <= sandbox.SOCKET_PATH_MAX, sockets
+        assert len(os.fsencode(sockets / "kernel-65535")) <= package_copy.SOCKET_PATH_MAX, sockets
         assert stat.S_IMODE(sockets.stat().st_mode) == 0o700
         args = sandbox.command(base, read_only=[base / "pkg"], workdir=str(base / "run"))
         bound = [args[i + 1] for i, a in enumerate(args) if a == "--bind"]
         assert bound == ([str(base), str(sockets)] if short else [str(base)]), args
-        sandbox.remove_private_folder(base)
+        package_copy.remove_private_folder(base)
         assert not base.exists() and not sockets.exists()
         folder.rmdir()
 

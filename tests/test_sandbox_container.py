@@ -29,7 +29,7 @@ import pytest
 from test_sandbox import _VERDICT, ATTACKS
 
 from rnncourse import exercises as ex
-from rnncourse.grading import sandbox
+from rnncourse.grading import package_copy, sandbox
 
 ONE = "01_the_rnn_unit_exercises"
 
@@ -248,7 +248,7 @@ def container_batch(shared_python, tmp_path_factory):
             nb = _attack_notebook(CONTAINER_ATTACKS[label], constants)
         paths[label] = folder / f"{label}.ipynb"
         nbformat.write(nb, paths[label])
-    package_before = sandbox.fingerprint(Path(ex.__file__).resolve().parent)
+    package_before = package_copy.fingerprint(Path(ex.__file__).resolve().parent)
     report = root / "grades.json"
     env = dict(os.environ, HOME=str(home))
     command = [shared_python, "-m", "rnncourse", "grade", "--key", str(key), "--sandbox", "container"]
@@ -286,8 +286,8 @@ def test_the_honest_notebook_and_the_teachers_files_are_untouched(container_batc
     assert not list(container_batch["home"].rglob("planted*"))
     assert sorted(p.name for p in container_batch["key"].iterdir()) == ["key.json"]
     assert (container_batch["key"] / "key.json").read_text() == container_batch["key_text"]
-    after = sandbox.fingerprint(Path(ex.__file__).resolve().parent)
-    assert sandbox.changed(container_batch["package_before"], after) == []
+    after = package_copy.fingerprint(Path(ex.__file__).resolve().parent)
+    assert package_copy.changed(container_batch["package_before"], after) == []
     # nothing of the kernels' uids is left: no process, no lock held, no file in /tmp
     first = sandbox.first_uid()
     assert not [p for uid in range(first, first + 4) for p in sandbox._pids_of(uid)]
@@ -358,7 +358,7 @@ def test_kernel_uids_are_locked_one_grader_at_a_time(monkeypatch, tmp_path):
     second = sandbox.KernelUser.claim()
     try:
         assert (first.uid, second.uid) == (66000, 66001)
-        base = sandbox.private_folder(
+        base = package_copy.private_folder(
             {"rnncourse/x.py": b"x = 1"}, {}, set(), parent=sandbox.reachable_temp()
         )
         try:
@@ -373,7 +373,7 @@ def test_kernel_uids_are_locked_one_grader_at_a_time(monkeypatch, tmp_path):
             (base / "home" / "mine").write_text("x")
             assert not sandbox.readable_by(base / "home" / "mine", 66001)  # another kernel's uid
         finally:
-            sandbox.remove_private_folder(base)
+            package_copy.remove_private_folder(base)
     finally:
         first.release()
         second.release()

@@ -1,14 +1,13 @@
-"""Grading on a Dask cluster: `rnncourse grade --scheduler ADDRESS` (`grade_notebooks(scheduler=...)`).
+"""The sender's side of grading on a Dask cluster: `grade_notebooks(scheduler=...)`, `rnncourse grade`.
 
 The teacher starts the cluster with Dask's own tools (``dask scheduler`` and ``dask worker``, dask-jobqueue,
 dask-kubernetes: docs/teaching.md); every worker needs the same rnncourse (and bubblewrap) as the machine that
 sends the batch. The grader reads the notebooks and the results cache where it runs, then sends one task per
-notebook still to grade (`grade_task`: the notebook's bytes, the limits and, in teacher mode, the key). A
-worker grades the notebook with `grade_notebooks` in a private temporary folder, in its own sandbox with the
-same limits, one notebook at a time per worker process (the grader kills every process its kernel left, so
-two gradings must not share a process); the key stays in the worker's grading process and never reaches a
-kernel. Grades come back as they finish; a grade from a worker whose rnncourse differs from the sender's
-carries an error (and is not cached).
+notebook still to grade (`grade_task`, the worker's side, in `rnncourse.grading.worker`: the notebook's
+bytes, the limits and, in teacher mode, the key). A worker grades the notebook as the sender would, in a
+private temporary folder, in its own sandbox with the same limits, one notebook at a time per worker process;
+the key stays in the worker's grading process and never reaches a kernel. Grades come back as they finish;
+a grade from a worker whose rnncourse differs from the sender's carries an error (and is not cached).
 
 The key travels only over TLS (`connection`): in teacher mode the scheduler's address must be ``tls://``, with
 certificates given (`security`, ``--tls-ca-file/--tls-cert/--tls-key``, the options of ``dask scheduler`` and
@@ -28,24 +27,15 @@ from __future__ import annotations
 
 import concurrent.futures
 import copy
-import hashlib
-import re
-import shutil
-import socket
-import tempfile
-import threading
-from collections.abc import Mapping
 from pathlib import Path
 
-from rnncourse.grading.key import Key
 from rnncourse.grading.report import GradingError, NotebookGrade, QuestionGrade
+from rnncourse.grading.worker import grade_task, package_digest
 
 __all__ = ["ATTEMPTS", "client", "connection", "grade_task", "package_digest", "security", "submit"]
 
 #: How many times a notebook's task is submitted before it is reported as lost (a fault of the machine).
 ATTEMPTS = 3
-#: One grading at a time in a worker process (the grader is the subreaper of the processes it kills).
-_ONE_AT_A_TIME = threading.Lock()
 _INSTALL_HINT = "install the `cluster` extra: pip install 'rnncourse[cluster]'"
 #: Schemes on which nothing leaves this process (distributed's in-process transport).
 _LOCAL_SCHEMES = {"inproc"}
@@ -61,14 +51,6 @@ def _distributed():
     except ImportError:
         raise GradingError(f"grading on a Dask cluster needs `distributed`: {_INSTALL_HINT}") from None
     return distributed
-
-
-def package_digest(package: Mapping[str, bytes]) -> str:
-    """A digest of the package's files (relative path -> bytes): equal on the sender and every worker."""
-    digest = hashlib.sha256()
-    for relative in sorted(package):
-        digest.update(relative.encode() + b"\0" + hashlib.sha256(package[relative]).digest())
-    return digest.hexdigest()
 
 
 def security(ca_file: str | None = None, cert: str | None = None, key: str | None = None):
@@ -219,61 +201,6 @@ async def submit(dask, *args, **kwargs) -> dict:
     if result is not None:
         return result
     raise GradingError(f"its task was lost {ATTEMPTS} times ({'; '.join(why)})")
-
-
-def grade_task(
-    filename: str,
-    content: bytes,
-    *,
-    teacher_key: Key | None,
-    seed: int,
-    limits: Mapping[str, int],
-    sandbox: bool | str | None,
-) -> dict:
-    """Grade one notebook on a worker (the task `grade_notebooks(scheduler=...)` sends).
-
-    Args:
-        filename: the notebook's file name (its exercise is found from it when its metadata lacks one).
-        content: the notebook's bytes.
-        teacher_key: the teacher's key, or None in self-study (then `seed` draws the test cases).
-        seed: the self-study seed.
-        limits: cell_timeout, timeout, output_limit, memory_mb.
-        sandbox: as `grade_notebooks`'s `sandbox`.
-
-    Returns:
-        ``{"grade": NotebookGrade.to_dict(), "package": package_digest(...), "worker": host name,
-        "address": the Dask worker's address}``.
-    """
-    from rnncourse.grading import grade_notebooks
-    from rnncourse.grading import sandbox as sandboxing
-
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(filename).name) or "notebook.ipynb"
-    with _ONE_AT_A_TIME:
-        folder = Path(tempfile.mkdtemp(prefix="rnncourse-task-"))
-        try:
-            path = folder / name
-            path.write_bytes(content)
-            grade = grade_notebooks(
-                [path],
-                key=teacher_key,
-                seed=None if teacher_key is not None else seed,
-                sandbox=sandbox,
-                **limits,
-            )[0]
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-    try:
-        from distributed import get_worker
-
-        address = get_worker().address
-    except (ImportError, ValueError):  # (called outside a Dask worker)
-        address = None
-    return {
-        "grade": grade.to_dict(),
-        "package": package_digest(sandboxing.package_files()),
-        "worker": socket.gethostname(),
-        "address": address,
-    }
 
 
 def grade_from_task(result: dict, path: str) -> NotebookGrade:

@@ -28,7 +28,7 @@ from nbclient.exceptions import DeadKernelError
 
 from rnncourse import exercises
 from rnncourse.exercises.data import SPLIT_ENV
-from rnncourse.grading import sandbox
+from rnncourse.grading import package_copy, processes, sandbox
 
 __all__ = ["Batch", "Cell", "CellResult", "CellState", "run_once"]
 
@@ -179,8 +179,8 @@ def kernel_env(base: Path, sandboxed: bool = False) -> dict[str, str]:
         TF_CPP_MIN_LOG_LEVEL="3",
         TF_ENABLE_ONEDNN_OPTS="0",
     )
-    if (base / sandbox.SENTIMENT_SPLIT).is_file():  # teacher mode: no raw sentiment data in the kernel
-        env[SPLIT_ENV] = str(base / sandbox.SENTIMENT_SPLIT)
+    if (base / package_copy.SENTIMENT_SPLIT).is_file():  # teacher mode: no raw sentiment data in the kernel
+        env[SPLIT_ENV] = str(base / package_copy.SENTIMENT_SPLIT)
     return env
 
 
@@ -230,13 +230,13 @@ async def run_once(
     client.km = client.create_kernel_manager()
     if contained:  # Unix sockets in a folder only the kernel's uid (and root) can enter
         client.km.transport = "ipc"
-        client.km.ip = str(sandbox.socket_folder(base) / "kernel")
+        client.km.ip = str(package_copy.socket_folder(base) / "kernel")
         client.km.connection_file = str(base / "ipc" / "kernel.json")
         client.km.kernel_uid = user.uid
     if batch.sandbox:
         # No network inside: ZeroMQ over Unix sockets in a folder the kernel sees at the same path.
         client.km.transport = "ipc"
-        client.km.ip = str(sandbox.socket_folder(base) / "kernel")  # short enough for a Unix socket
+        client.km.ip = str(package_copy.socket_folder(base) / "kernel")  # short enough for a Unix socket
         client.km.connection_file = str(base / "ipc" / "kernel.json")
         client.km.sandbox_prefix = sandbox.command(
             base, read_only=[base / "pkg", base / "data", base / "cache"], workdir=str(base / "run")
@@ -247,7 +247,7 @@ async def run_once(
     cpu = int(deadline - time.monotonic()) * 4 + 120
     preexec = None
     if os.name == "posix":
-        preexec = sandbox.limits(batch.memory_mb, cpu)
+        preexec = processes.limits(batch.memory_mb, cpu)
         if contained:
             preexec = user.preexec(preexec)
     session = None
@@ -276,7 +276,7 @@ async def run_once(
         if session is not None:
             async with batch.start_lock:
                 batch.kernels.discard(session)
-                sandbox.kill_everything(session, batch.spared | batch.kernels)
+                processes.kill_everything(session, batch.spared | batch.kernels)
         if contained:  # whatever else the uid still runs (a process that left the session and us)
             user.clean()
 

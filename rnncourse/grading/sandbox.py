@@ -30,21 +30,18 @@ Inside the bubblewrap sandbox a kernel has:
 `unavailable_reason` says why the sandbox cannot be used on this machine (None when it can); `command` is the
 prefix that runs a command inside it. With the sandbox or without it, each kernel also gets:
 
-- its own private folder (`private_folder`) with copies of the package and the data, written from memory;
-- resource limits (`limits`: address space, file size, CPU time, and processes for users other than root),
-  and a new process session; everything it started is killed afterwards (`kill_everything`: the grader is
-  the child subreaper on Linux, so orphans come back to it);
-- a check that the files a later kernel could load did not change (`fingerprint`), which is what stands
-  between kernels when there is no sandbox.
+- its own private folder with copies of the package and the data, written from memory
+  (`package_copy.private_folder`);
+- resource limits and a new process session; everything it started is killed afterwards (`processes`);
+- a check that the files a later kernel could load did not change (`package_copy.fingerprint`), which is
+  what stands between kernels when there is no sandbox.
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
-import hashlib
 import os
-import secrets
 import shutil
 import signal
 import site
@@ -55,7 +52,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from rnncourse import exercises
+from rnncourse.grading.package_copy import SHORT_ROOTS, package_files, remove_tree, socket_folder
+from rnncourse.grading.processes import EXTRA_TASKS, is_running
 
 __all__ = [
     "FIRST_UID",
@@ -70,21 +68,11 @@ __all__ = [
     "container_unavailable_reason",
     "readable_by",
     "UNPRIVILEGED_ID",
-    "changed",
     "command",
-    "data_files",
     "exposes",
-    "fingerprint",
-    "kill_everything",
-    "limits",
-    "package_files",
-    "private_folder",
-    "remove_private_folder",
-    "remove_tree",
-    "socket_folder",
+    "package_files",  # (package_copy's: still here for gradescope.py until its import moves)
     "unavailable_reason",
     "visible_folders",
-    "write_package",
 ]
 
 #: The uid and gid a kernel runs as when the grader runs as root.
@@ -208,313 +196,6 @@ def exposes(folder: str | os.PathLike, extra: Sequence[str | os.PathLike] = ()) 
         if target.is_relative_to(Path(visible).resolve()):
             return str(visible)
     return None
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Processes: limits, and killing everything a kernel started
-# ----------------------------------------------------------------------------------------------------------
-
-#: Largest file a kernel may write (MiB).
-FILE_SIZE_MB = 64
-#: Processes and threads a kernel may add to those the user already runs. Not set for root: root is often
-#: exempt, and in a container the kernel counts root's tasks outside it too.
-EXTRA_TASKS = 1024
-
-
-def become_subreaper() -> bool:
-    """Make orphaned descendants come back to this process (Linux), so they can be found and killed."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        return False
-
-
-def processes() -> dict[int, tuple[int, int, int]]:
-    """pid -> (parent pid, process group, session) of every process, from /proc (Linux)."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
-            table[int(entry)] = (int(fields[1]), int(fields[2]), int(fields[3]))
-        except (OSError, IndexError, ValueError):
-            continue
-    return table
-
-
-def kill_everything(session: int, spared: set[int]) -> int:
-    """Kill the kernel's session and every descendant that came back to us; returns how many were killed."""
-    if not os.path.isdir("/proc"):
-        try:
-            os.killpg(session, signal.SIGKILL)
-        except OSError:
-            pass
-        return 0
-    me, killed = os.getpid(), set()
-    for _round in range(100):
-        table = processes()
-        children: dict[int, list[int]] = {}
-        for pid, (ppid, _, _) in table.items():
-            children.setdefault(ppid, []).append(pid)
-        targets = {pid for pid, (_, _, sid) in table.items() if sid == session and pid != me}
-        targets |= {pid for pid in children.get(me, []) if pid not in spared}
-        stack = list(targets)
-        while stack:  # and all their descendants
-            for child in children.get(stack.pop(), []):
-                if child not in targets:
-                    targets.add(child)
-                    stack.append(child)
-        targets.discard(me)
-        alive = {pid for pid in targets if _is_running(pid)}
-        if not alive:
-            break
-        for pid in alive:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        killed |= alive
-        for pid in alive:  # reap our own children (orphans adopted by the subreaper)
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except (ChildProcessError, OSError):
-                pass
-        time.sleep(0.02)
-    return len(killed)
-
-
-def _is_running(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except OSError:
-        return False
-
-
-def _user_task_count() -> int:
-    """Processes and threads of this user now (what RLIMIT_NPROC counts), from /proc (Linux)."""
-    uid = os.getuid()
-    count = 0
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        try:
-            if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid:
-                count += len(os.listdir(f"/proc/{entry}/task"))
-        except OSError:
-            pass
-    return count
-
-
-def limits(memory_mb: int, cpu_seconds: int) -> Callable[[], None]:
-    """A `preexec_fn` that sets the kernel's resource limits (inherited by everything it starts)."""
-    import resource
-
-    nproc = _user_task_count() + EXTRA_TASKS if os.getuid() != 0 else None
-
-    def apply() -> None:
-        for name, value in (
-            ("RLIMIT_AS", memory_mb * 2**20),
-            ("RLIMIT_FSIZE", FILE_SIZE_MB * 2**20),
-            ("RLIMIT_CPU", cpu_seconds),
-            ("RLIMIT_CORE", 0),
-            ("RLIMIT_NPROC", nproc),
-        ):
-            limit = getattr(resource, name, None)
-            if limit is None or value is None:
-                continue
-            soft, hard = resource.getrlimit(limit)
-            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-            resource.setrlimit(limit, (value, value if hard == resource.RLIM_INFINITY else hard))
-
-    return apply
-
-
-# ----------------------------------------------------------------------------------------------------------
-# The kernel's private folder, and what must not change while grading
-# ----------------------------------------------------------------------------------------------------------
-
-
-def package_files() -> dict[str, bytes]:
-    """Every file of the rnncourse package (relative path -> bytes), read once before grading."""
-    root = Path(exercises.__file__).resolve().parents[1]
-    return {
-        str(p.relative_to(root.parent)): p.read_bytes()
-        for p in sorted(root.rglob("*.py"))
-        if "__pycache__" not in p.parts
-    }
-
-
-def _sentiment_cache() -> Path | None:
-    from rnncourse import datasets
-
-    folder = datasets.sentiment_cache_dir()
-    return folder if folder.is_dir() else None
-
-
-#: Where a teacher's kernel finds the learner's part of the sentiment data (in its private folder).
-SENTIMENT_SPLIT = "cache/sentiment_split.json"
-
-
-def data_files(raw_sentiment: bool = True) -> dict[str, bytes]:
-    """The data a kernel may load, read once (relative path in the private folder -> bytes): the CSV files
-    of `rnncourse.datasets` and the sentiment cache, or when `raw_sentiment` is False (teacher mode), only the
-    learner's part of the sentiment data (`SENTIMENT_SPLIT`): the raw data set holds the held-out sentences
-    whose labels are the key's."""
-    from rnncourse import datasets
-    from rnncourse.exercises.data import sentiment_split_json
-
-    found = {}
-    if datasets.data_dir().is_dir():
-        for path in sorted(datasets.data_dir().iterdir()):
-            if path.is_file():
-                found[f"data/{path.name}"] = path.read_bytes()
-    cache = _sentiment_cache()
-    if cache is not None and not raw_sentiment:
-        found[SENTIMENT_SPLIT] = sentiment_split_json().encode()
-    elif cache is not None:
-        target = datasets.sentiment_cache_dir(Path("cache"))
-        for path in sorted(cache.rglob("*")):
-            if path.is_file():
-                found[str(target / path.relative_to(cache))] = path.read_bytes()
-    return found
-
-
-def fingerprint(package_root: Path) -> dict[str, str]:
-    """Hashes of what a kernel could change to affect the next one: every file of the package (bytecode
-    included: the grader writes none while it grades), the top level of the site-packages folders (where a
-    .pth file or a sitecustomize would go), the sentiment cache. A sandboxed kernel sees none of them."""
-    found: dict[str, str] = {}
-    for path in sorted(package_root.rglob("*")):
-        if path.is_file():
-            found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    folders = [*site.getsitepackages(), site.getusersitepackages()]
-    for entry in dict.fromkeys(folders):
-        folder = Path(entry)
-        if folder.is_dir():
-            for item in folder.iterdir():  # a new .pth or module file, or a new package folder
-                try:
-                    stat = item.stat()
-                except OSError:
-                    continue
-                found[str(item)] = "folder" if item.is_dir() else f"{stat.st_size}:{stat.st_mtime_ns}"
-    cache = _sentiment_cache()
-    if cache is not None:
-        for path in sorted(cache.rglob("*")):
-            if path.is_file():
-                found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
-
-
-def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
-    """The paths whose fingerprint differs (changed, new or gone)."""
-    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-
-
-#: Longest path of a Unix socket on Linux (``sun_path`` holds 108 bytes, the last one a NUL).
-SOCKET_PATH_MAX = 107
-# jupyter_client names a kernel's ipc sockets "<ip>-<port>", the ip being "<socket folder>/kernel"
-_SOCKET_NAME = "/kernel-65535"
-# Where a short socket folder goes when the private folder's path is too long (a long TMPDIR).
-_SHORT_ROOTS = ("/tmp", "/dev/shm", "/var/tmp")
-
-
-def _fits(folder: str | os.PathLike) -> bool:
-    return len(os.fsencode(folder)) + len(_SOCKET_NAME) <= SOCKET_PATH_MAX
-
-
-def _short_socket_folder() -> Path:
-    """A new private folder (mode 700, unpredictable name) whose path leaves room for a socket's name."""
-    for root in _SHORT_ROOTS:
-        if _fits(Path(root) / "rnc-12345678") and os.path.isdir(root) and os.access(root, os.W_OK | os.X_OK):
-            try:
-                return Path(tempfile.mkdtemp(prefix="rnc-", dir=root))
-            except OSError:
-                continue
-    raise OSError(
-        f"no folder for the kernel's sockets has a path short enough for a Unix socket ({SOCKET_PATH_MAX} "
-        f"bytes; tried TMPDIR={tempfile.gettempdir()!r} and {', '.join(_SHORT_ROOTS)}): set TMPDIR to a "
-        "shorter folder"
-    )
-
-
-def socket_folder(base: Path) -> Path:
-    """The folder of the sockets of the kernel whose private folder is `base`: ``base/ipc``, or where the
-    path of ``base`` is too long for a Unix socket (a long TMPDIR), the short folder it points to."""
-    link = Path(base) / "ipc"
-    return Path(os.readlink(link)) if link.is_symlink() else link
-
-
-def private_folder(
-    package: dict[str, bytes],
-    data: dict[str, bytes],
-    hidden: set[str],
-    parent: str | os.PathLike | None = None,
-) -> Path:
-    """A private folder for one kernel, with an unpredictable name: a fresh copy of the package (without the
-    `hidden` files), of the data files and the sentiment cache, a HOME, a TMPDIR, the working folder and the
-    folder of the kernel's sockets (`socket_folder`: a short folder under ``/tmp`` when the private folder's
-    path leaves no room for a socket's name), in `parent` (default: TMPDIR). Remove it with
-    `remove_private_folder`.
-
-    Raises:
-        OSError: no folder could be made (then nothing is left behind).
-    """
-    base = Path(tempfile.mkdtemp(prefix=f"rnncourse-{secrets.token_hex(8)}-", dir=parent))
-    try:
-        for sub in ("home", "tmp", "run", "cache", "data"):
-            (base / sub).mkdir(mode=0o700)
-        if _fits(base / "ipc"):
-            (base / "ipc").mkdir(mode=0o700)
-        else:
-            os.symlink(_short_socket_folder(), base / "ipc")
-        write_package(base, package, hidden)
-        for relative, content in data.items():
-            target = base / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-    except BaseException:
-        remove_private_folder(base)
-        raise
-    return base
-
-
-def remove_private_folder(base: Path) -> None:
-    """Remove a kernel's private folder (`private_folder`) and its socket folder."""
-    sockets = socket_folder(base)
-    if sockets != Path(base) / "ipc":
-        remove_tree(sockets)
-    remove_tree(base)
-
-
-def write_package(base: Path, package: dict[str, bytes], hidden: set[str]) -> None:
-    """A fresh copy of the package in `base / "pkg"`: anything a previous kernel left there goes (bytecode
-    included; in the sandbox the copy is read-only anyway)."""
-    if (base / "pkg").exists():
-        remove_tree(base / "pkg")
-    (base / "pkg").mkdir(mode=0o700)
-    for relative, content in package.items():
-        if relative.replace(os.sep, "/") in hidden:
-            continue
-        target = base / "pkg" / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-
-
-def remove_tree(folder: Path) -> None:
-    """Remove `folder`, whatever permissions a kernel left on it."""
-
-    def make_writable(function, path, _info):
-        try:
-            os.chmod(path, 0o700)
-            function(path)
-        except OSError:
-            pass
-
-    shutil.rmtree(folder, onerror=make_writable)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -773,7 +454,7 @@ class KernelUser:
         many processes were killed."""
         killed = 0
         for _round in range(50):
-            alive = [pid for pid in _pids_of(self.uid) if _is_running(pid)]
+            alive = [pid for pid in _pids_of(self.uid) if is_running(pid)]
             if not alive:
                 break
             for pid in alive:
@@ -787,7 +468,7 @@ class KernelUser:
                     pass
             killed += len(alive)
             time.sleep(0.02)
-        for shared in _SHORT_ROOTS:
+        for shared in SHORT_ROOTS:
             try:
                 entries = list(os.scandir(shared))
             except OSError:

@@ -11,10 +11,9 @@ import re
 
 from rnncourse import exercises
 from rnncourse.grading.kernel import CellResult, CellState
-from rnncourse.grading.key import Key
 from rnncourse.grading.report import QuestionGrade
 
-__all__ = ["answer_reason", "cases_for", "cell_note", "oracle_note", "question_grade", "reference_note"]
+__all__ = ["answer_reason", "cell_note", "oracle_note", "question_grade", "reference_note"]
 
 # The grader's own names: a notebook that uses them is worth the teacher's reading.
 _GRADER_NAMES = re.compile(r"_rnncourse_grader")
@@ -22,12 +21,6 @@ _GRADER_NAMES = re.compile(r"_rnncourse_grader")
 _REFERENCE_REASON = re.compile(
     r"your \w+ is the library's reference function \((rnncourse\.reference[.\w]*)\)"
 )
-
-
-def cases_for(question: exercises.Question, key: Key | None, seed: int) -> list[dict]:
-    """The grader's test cases of `question`: from the teacher's key (with `seed`, the submission's seed
-    from `Key.submission_seed`), or from `seed` in self-study."""
-    return key.cases(question, seed) if key is not None else question.make_cases(seed)
 
 
 def oracle_note(sources: list[str]) -> str | None:
