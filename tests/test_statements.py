@@ -270,6 +270,7 @@ PACKAGE_TESTS = {
     "rnncourse/exercises": "tests/test_exercises.py",
 }
 # Modules tested in a file not named for them, and why.
+_STEP = "a step of grade_notebooks, tested through it"
 _RESHAPED = "in the grading package's reshaping (issue 30, point 1) its tests move with it"
 TESTED_IN = {
     "rnncourse/__main__.py": ("tests/test_grader.py", "the command line (rnncourse grade, key, gradescope)"),
@@ -281,6 +282,14 @@ TESTED_IN = {
     "rnncourse/grading/key.py": ("tests/test_grader.py", _RESHAPED),
     "rnncourse/grading/report.py": ("tests/test_grader.py", _RESHAPED),
     "rnncourse/grading/scoring.py": ("tests/test_grader.py", _RESHAPED),
+    # The steps of a batch, split out of grade_notebooks: tested through it, end to end.
+    "rnncourse/grading/batch.py": ("tests/test_grader.py", _STEP),
+    "rnncourse/grading/prepare.py": ("tests/test_grader.py", _STEP),
+    "rnncourse/grading/local.py": ("tests/test_grader.py", _STEP),
+    "rnncourse/grading/notebook.py": ("tests/test_grader.py", _STEP),
+    "rnncourse/grading/worker.py": ("tests/test_grader_cluster.py", "the Dask worker's side of a batch"),
+    "rnncourse/grading/processes.py": ("tests/test_grader.py", "limits, and killing in hostile cases"),
+    "rnncourse/grading/package_copy.py": ("tests/test_sandbox.py", "the package copy that kernels import"),
 }
 
 
