@@ -374,7 +374,8 @@ def test_cli_usage_errors_and_unreadable_files(tmp_path):
     assert (
         "not a readable Jupyter notebook" in run.stdout and "not an rnncourse exercise notebook" in run.stdout
     )
-    assert "is a directory" in run.stdout
+    directory = f"{tmp_path}: is a directory, not a notebook: give the notebooks in it instead (2 below it"
+    assert directory in run.stdout
     assert csv_path.read_text().splitlines()[0].startswith("learner,notebook,file,")
     usage = _cli("grade", timeout=60)
     assert usage.returncode == 2 and "usage" in usage.stderr

@@ -85,7 +85,13 @@ def read_submission(path: str | os.PathLike) -> Submission:
 def _read(path: Path) -> tuple[nbformat.NotebookNode, str, bytes]:
     """The notebook, its exercise's name and the file's bytes; raises GradingError saying what is wrong."""
     if path.is_dir():
-        raise GradingError(f"{path}: is a directory, not a notebook")
+        inside = [p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts]
+        hint = (
+            f"give the notebooks in it instead ({len(inside)} below it, e.g. {path}/*/*.ipynb)"
+            if inside
+            else "and there is no notebook below it"
+        )
+        raise GradingError(f"{path}: is a directory, not a notebook: {hint}")
     if not path.is_file():
         raise GradingError(f"{path}: no such file")
     try:
