@@ -13,13 +13,14 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 __all__ = [
     "EXTRA_TASKS",
     "FILE_SIZE_MB",
     "become_subreaper",
     "is_running",
+    "kill_and_reap",
     "kill_everything",
     "limits",
     "processes",
@@ -58,6 +59,21 @@ def processes() -> dict[int, tuple[int, int, int]]:
     return table
 
 
+def kill_and_reap(pids: Iterable[int]) -> None:
+    """SIGKILL each of `pids`, then reap those that are our children (orphans adopted by the subreaper)."""
+    pids = list(pids)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except (ChildProcessError, OSError):
+            pass
+
+
 def kill_everything(session: int, spared: set[int]) -> int:
     """Kill the kernel's session and every descendant that came back to us; returns how many were killed."""
     if not os.path.isdir("/proc"):
@@ -84,17 +100,8 @@ def kill_everything(session: int, spared: set[int]) -> int:
         alive = {pid for pid in targets if is_running(pid)}
         if not alive:
             break
-        for pid in alive:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        kill_and_reap(alive)
         killed |= alive
-        for pid in alive:  # reap our own children (orphans adopted by the subreaper)
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except (ChildProcessError, OSError):
-                pass
         time.sleep(0.02)
     return len(killed)
 

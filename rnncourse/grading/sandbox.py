@@ -43,7 +43,6 @@ import ctypes
 import functools
 import os
 import shutil
-import signal
 import site
 import subprocess
 import sys
@@ -53,7 +52,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from rnncourse.grading.package_copy import SHORT_ROOTS, package_files, remove_tree, socket_folder
-from rnncourse.grading.processes import EXTRA_TASKS, is_running
+from rnncourse.grading.processes import EXTRA_TASKS, is_running, kill_and_reap
 
 __all__ = [
     "FIRST_UID",
@@ -457,15 +456,7 @@ class KernelUser:
             alive = [pid for pid in _pids_of(self.uid) if is_running(pid)]
             if not alive:
                 break
-            for pid in alive:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-                try:
-                    os.waitpid(pid, os.WNOHANG)
-                except (ChildProcessError, OSError):
-                    pass
+            kill_and_reap(alive)
             killed += len(alive)
             time.sleep(0.02)
         for shared in SHORT_ROOTS:
