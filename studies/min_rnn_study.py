@@ -33,13 +33,10 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "studies" / "results" / "min_rnn_study.csv"
 COLUMNS = ["task", "model", "seed", "epoch", "metric", "value"]
-TRAIN_CHARS_PER_PLAY, HELD_OUT_CHARS_PER_PLAY = 20_000, 50_000  # as in notebook 6
-BATCH_SIZE, SEQ_LEN = 64, 100
 CHAR_MODELS = {
     "GRU(140)": dict(cell="gru", units=140, num_layers=1),
     "minGRU(180) x2": dict(cell="mingru", units=180, num_layers=2, mode="sequential"),
@@ -71,21 +68,13 @@ def adding(seed: int) -> list[dict]:
 
 def chars(seed: int, epochs: int) -> list[dict]:
     import keras
+    from char_models import BATCH_SIZE, SEQ_LEN, held_out, texts  # notebook 6's text and windows
 
-    from rnncourse import datasets, language
-    from rnncourse.text import CharVocabulary, tbptt_batches
+    from rnncourse import language
+    from rnncourse.text import tbptt_batches
 
-    plays = datasets.load_shakespeare()
-    vocab = CharVocabulary("".join(plays["text"]))
-
-    def opening(split: str, n: int) -> np.ndarray:
-        return vocab.encode("\n".join(t[:n] for t in plays.loc[plays["split"] == split, "text"]))
-
-    train_ids = opening("train", TRAIN_CHARS_PER_PLAY)
-    held_out = {
-        "validation": opening("validation", HELD_OUT_CHARS_PER_PLAY),
-        "test": opening("test", HELD_OUT_CHARS_PER_PLAY),
-    }
+    vocab, train_ids, val_ids = texts()
+    scored = {"validation": val_ids, "test": held_out("test")}
     x, y = tbptt_batches(train_ids, BATCH_SIZE, SEQ_LEN)
     models, clocks = {}, {}
     for name, recipe in CHAR_MODELS.items():
@@ -102,7 +91,7 @@ def chars(seed: int, epochs: int) -> list[dict]:
             clocks[name][1] += time.process_time() - cpu
             values = {
                 f"{split} bits/char": language.model_bits_per_char(model, ids, batch_size=50, seq_len=500)
-                for split, ids in held_out.items()
+                for split, ids in scored.items()
             }
             values.update(
                 {
