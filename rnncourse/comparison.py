@@ -352,7 +352,8 @@ def run_task(
     max_epochs, patience = spec.max_epochs, spec.patience
     if epochs is not None:
         max_epochs = arguments.positive_int(epochs, "epochs", "run_task")
-        patience = max(patience, max_epochs) if patience == spec.max_epochs else patience
+        if patience == spec.max_epochs:  # a task that trains its whole budget still does
+            patience = max_epochs
     smoke = arguments.one_of(budget, "budget", BUDGETS, where="run_task") == "smoke"
     keras.utils.set_random_seed(seed)
     (x, y), (x_val, y_val), (x_test, y_test) = spec.data(seed)
