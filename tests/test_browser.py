@@ -80,7 +80,7 @@ def _new_page(browser, allowed_prefixes: tuple[str, ...]):
             route.abort()
 
     context.route("**/*", guard)
-    page.on("requestfailed", lambda request: page.failed.append(request.url))
+    page.on("requestfailed", lambda request: page.failed.append(f"{request.url} ({request.failure})"))
     return page
 
 
@@ -309,7 +309,9 @@ def test_site_pages_load_with_figures_formulas_and_links(browser, tmp_path):
     links, figures, formulas = set(), 0, 0
     for path in pages:
         page.goto(path.as_uri())
-        page.wait_for_load_state("load")
+        # Every request of the page finished, not only the load event: leaving a page early cancels its
+        # late scripts, which then show as failed requests (seen once on a busy CI machine).
+        page.wait_for_load_state("networkidle")
         name = path.relative_to(out).as_posix()
         if page.locator("main .math").count():
             try:
