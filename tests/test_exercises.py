@@ -380,6 +380,18 @@ def test_hidden_cases_fail_with_what_failed_never_with_the_learners_message():
     # a check that fails says what was wrong, described by the grader
     wrong = ex.answer_record("01.q2", lambda features, units: 1, ex.encode_cases(cases))
     assert "wrong count for" in ex.verdict_from_record("01.q2", wrong, cases, hidden=True).reason
+    # nor does a returned number: a float with an integer value could carry a hidden input out
+    sampling = ex.get_question("06.q1").make_cases(7)
+    smuggled = [round(abs(float(case["logits"][0])) * 1e6) for case in sampling]
+
+    def smuggles(logits, temperature, u):
+        return float(round(abs(float(logits[0])) * 1e6))
+
+    record = ex.answer_record("06.q1", smuggles, ex.encode_cases(sampling))
+    for hidden in (False, True):
+        reason = ex.verdict_from_record("06.q1", record, sampling, hidden=hidden).reason
+        assert "should be an int, got a float" in reason, reason
+        assert not any(str(number) in reason for number in smuggled), reason
 
 
 def test_an_answer_that_is_the_reference_function_is_found_by_identity():

@@ -174,9 +174,16 @@ def compare_arrays(
 
 
 def exact_int(answer: Any, what: str = "your answer") -> int:
-    """`answer` as an int, or `CheckFailed` (a float with an integer value gets its own hint)."""
+    """`answer` as an int, or `CheckFailed` (a float with an integer value gets its own hint).
+
+    The message never repeats the value: with a teacher's hidden test cases, a number the learner's function
+    returned could carry the hidden inputs back out (the checks that call this describe what they expected).
+    """
     if isinstance(answer, bool) or not isinstance(answer, int | np.integer):
         if isinstance(answer, float | np.floating) and float(answer).is_integer():
-            raise CheckFailed(f"{what} should be an int, got a float ({answer!r}); use integer arithmetic")
+            raise CheckFailed(
+                f"{what} should be an int, got a float with an integer value; use integer "
+                "arithmetic (// rather than /) or int()"
+            )
         raise CheckFailed(f"{what} should be an int, got {type(answer).__name__}")
     return int(answer)

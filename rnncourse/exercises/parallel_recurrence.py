@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncourse import reference
-from rnncourse.exercises.checking import CheckFailed, as_number_array, case_rng, compare_arrays
+from rnncourse.exercises.checking import CheckFailed, as_number_array, case_rng, compare_arrays, exact_int
 
 
 def _shaped(answer, shape: tuple, what: str, shape_hints: dict[tuple, str] | None = None) -> np.ndarray:
@@ -211,11 +211,7 @@ def cases_min_rnn_params(seed: int) -> list[dict]:
 
 def check_min_rnn_params(answer, case):
     kind, f, u = case["kind"], case["features"], case["units"]
-    if isinstance(answer, bool) or not isinstance(answer, int | np.integer):
-        if isinstance(answer, float | np.floating) and float(answer).is_integer():
-            raise CheckFailed("return an int, not a float; use integer arithmetic (// rather than /)")
-        raise CheckFailed(f"return an int (a count of parameters), got {type(answer).__name__}")
-    got = int(answer)
+    got = exact_int(answer, "the count of parameters")
     if got == reference.recurrent_param_count(kind, f, u):
         return
     # What each mistake counts; the hints never repeat a count (the expected one or the learner's).
