@@ -37,13 +37,12 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from harness import THREAD_ENV
+from harness import RESULTS, ROOT, THREAD_ENV
 
-ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "studies" / "results" / "char_models.csv"
-CURVES = ROOT / "studies" / "results" / "char_curves.csv"
-LONG_RUN = ROOT / "studies" / "results" / "char_long_run.csv"
-BEST_MODEL = ROOT / "studies" / "results" / "char_best.keras"
+TABLE = RESULTS / "char_models.csv"
+CURVES = RESULTS / "char_curves.csv"
+LONG_RUN = RESULTS / "char_long_run.csv"
+BEST_MODEL = RESULTS / "char_best.keras"
 LONG_BATCH_SIZE = 128
 
 TRAIN_CHARS_PER_PLAY, HELD_OUT_CHARS_PER_PLAY = 20_000, 50_000  # as in notebook 6

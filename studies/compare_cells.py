@@ -20,12 +20,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
-from harness import THREAD_ENV, finished_runs, run_all
+from harness import RESULTS, ROOT, THREAD_ENV, finished_runs, run_all
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "studies" / "results"
 TABLE = RESULTS / "compare_cells.csv"
 RUNS = RESULTS / ".compare_cells_runs.jsonl"
 COLUMNS = ["task", "cell", "seed", "metric", "value"]

@@ -15,6 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+RESULTS = ROOT / "studies" / "results"  # every study's tables (the notebooks read them from here)
+
 # One thread per run (set before TensorFlow is imported): small recurrent models gain little from more, and
 # the seconds per epoch the studies record are measured so.
 THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}

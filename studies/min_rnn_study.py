@@ -31,11 +31,11 @@ import sys
 import time
 from pathlib import Path
 
+from harness import RESULTS
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-
-ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "studies" / "results" / "min_rnn_study.csv"
+TABLE = RESULTS / "min_rnn_study.csv"
 COLUMNS = ["task", "model", "seed", "epoch", "metric", "value"]
 CHAR_MODELS = {
     "GRU(140)": dict(cell="gru", units=140, num_layers=1),

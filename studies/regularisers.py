@@ -26,12 +26,9 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from functools import cache
-from pathlib import Path
 
-from harness import THREAD_ENV, finished_runs, run_all
+from harness import RESULTS, ROOT, THREAD_ENV, finished_runs, run_all
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "studies" / "results"
 TABLE = RESULTS / "regularisers.csv"
 RUNS = RESULTS / ".regularisers_runs.jsonl"
 COLUMNS = ("variant", "seed", "metric", "value")

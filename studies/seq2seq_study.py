@@ -33,12 +33,10 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from pathlib import Path
 
-from harness import THREAD_ENV
+from harness import RESULTS, ROOT, THREAD_ENV
 
-ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "studies" / "results" / "seq2seq_study.csv"
+TABLE = RESULTS / "seq2seq_study.csv"
 COLUMNS = ["recipe", "units", "seed", "epoch", "split", "metric", "value"]
 N_PAIRS, BATCH_SIZE, UNITS = 20_000, 64, 64
 RECIPES = (
