@@ -28,9 +28,9 @@ about 5; default sizes, 5 steps each, 70 s in all), time per training step / GRU
     loop     0.71   0.80   1.26   3.09      (MinGRU sequential: keras.ops.scan, one step at a time)
 
 So on this CPU the scans cost about what the GRU's fused loop costs and no more as T grows, while the
-`keras.ops.scan` loop falls behind at long sequences: the minGRU's advantage is that its work can be spread,
-and a 2-core CPU has little to spread it over. One run on a busy machine: rerun before reading much into
-differences of 10 %.
+`keras.ops.scan` loop falls behind at long sequences (in its backward pass: `benchmarks/loop_backward.py`):
+the minGRU's advantage is that its work can be spread, and a 2-core CPU has little to spread it over. One
+run on a busy machine: rerun before reading much into differences of 10 %.
 """
 
 from __future__ import annotations
