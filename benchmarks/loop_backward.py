@@ -37,20 +37,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["KERAS_BACKEND"] = "tensorflow"
 
 import numpy as np  # noqa: E402
+from scan_speed import positive_ints  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "benchmarks" / "results" / "loop_backward.csv"
 MODELS = ("loop", "scan", "GRU", "GRU, weights only")
-
-
-def _numbers(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",")]
-    except ValueError:
-        values = []
-    if not values or min(values) <= 0:
-        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, got {text!r}")
-    return values
 
 
 def _passes(model: str, units: int):
@@ -116,17 +107,17 @@ def time_passes(lengths: list[int], widths: list[int], batch: int, reps: int) ->
             b = tf.constant(rng.normal(size=(batch, timesteps, units)).astype("float32"))
             for model in MODELS:
                 forward_only, forward_backward = _passes(model, units)
-                forward = _seconds(forward_only, a, b, reps)
-                both = _seconds(forward_backward, a, b, reps)
-                row = {
-                    "units": units,
-                    "timesteps": timesteps,
-                    "model": model,
-                    "forward us per step": 1e6 * forward / timesteps,
-                    "forward+backward us per step": 1e6 * both / timesteps,
-                }
-                rows.append(row)
-                forward_us, both_us = row["forward us per step"], row["forward+backward us per step"]
+                forward_us = 1e6 * _seconds(forward_only, a, b, reps) / timesteps
+                both_us = 1e6 * _seconds(forward_backward, a, b, reps) / timesteps
+                rows.append(
+                    {
+                        "units": units,
+                        "timesteps": timesteps,
+                        "model": model,
+                        "forward us per step": forward_us,
+                        "forward+backward us per step": both_us,
+                    }
+                )
                 print(
                     f"units {units:4d}  T={timesteps:5d}  {model:17s} forward {forward_us:7.1f} us/step, "
                     f"forward+backward {both_us:7.1f} us/step",
@@ -137,8 +128,8 @@ def time_passes(lengths: list[int], widths: list[int], batch: int, reps: int) ->
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lengths", type=_numbers, default=[256, 1024, 4096], help="sequence lengths")
-    parser.add_argument("--units", type=_numbers, default=[8, 64], help="state widths")
+    parser.add_argument("--lengths", type=positive_ints, default=[256, 1024, 4096], help="sequence lengths")
+    parser.add_argument("--units", type=positive_ints, default=[8, 64], help="state widths")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--reps", type=int, default=5, help="timed calls per pass, model, width and length")
     parser.add_argument("--out", type=Path, default=TABLE, help="the CSV file to write")

@@ -51,7 +51,8 @@ TABLE = ROOT / "benchmarks" / "results" / "scan_speed.csv"
 MODELS = ("GRU", "MinGRU parallel", "MinGRU log", "MinGRU sequential")
 
 
-def _lengths(text: str) -> list[int]:
+def positive_ints(text: str) -> list[int]:
+    """An argparse type: "64,256,1024" as [64, 256, 1024] (loop_backward.py uses it too)."""
     try:
         values = [int(v) for v in text.split(",")]
     except ValueError:
@@ -110,7 +111,9 @@ def time_lengths(lengths: list[int], batch: int, features: int, units: int, reps
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lengths", type=_lengths, default=[64, 256, 1024, 4096], help="sequence lengths")
+    parser.add_argument(
+        "--lengths", type=positive_ints, default=[64, 256, 1024, 4096], help="sequence lengths"
+    )
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--features", type=int, default=16)
     parser.add_argument("--units", type=int, default=64)
